@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The whole test suite: install what it needs, build, run every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+Scripts/bootstrap.sh
+swift build
+swift test "$@"

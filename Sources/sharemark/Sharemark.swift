@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Sharemark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sharemark",
+        abstract: "Share links and QR codes for the pages of a Markdown mirror archive.",
+        version: "0.1.0",
+        subcommands: [])
+}
