@@ -12,6 +12,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries, wrapped once by SharemarkQR and used nowhere else.
@@ -29,14 +34,32 @@ let package = Package(
         .target(
             name: "SharemarkArchive",
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "SharemarkJobs", dependencies: ["SharemarkQR", "SharemarkArchive"]),
+        .target(
+            name: "SharemarkServer",
+            dependencies: [
+                "SharemarkQR", "SharemarkArchive",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         .executableTarget(
             name: "sharemark",
             dependencies: [
-                "SharemarkQR", "SharemarkArchive",
+                "SharemarkQR", "SharemarkArchive", "SharemarkJobs", "SharemarkServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .testTarget(name: "SharemarkQRTests", dependencies: ["SharemarkQR"]),
         .testTarget(name: "SharemarkArchiveTests", dependencies: ["SharemarkArchive"]),
+        .testTarget(name: "SharemarkJobsTests", dependencies: ["SharemarkJobs"]),
+        .testTarget(
+            name: "SharemarkServerTests",
+            dependencies: [
+                "SharemarkServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
     ]
 )
