@@ -37,6 +37,8 @@ let package = Package(
             ]),
 
         .testTarget(name: "SharemarkQRTests", dependencies: ["SharemarkQR"]),
-        .testTarget(name: "SharemarkArchiveTests", dependencies: ["SharemarkArchive"]),
+        .testTarget(
+            name: "SharemarkArchiveTests", dependencies: ["SharemarkArchive"],
+            exclude: ["Fixtures"]),
     ]
 )
