@@ -141,3 +141,34 @@ import Testing
         #expect(ArticleExport.csvField("a,\"b\"\nc") == "\"a,\"\"b\"\"\nc\"")
     }
 }
+
+/// The committed demo archive (made by Scripts/make-archive.py --pages 40 --seed 7) against its
+/// manifest.
+@Test func demoArchiveMatchesItsManifest() throws {
+    let root = Fixture.folder.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Assets/demo-archive").path
+    struct Manifest: Decodable {
+        struct Entry: Decodable { var path: String; var title: String; var payload: String?; var date: String; var quirks: [String] }
+        var entries: [Entry]
+        var orphans: [String]
+    }
+    let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: root + "/manifest.json")))
+    let index = try ArchiveIndex(archive: root, indexPath: NSTemporaryDirectory() + "sharemark-demo-\(UUID().uuidString).sqlite")
+    let summary = try index.update()
+    #expect(summary.scanned == manifest.entries.count)
+    #expect(summary.problems.isEmpty)
+    #expect(index.config.repository == "mirror" && index.config.aliases == ["old-mirror"])
+    let articles = Dictionary(uniqueKeysWithValues: try index.allArticles().map { ($0.pagePath.value, $0) })
+    for entry in manifest.entries {
+        let a = try #require(articles[entry.path])
+        #expect(a.title == entry.title)
+        #expect(a.mirrorURL == entry.payload)
+        #expect(a.hasFooter == !entry.quirks.contains("nofooter"))
+        #expect(a.aliasUsed == entry.quirks.contains("alias"))
+        #expect(a.legacyImageURL == entry.quirks.contains("legacy"))
+        #expect(a.date == entry.date)
+    }
+    #expect(try index.orphanAssets().map(\.path.value) == manifest.orphans)
+    let missing = Set(manifest.entries.filter { $0.quirks.contains("missing_png") }.map { $0.path + ".png" })
+    #expect(Set(try index.articlesWithMissingAsset().compactMap { $0.qrAsset?.value }) == missing)
+}
