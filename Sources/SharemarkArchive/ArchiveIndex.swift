@@ -36,7 +36,9 @@ public final class ArchiveIndex: Sendable {
         configuration.busyMode = .timeout(10)
         pool = try DatabasePool(path: path, configuration: configuration)
         try ArchiveIndex.migrator.migrate(pool)
-        let inferred = try pool.read { db in try ArchiveIndex.inferConfig(db, archive: archive) }
+        let inferred = try pool.read { db in
+            try ArchiveIndex.storedInference(db) ?? ArchiveIndex.inferConfig(db, archive: archive)
+        }
         state = Mutex(try ArchiveConfig.load(archive: archive, fallback: inferred) ?? inferred)
     }
 
@@ -122,12 +124,20 @@ public final class ArchiveIndex: Sendable {
     @discardableResult
     public func update(progress: (@Sendable (UpdateProgress) -> Void)? = nil) throws -> UpdateSummary {
         let started = DispatchTime.now()
+        let timing = ProcessInfo.processInfo.environment["SHAREMARK_TIMING"] != nil
+        func mark(_ what: String) {
+            if timing {
+                let s = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+                FileHandle.standardError.write(Data("[\(String(format: "%.3f", s)) s] \(what)\n".utf8))
+            }
+        }
         let fileConfig = try ArchiveConfig.load(archive: archive, fallback: config) ?? config
         let mirrorForm = fileConfig.mirrorForm, cdnForm = fileConfig.cdnForm
         let formsKey = "\(mirrorForm.text)\n\(cdnForm.text)\n\(fileConfig.pagesFolder)"
 
         let scan = ArchiveScanner.scan(archive: archive, pagesFolder: fileConfig.pagesFolder)
         progress?(.scanned(pages: scan.pages.count, assets: scan.assets.count))
+        mark("scanned")
 
         struct Known { var size: Int64; var mtime: Int64 }
         let (knownPages, knownAssets, formsChanged) = try pool.read { db -> ([String: Known], [String: Known], Bool) in
@@ -141,6 +151,7 @@ public final class ArchiveIndex: Sendable {
             return (pages, assets, stored != formsKey)
         }
 
+        mark("read known rows")
         let changed = scan.pages.filter { file in
             guard !formsChanged, let known = knownPages[file.path.value] else { return true }
             return known.size != file.size || known.mtime != file.mtimeNs
@@ -157,9 +168,22 @@ public final class ArchiveIndex: Sendable {
         let records = ArchiveIndex.parse(changed, archive: archive, mirrorForm: mirrorForm, cdnForm: cdnForm,
                                          progress: progress)
         progress?(.writing)
+        mark("parsed \(records.count)")
 
         let archive = self.archive
-        let (newConfig, counts) = try pool.write { db -> (ArchiveConfig, (Int, Int, [Problem])) in
+        let nothingChanged = records.isEmpty && removedPages.isEmpty && removedAssets.isEmpty
+            && changedAssets.isEmpty && !formsChanged
+        let newConfig: ArchiveConfig
+        if nothingChanged {
+            // Nothing to write unless the configuration changed what counts as an alias.
+            let inferred = try pool.read { db in try ArchiveIndex.storedInference(db) } ?? config
+            newConfig = try ArchiveConfig.load(archive: archive, fallback: inferred) ?? inferred
+            let marked = try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'aliases_for'") }
+            if marked != ArchiveIndex.aliasKey(newConfig) {
+                try pool.write { db in try ArchiveIndex.markAliases(db, config: newConfig) }
+            }
+        } else {
+            newConfig = try pool.write { db -> ArchiveConfig in
             if !removedPages.isEmpty {
                 let delFTS = try db.makeStatement(sql: "DELETE FROM title_fts WHERE rowid = (SELECT rowid FROM pages WHERE path = ?)")
                 let del = try db.makeStatement(sql: "DELETE FROM pages WHERE path = ?")
@@ -207,20 +231,27 @@ public final class ArchiveIndex: Sendable {
                 let upsert = try db.makeStatement(sql: "INSERT OR REPLACE INTO assets (path, size, mtime_ns) VALUES (?, ?, ?)")
                 for a in changedAssets { try upsert.execute(arguments: [a.path.value, a.size, a.mtimeNs]) }
             }
+            mark("rows written")
             try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('forms', ?)", arguments: [formsKey])
 
             let inferred = try ArchiveIndex.inferConfig(db, archive: archive)
+            try ArchiveIndex.storeInference(db, inferred)
             let config = try ArchiveConfig.load(archive: archive, fallback: inferred) ?? inferred
             try ArchiveIndex.markAliases(db, config: config)
+            return config
+            }
+        }
+        let counts = try pool.read { db -> (Int, Int, [Problem]) in
 
-            let noFooter = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pages WHERE has_footer = 0") ?? 0
-            let invalid = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pages WHERE invalid_utf8 = 1") ?? 0
+            let row = try Row.fetchOne(db, sql: "SELECT TOTAL(has_footer = 0), TOTAL(invalid_utf8) FROM pages")
+            let noFooter = Int(row?[0] as Double? ?? 0), invalid = Int(row?[1] as Double? ?? 0)
             var problems: [Problem] = []
             let rows = try Row.fetchCursor(db, sql: "SELECT path, problems FROM pages WHERE problems != '' ORDER BY path")
             while let row = try rows.next() { problems += ArchiveIndex.decodeProblems(row[1], file: row[0]) }
-            return (config, (noFooter, invalid, problems))
+            return (noFooter, invalid, problems)
         }
         state.withLock { $0 = newConfig }
+        mark("committed")
 
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         return UpdateSummary(
@@ -280,9 +311,22 @@ public final class ArchiveIndex: Sendable {
         return ArchiveConfig.inferred(from: mirrors, fallbackRepository: name.isEmpty ? "archive" : name)
     }
 
+    static func aliasKey(_ config: ArchiveConfig) -> String { "\(config.owner)\n\(config.repository)" }
+
+    static func storeInference(_ db: Database, _ config: ArchiveConfig) throws {
+        let json = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
+        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('inferred', ?)", arguments: [json])
+    }
+
+    static func storedInference(_ db: Database) throws -> ArchiveConfig? {
+        guard let json = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'inferred'") else { return nil }
+        return try? JSONDecoder().decode(ArchiveConfig.self, from: Data(json.utf8))
+    }
+
     static func markAliases(_ db: Database, config: ArchiveConfig) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('aliases_for', ?)", arguments: [aliasKey(config)])
         try db.execute(sql: """
-            UPDATE pages SET alias_used = CASE
+            UPDATE pages SET alias_used = 1 - alias_used WHERE alias_used != CASE
                 WHEN mirror_owner IS NULL THEN 0
                 WHEN lower(mirror_owner) = lower(?) AND mirror_repository = ? THEN 0
                 ELSE 1 END

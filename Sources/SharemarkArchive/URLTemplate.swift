@@ -6,6 +6,8 @@ public struct URLTemplate: Hashable, Sendable, Codable, CustomStringConvertible 
 
     enum Token: Hashable { case literal(String), owner, repository, branch, path }
     let tokens: [Token]
+    /// The tokens for matching: a literal (scheme removed from the first) or a placeholder.
+    let byteTokens: [(kind: Token?, literal: [UInt8])]
 
     public struct Parts: Hashable, Sendable {
         public var owner: String
@@ -53,6 +55,12 @@ public struct URLTemplate: Hashable, Sendable, Codable, CustomStringConvertible 
         if !literal.isEmpty { tokens.append(.literal(literal)) }
         guard tokens.contains(.path) else { throw .missingPath }
         self.tokens = tokens
+        self.byteTokens = tokens.enumerated().map { n, token in
+            if case .literal(let s) = token {
+                return (nil, Array((n == 0 ? String(URLText.withoutSchemeQueryFragment(s)) : s).utf8))
+            }
+            return (token, [])
+        }
     }
 
     public init(from decoder: any Decoder) throws {
@@ -87,38 +95,44 @@ public struct URLTemplate: Hashable, Sendable, Codable, CustomStringConvertible 
     /// Splits `url` (query and fragment are ignored) into its parts, or nil when it is not of
     /// this form. A jsDelivr-style `repository@ref` yields the ref as the branch.
     public func match(_ url: some StringProtocol) -> Parts? {
-        let u = Array(URLText.withoutSchemeQueryFragment(url).utf8)
+        var text = String(URLText.withoutSchemeQueryFragment(url))
+        return text.withUTF8 { match(bytes: $0) }
+    }
+
+    private func match(bytes u: UnsafeBufferPointer<UInt8>) -> Parts? {
         var i = 0
         var owner: String?, repository: String?, branch: String?, path: String?
-        for (n, token) in tokens.enumerated() {
-            let next: [UInt8]? = {
-                if n + 1 < tokens.count, case .literal(let s) = tokens[n + 1] { return Array(s.utf8) }
-                return nil
-            }()
-            switch token {
-            case .literal(let s):
-                var lit = Array(s.utf8)
-                if n == 0 { lit = Array(URLText.withoutSchemeQueryFragment(s).utf8) }
-                guard u.count - i >= lit.count, Array(u[i..<(i + lit.count)]) == lit else { return nil }
-                i += lit.count
-            case .path:
+        @inline(__always) func literalAt(_ k: Int, _ lit: [UInt8]) -> Bool {
+            guard u.count - k >= lit.count else { return false }
+            for (n, b) in lit.enumerated() where u[k + n] != b { return false }
+            return true
+        }
+        for (n, token) in byteTokens.enumerated() {
+            let next: [UInt8]? = n + 1 < byteTokens.count && byteTokens[n + 1].kind == nil ? byteTokens[n + 1].literal : nil
+            switch token.kind {
+            case nil:
+                guard literalAt(i, token.literal) else { return nil }
+                i += token.literal.count
+            case .path?:
                 var end = u.count
                 if let next {
-                    guard let found = URLText.find(next, in: u, from: i) else { return nil }
-                    end = found
+                    var k = i
+                    while k < u.count && !literalAt(k, next) { k += 1 }
+                    guard k < u.count else { return nil }
+                    end = k
                 }
                 guard end > i else { return nil }
-                path = String(decoding: u[i..<end], as: UTF8.self)
+                path = String(decoding: UnsafeBufferPointer(rebasing: u[i..<end]), as: UTF8.self)
                 i = end
-            case .owner, .repository, .branch:
+            case let kind?:
                 var end = i
                 while end < u.count, u[end] != UInt8(ascii: "/") {
-                    if let next, u.count - end >= next.count, Array(u[end..<(end + next.count)]) == next { break }
+                    if let next, u[end] == next[0], literalAt(end, next) { break }
                     end += 1
                 }
                 guard end > i else { return nil }
-                let value = String(decoding: u[i..<end], as: UTF8.self)
-                if token == .owner { owner = value } else if token == .repository { repository = value } else { branch = value }
+                let value = String(decoding: UnsafeBufferPointer(rebasing: u[i..<end]), as: UTF8.self)
+                if kind == .owner { owner = value } else if kind == .repository { repository = value } else { branch = value }
                 i = end
             }
         }
