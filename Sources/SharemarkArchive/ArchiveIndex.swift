@@ -152,17 +152,29 @@ public final class ArchiveIndex: Sendable {
         }
 
         mark("read known rows")
+        // Paths are unique on both sides, so when every known row was seen, none was removed
+        // (which spares building a set of 100,000 paths on a no-op run).
+        var matchedPages = 0
         let changed = scan.pages.filter { file in
-            guard !formsChanged, let known = knownPages[file.path.value] else { return true }
-            return known.size != file.size || known.mtime != file.mtimeNs
+            guard let known = knownPages[file.path.value] else { return true }
+            matchedPages += 1
+            return formsChanged || known.size != file.size || known.mtime != file.mtimeNs
         }
-        let present = Set(scan.pages.map(\.path.value))
-        let removedPages = knownPages.keys.filter { !present.contains($0) }
-        let presentAssets = Set(scan.assets.map(\.path.value))
-        let removedAssets = knownAssets.keys.filter { !presentAssets.contains($0) }
+        var removedPages: [String] = []
+        if matchedPages != knownPages.count {
+            let present = Set(scan.pages.map(\.path.value))
+            removedPages = knownPages.keys.filter { !present.contains($0) }
+        }
+        var matchedAssets = 0
         let changedAssets = scan.assets.filter { a in
             guard let k = knownAssets[a.path.value] else { return true }
+            matchedAssets += 1
             return k.size != a.size || k.mtime != a.mtimeNs
+        }
+        var removedAssets: [String] = []
+        if matchedAssets != knownAssets.count {
+            let present = Set(scan.assets.map(\.path.value))
+            removedAssets = knownAssets.keys.filter { !present.contains($0) }
         }
 
         let records = ArchiveIndex.parse(changed, archive: archive, mirrorForm: mirrorForm, cdnForm: cdnForm,

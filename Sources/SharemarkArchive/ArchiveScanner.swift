@@ -46,12 +46,11 @@ public enum ArchiveScanner {
 
     /// Scans `<archive>/<pagesFolder>`. Pages are `<category>/<id>.md` exactly two levels down;
     /// assets are `*.png` at any depth. Temporary files of interrupted writes are skipped.
+    /// The lists are in directory order (unsorted).
     public static func scan(archive: String, pagesFolder: String) -> Result {
         var result = Result()
         let root = archive.hasSuffix("/") ? archive : archive + "/"
         walk(root: root, relative: pagesFolder, depth: 0, into: &result)
-        result.pages.sort { $0.path.value < $1.path.value }
-        result.assets.sort { $0.path.value < $1.path.value }
         return result
     }
 
@@ -65,7 +64,6 @@ public enum ArchiveScanner {
         defer { closedir(dir) }
         let category = depth == 1 ? String(relative.split(separator: "/").last ?? "") : ""
         let folderPrefix = relative + "/"
-        let absolutePrefix = root + folderPrefix
         var subfolders: [String] = []
         var st = stat()
         while let entry = readdir(dir) {
@@ -90,7 +88,10 @@ public enum ArchiveScanner {
             guard let found else { continue }
             if type == UInt8(DT_DIR) { subfolders.append(folderPrefix + found.name); continue }
             if type == UInt8(DT_LNK) { continue }
-            guard lstat(absolutePrefix + found.name, &st) == 0 else {
+            let statResult = withUnsafePointer(to: entry.pointee.d_name) { tuple in
+                tuple.withMemoryRebound(to: CChar.self, capacity: 256) { fstatat(dirfd(dir), $0, &st, AT_SYMLINK_NOFOLLOW) }
+            }
+            guard statResult == 0 else {
                 result.problems.append(Problem(file: folderPrefix + found.name, message: "cannot stat: \(String(cString: strerror(errno)))"))
                 continue
             }

@@ -150,14 +150,22 @@ public enum URLText {
     /// `url` without `#fragment` and `?query`.
     public static func withoutQueryFragment<S: StringProtocol>(_ url: S) -> Substring {
         var s = Substring(url)
-        if let hash = s.firstIndex(of: "#") { s = s[..<hash] }
-        if let q = s.firstIndex(of: "?") { s = s[..<q] }
+        if let cut = s.utf8.firstIndex(where: { $0 == UInt8(ascii: "#") || $0 == UInt8(ascii: "?") }) { s = s[..<cut] }
         return s
     }
 
     static func withoutSchemeQueryFragment<S: StringProtocol>(_ url: S) -> Substring {
         var s = withoutQueryFragment(url)
-        if let r = s.range(of: "://") { s = s[r.upperBound...] }
+        let u = s.utf8
+        var i = u.startIndex
+        // Skip a scheme: letters, digits, '+', '-', '.' followed by "://".
+        while i != u.endIndex, let c = Optional(u[i]),
+              (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c == 43 || c == 45 || c == 46 {
+            i = u.index(after: i)
+        }
+        if i != u.startIndex, u[i...].starts(with: "://".utf8) {
+            s = s[u.index(i, offsetBy: 3)...]
+        }
         return s
     }
 
@@ -174,7 +182,7 @@ public enum URLText {
 
     /// Decodes `%XX` escapes; invalid escapes are kept as written.
     public static func percentDecoded(_ s: String) -> String {
-        guard s.contains("%") else { return s }
+        guard s.utf8.contains(UInt8(ascii: "%")) else { return s }
         var out: [UInt8] = []
         let b = Array(s.utf8)
         var i = 0
