@@ -196,61 +196,61 @@ public final class ArchiveIndex: Sendable {
             }
         } else {
             newConfig = try pool.write { db -> ArchiveConfig in
-            if !removedPages.isEmpty {
-                let delFTS = try db.makeStatement(sql: "DELETE FROM title_fts WHERE rowid = (SELECT rowid FROM pages WHERE path = ?)")
-                let del = try db.makeStatement(sql: "DELETE FROM pages WHERE path = ?")
-                for path in removedPages {
-                    try delFTS.execute(arguments: [path])
-                    try del.execute(arguments: [path])
-                }
-            }
-            if !records.isEmpty {
-                let delFTS = try db.makeStatement(sql: "DELETE FROM title_fts WHERE rowid = (SELECT rowid FROM pages WHERE path = ?)")
-                let del = try db.makeStatement(sql: "DELETE FROM pages WHERE path = ?")
-                let insert = try db.makeStatement(sql: """
-                    INSERT INTO pages (path, category, id, size, mtime_ns, title, has_footer, mirror_url, mirror_url_line,
-                        linked_mirror_url, link_line, qr_image_url, qr_image_line, qr_asset, original_url, original_line,
-                        original_key, date, invalid_utf8, has_bom, crlf, mirror_owner, mirror_repository, mirror_branch,
-                        legacy_image, asset_outside_archive, problems)
-                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-                    """)
-                let insertFTS = try db.makeStatement(sql: "INSERT INTO title_fts (rowid, title) VALUES (?, ?)")
-                for r in records {
-                    let path = r.file.path.value
-                    if knownPages[path] != nil {
+                if !removedPages.isEmpty {
+                    let delFTS = try db.makeStatement(sql: "DELETE FROM title_fts WHERE rowid = (SELECT rowid FROM pages WHERE path = ?)")
+                    let del = try db.makeStatement(sql: "DELETE FROM pages WHERE path = ?")
+                    for path in removedPages {
                         try delFTS.execute(arguments: [path])
                         try del.execute(arguments: [path])
                     }
-                    let f = r.page.footer
-                    let values: [(any DatabaseValueConvertible)?] = [
-                        path, r.file.category, r.file.id, r.file.size, r.file.mtimeNs, r.page.title,
-                        f != nil, f?.printedMirrorURL, f?.printedMirrorLine,
-                        f?.linkedMirrorURL, f?.linkLine, f?.qrImageURL, f?.qrImageLine, r.qrAsset?.value,
-                        f?.originalURL, f?.originalLine, f?.originalURL.map { URLText.originalKey($0) }, r.date,
-                        r.page.invalidUTF8, r.page.hasBOM, r.page.usesCRLF,
-                        r.mirrorOwner, r.mirrorRepository, r.mirrorBranch,
-                        r.legacyImageURL, r.assetOutsideArchive, ArchiveIndex.encodeProblems(r.problems),
-                    ]
-                    try insert.execute(arguments: StatementArguments(values))
-                    try insertFTS.execute(arguments: [db.lastInsertedRowID, r.page.title ?? ""])
                 }
-            }
-            if !removedAssets.isEmpty {
-                let del = try db.makeStatement(sql: "DELETE FROM assets WHERE path = ?")
-                for path in removedAssets { try del.execute(arguments: [path]) }
-            }
-            if !changedAssets.isEmpty {
-                let upsert = try db.makeStatement(sql: "INSERT OR REPLACE INTO assets (path, size, mtime_ns) VALUES (?, ?, ?)")
-                for a in changedAssets { try upsert.execute(arguments: [a.path.value, a.size, a.mtimeNs]) }
-            }
-            mark("rows written")
-            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('forms', ?)", arguments: [formsKey])
+                if !records.isEmpty {
+                    let delFTS = try db.makeStatement(sql: "DELETE FROM title_fts WHERE rowid = (SELECT rowid FROM pages WHERE path = ?)")
+                    let del = try db.makeStatement(sql: "DELETE FROM pages WHERE path = ?")
+                    let insert = try db.makeStatement(sql: """
+                        INSERT INTO pages (path, category, id, size, mtime_ns, title, has_footer, mirror_url, mirror_url_line,
+                            linked_mirror_url, link_line, qr_image_url, qr_image_line, qr_asset, original_url, original_line,
+                            original_key, date, invalid_utf8, has_bom, crlf, mirror_owner, mirror_repository, mirror_branch,
+                            legacy_image, asset_outside_archive, problems)
+                        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                        """)
+                    let insertFTS = try db.makeStatement(sql: "INSERT INTO title_fts (rowid, title) VALUES (?, ?)")
+                    for r in records {
+                        let path = r.file.path.value
+                        if knownPages[path] != nil {
+                            try delFTS.execute(arguments: [path])
+                            try del.execute(arguments: [path])
+                        }
+                        let f = r.page.footer
+                        let values: [(any DatabaseValueConvertible)?] = [
+                            path, r.file.category, r.file.id, r.file.size, r.file.mtimeNs, r.page.title,
+                            f != nil, f?.printedMirrorURL, f?.printedMirrorLine,
+                            f?.linkedMirrorURL, f?.linkLine, f?.qrImageURL, f?.qrImageLine, r.qrAsset?.value,
+                            f?.originalURL, f?.originalLine, f?.originalURL.map { URLText.originalKey($0) }, r.date,
+                            r.page.invalidUTF8, r.page.hasBOM, r.page.usesCRLF,
+                            r.mirrorOwner, r.mirrorRepository, r.mirrorBranch,
+                            r.legacyImageURL, r.assetOutsideArchive, ArchiveIndex.encodeProblems(r.problems),
+                        ]
+                        try insert.execute(arguments: StatementArguments(values))
+                        try insertFTS.execute(arguments: [db.lastInsertedRowID, r.page.title ?? ""])
+                    }
+                }
+                if !removedAssets.isEmpty {
+                    let del = try db.makeStatement(sql: "DELETE FROM assets WHERE path = ?")
+                    for path in removedAssets { try del.execute(arguments: [path]) }
+                }
+                if !changedAssets.isEmpty {
+                    let upsert = try db.makeStatement(sql: "INSERT OR REPLACE INTO assets (path, size, mtime_ns) VALUES (?, ?, ?)")
+                    for a in changedAssets { try upsert.execute(arguments: [a.path.value, a.size, a.mtimeNs]) }
+                }
+                mark("rows written")
+                try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('forms', ?)", arguments: [formsKey])
 
-            let inferred = try ArchiveIndex.inferConfig(db, archive: archive)
-            try ArchiveIndex.storeInference(db, inferred)
-            let config = try ArchiveConfig.load(archive: archive, fallback: inferred) ?? inferred
-            try ArchiveIndex.markAliases(db, config: config)
-            return config
+                let inferred = try ArchiveIndex.inferConfig(db, archive: archive)
+                try ArchiveIndex.storeInference(db, inferred)
+                let config = try ArchiveConfig.load(archive: archive, fallback: inferred) ?? inferred
+                try ArchiveIndex.markAliases(db, config: config)
+                return config
             }
         }
         let counts = try pool.read { db -> (Int, Int, [Problem]) in
