@@ -183,3 +183,22 @@ import Testing
     let missing = Set(manifest.entries.filter { $0.quirks.contains("missing_png") }.map { $0.path + ".png" })
     #expect(Set(try index.articlesWithMissingAsset().compactMap { $0.qrAsset?.value }) == missing)
 }
+
+/// Symbolic links are not followed (a link back up would loop), hidden and temporary files
+/// are skipped, and files at other depths are not pages.
+@Test func scanSkipsLinksHiddenAndTemporaryFiles() throws {
+    let root = try Fixture.copyOfArchive()
+    let fm = FileManager.default
+    try fm.createSymbolicLink(atPath: root + "/pages/loop", withDestinationPath: "..")
+    try fm.createSymbolicLink(atPath: root + "/pages/world/link.md", withDestinationPath: "n10000001.md")
+    try write("### x\n", to: root + "/pages/world/.hidden.md")
+    try write("### x\n", to: root + "/pages/world/n1.md" + AtomicFile.temporaryMarker + "1-1")
+    try write("### x\n", to: root + "/pages/top.md")
+    try write("### x\n", to: root + "/pages/world/deeper/n2.md")
+    let scan = ArchiveScanner.scan(archive: root, pagesFolder: "pages")
+    #expect(scan.pages.map(\.path.value).sorted() == [
+        "pages/culture/lib-05312019110343.md", "pages/culture/painting.md",
+        "pages/legacy/n09000002.md", "pages/world/n10000001.md"])
+    #expect(scan.assets.count == 2)
+    #expect(scan.problems.isEmpty)
+}
