@@ -283,14 +283,18 @@ public final class ArchiveIndex: Sendable {
             init(_ n: Int) { records = Array(repeating: nil, count: n) }
         }
         let slots = Slots(files.count)
-        let parser = PageParser(mirrorForm: mirrorForm)
         let root = archive.hasSuffix("/") ? archive : archive + "/"
-        let chunk = 64
+        let chunk = 256
         let chunks = (files.count + chunk - 1) / chunk
         let total = files.count
         slots.records.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let out = buffer
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                // Copies per chunk: shared reference-counted buffers would make the threads
+                // contend on their counts.
+                let mirrorForm = (try? URLTemplate(mirrorForm.text)) ?? mirrorForm
+                let cdnForm = (try? URLTemplate(cdnForm.text)) ?? cdnForm
+                let parser = PageParser(mirrorForm: mirrorForm)
                 let range = (c * chunk)..<min(total, (c + 1) * chunk)
                 for i in range {
                     let file = files[i]
