@@ -12,8 +12,7 @@ struct ServeCommand: AsyncParsableCommand {
             after the requests in flight.
             """)
 
-    @Argument(help: "The archive root.")
-    var archive: String = "."
+    @OptionGroup var options: ArchiveOptions
 
     @Option(help: "Address to listen on.")
     var host: String = "127.0.0.1"
@@ -21,18 +20,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0: any free port).")
     var port: Int = 8080
 
-    @Option(help: "The index file (default: <archive>/.sharemark/index.sqlite).")
-    var index: String?
-
     func run() async throws {
         ServerLogging.bootstrap()
         let logger = ServerLogging.logger()
-        let archiveIndex = try ArchiveIndex(archive: archive, indexPath: index)
-        let summary = try archiveIndex.update()
+        var opened: (ArchiveIndex, ArchiveIndex.UpdateSummary)?
+        try reportingErrors { opened = try options.openUpdatedIndex() }
+        guard let (archiveIndex, summary) = opened else { return }
         logger.info("index up to date", metadata: [
             "pages": "\(summary.scanned)", "parsed": "\(summary.parsed)", "seconds": "\(summary.seconds)",
         ])
-        let archive = self.archive
+        let archive = options.archive
         let indexPath = archiveIndex.databasePath
         let store = try CatalogStore(initial: IndexCatalog(index: archiveIndex)) {
             try IndexCatalog.open(archive: archive, indexPath: indexPath)
