@@ -110,6 +110,9 @@ run_case article-qr "http://127.0.0.1:$port/v1/articles/$category/$id/qr.png"
 run_case adhoc-qr "http://127.0.0.1:$port/v1/qr" "$work/varied.lua"
 run_case article-json "http://127.0.0.1:$port/v1/articles/$category/$id"
 rss_after=$(rss "$server")
+# nginx again: the machine is noisy; the ratio uses nginx's better run.
+run_case nginx-static-2 "http://127.0.0.1:$nginx_port/$asset"
+rps[nginx-static]=$(awk -v a="${rps[nginx-static]}" -v b="${rps[nginx-static-2]}" 'BEGIN { print (a > b ? a : b) }')
 
 ratio=$(awk -v a="${rps[article-qr]}" -v b="${rps[nginx-static]}" 'BEGIN { printf "%.2f", a / b }')
 growth=$(awk -v a="$rss_after" -v b="$rss_before" 'BEGIN { printf "%.1f", (a - b) * 100 / b }')

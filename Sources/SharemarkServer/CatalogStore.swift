@@ -8,8 +8,14 @@ public final class CatalogSnapshot: Sendable {
     public let catalog: any ArticleCatalog
     public let generation: Int
     public let articleCount: Int
-    private let lookups: Mutex<[String: Lookup]>
+    private let lookups: Mutex<[LookupKey: Lookup]>
     private let maxLookups: Int
+
+    struct LookupKey: Hashable, Sendable {
+        /// nil: an id in any category.
+        var category: String?
+        var id: String
+    }
 
     enum Lookup: Sendable {
         case found(CatalogEntry)
@@ -28,7 +34,7 @@ public final class CatalogSnapshot: Sendable {
     /// `category/id` → article, remembered for the life of this snapshot (the index it reads
     /// does not change; a changed index is a new snapshot).
     func article(category: String, id: String) throws -> CatalogEntry? {
-        let key = category + "/" + id
+        let key = LookupKey(category: category, id: id)
         if let cached = lookups.withLock({ $0[key] }) {
             if case .found(let entry) = cached { return entry }
             return nil
@@ -39,7 +45,7 @@ public final class CatalogSnapshot: Sendable {
     }
 
     func articles(id: String) throws -> Lookup {
-        let key = "\u{0}" + id
+        let key = LookupKey(category: nil, id: id)
         if let cached = lookups.withLock({ $0[key] }) { return cached }
         let entries = try catalog.articles(id: id)
         let result: Lookup = switch entries.count {
@@ -51,7 +57,7 @@ public final class CatalogSnapshot: Sendable {
         return result
     }
 
-    private func remember(_ key: String, _ value: Lookup) {
+    private func remember(_ key: LookupKey, _ value: Lookup) {
         lookups.withLock { table in
             if table.count >= maxLookups { table.removeAll(keepingCapacity: true) }
             table[key] = value

@@ -12,8 +12,13 @@ public final class ServerMetrics: Sendable {
         var status: Int
     }
 
-    private let requests = Mutex<[RouteKey: Counter]>([:])
-    private let durations = Mutex<[String: DurationHistogram]>([:])
+    private struct RouteMetrics {
+        var counter: Counter
+        var histogram: DurationHistogram
+    }
+
+    /// Counter and histogram of each (route, method, status), made once and then looked up.
+    private let routes = Mutex<[RouteKey: RouteMetrics]>([:])
     private let renders: [ImageFormat: Counter]
     private let cacheHits: Counter
     private let cacheMisses: Counter
@@ -43,24 +48,20 @@ public final class ServerMetrics: Sendable {
 
     func request(route: String, method: String, status: Int, duration: Duration) {
         let key = RouteKey(route: route, method: method, status: status)
-        let counter = requests.withLock { table in
-            if let counter = table[key] { return counter }
-            let counter = registry.makeCounter(
-                descriptor: Self.descriptor("sharemark_http_requests_total", "HTTP requests by route, method and status"),
-                labels: [("route", route), ("method", method), ("status", String(status))])
-            table[key] = counter
-            return counter
+        let metrics = routes.withLock { table in
+            if let metrics = table[key] { return metrics }
+            let metrics = RouteMetrics(
+                counter: registry.makeCounter(
+                    descriptor: Self.descriptor("sharemark_http_requests_total", "HTTP requests by route, method and status"),
+                    labels: [("route", route), ("method", method), ("status", String(status))]),
+                histogram: registry.makeDurationHistogram(
+                    descriptor: Self.descriptor("sharemark_http_request_duration_seconds", "Time to answer HTTP requests, by route"),
+                    labels: [("route", route)], buckets: Self.buckets))
+            table[key] = metrics
+            return metrics
         }
-        counter.increment()
-        let histogram = durations.withLock { table in
-            if let histogram = table[route] { return histogram }
-            let histogram = registry.makeDurationHistogram(
-                descriptor: Self.descriptor("sharemark_http_request_duration_seconds", "Time to answer HTTP requests, by route"),
-                labels: [("route", route)], buckets: Self.buckets)
-            table[route] = histogram
-            return histogram
-        }
-        histogram.record(duration)
+        metrics.counter.increment()
+        metrics.histogram.record(duration)
     }
 
     func rendered(_ format: ImageFormat) { renders[format]?.increment() }

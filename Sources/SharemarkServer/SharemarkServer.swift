@@ -44,11 +44,13 @@ public struct SharemarkServer: Sendable {
     public let metrics: ServerMetrics
     let images: ShareImages
     let logger: Logger
+    let shareCacheControl: String
 
     public init(store: CatalogStore, settings: ServerSettings = ServerSettings(), logger: Logger = Logger(label: "sharemark.server")) {
         self.store = store
         self.settings = settings
         self.logger = logger
+        self.shareCacheControl = "public, max-age=\(settings.imageMaxAge)"
         let metrics = ServerMetrics()
         self.metrics = metrics
         self.images = ShareImages(cache: QRCache(maxEntries: settings.cacheEntries, maxBytes: settings.cacheBytes), metrics: metrics)
@@ -57,7 +59,7 @@ public struct SharemarkServer: Sendable {
 
     /// The router with every endpoint; also what tests drive.
     public func router() -> Router<BasicRequestContext> {
-        let router = Router()
+        let router = Router(options: .autoGenerateHeadEndpoints)
         router.add(middleware: MetricsRecorder(metrics: metrics))
         router.add(middleware: ProblemMiddleware())
         router.get("/healthz") { _, _ in self.health() }
@@ -157,14 +159,11 @@ public struct SharemarkServer: Sendable {
             throw APIProblem.notFound("no article \(category)/\(id)")
         }
         let image = try images.image(for: entry, root: snapshot.catalog.archiveRoot, style: snapshot.catalog.style, format: format)
-        return imageResponse(image, format: format, request: request, maxAge: settings.imageMaxAge)
+        return imageResponse(image, format: format, request: request, cacheControl: shareCacheControl)
     }
 
-    func imageResponse(_ image: CachedImage, format: ImageFormat, request: Request, maxAge: Int) -> Response {
-        var headers: HTTPFields = [
-            .eTag: image.etag,
-            .cacheControl: "public, max-age=\(maxAge)",
-        ]
+    func imageResponse(_ image: CachedImage, format: ImageFormat, request: Request, cacheControl: String) -> Response {
+        var headers: HTTPFields = [.eTag: image.etag, .cacheControl: cacheControl]
         if ETag.matches(request.headers[.ifNoneMatch], image.etag) {
             return Response(status: .notModified, headers: headers)
         }
@@ -265,7 +264,7 @@ public struct SharemarkServer: Sendable {
             throw APIProblem(.badRequest, error.description)
         }
         metrics.rendered(format)
-        return imageResponse(CachedImage(bytes: bytes, fromAsset: false), format: format, request: request, maxAge: 86400)
+        return imageResponse(CachedImage(bytes: bytes, fromAsset: false), format: format, request: request, cacheControl: "public, max-age=86400")
     }
 
     func json(_ value: some Encodable) throws -> Response {

@@ -128,6 +128,10 @@ func expectProblem(_ response: TestResponse, _ status: Int, mentioning word: Str
             let other = try await client.execute(uri: "/v1/articles/world/n10000001/qr.png", method: .get,
                                                  headers: [.ifNoneMatch: "\"something-else\""])
             #expect(other.status == .ok)
+            let head = try await client.execute(uri: "/v1/articles/world/n10000001/qr.png", method: .head)
+            #expect(head.status == .ok)
+            #expect(head.headers[.eTag] == etag)
+            #expect(head.body.readableBytes == 0)
         }
     }
 
