@@ -47,7 +47,8 @@ enum RequestInput {
     /// A category or id from the path: decoded, and refused (nil) when it could name anything
     /// but one file-name component: empty, `.`/`..`, a slash or backslash, NUL or control bytes.
     static func pathComponent<S: StringProtocol>(_ raw: S) -> String? {
-        guard let text = percentDecoded(raw), !text.isEmpty, text != ".", text != ".." else { return nil }
+        let decoded = raw.utf8.contains(UInt8(ascii: "%")) ? percentDecoded(raw) : String(raw)
+        guard let text = decoded, !text.isEmpty, text != ".", text != ".." else { return nil }
         for scalar in text.unicodeScalars {
             if scalar == "/" || scalar == "\\" || scalar.value < 0x20 || scalar.value == 0x7f { return nil }
         }
