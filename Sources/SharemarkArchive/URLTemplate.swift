@@ -1,0 +1,237 @@
+/// A URL form with placeholders `{owner}`, `{repository}`, `{branch}` and `{path}`, such as
+/// `https://github.com/{owner}/{repository}/blob/{branch}/{path}`. It renders URLs and matches
+/// them back into their parts (the scheme is not compared: `http` and `https` both match).
+public struct URLTemplate: Hashable, Sendable, Codable, CustomStringConvertible {
+    public let text: String
+
+    enum Token: Hashable { case literal(String), owner, repository, branch, path }
+    let tokens: [Token]
+    /// The tokens for matching: a literal (scheme removed from the first) or a placeholder.
+    let byteTokens: [(kind: Token?, literal: [UInt8])]
+
+    public struct Parts: Hashable, Sendable {
+        public var owner: String
+        public var repository: String
+        public var branch: String?
+        public var path: String
+    }
+
+    public enum Problem: Error, Equatable, CustomStringConvertible {
+        case unknownPlaceholder(String)
+        case missingPath
+        public var description: String {
+            switch self {
+            case .unknownPlaceholder(let p): return "unknown placeholder {\(p)} (known: {owner} {repository} {branch} {path})"
+            case .missingPath: return "the form has no {path} placeholder"
+            }
+        }
+    }
+
+    public static let defaultMirror = try! URLTemplate("https://github.com/{owner}/{repository}/blob/{branch}/{path}")
+    public static let defaultCDN = try! URLTemplate("https://cdn.jsdelivr.net/gh/{owner}/{repository}/{path}")
+
+    public init(_ text: String) throws(Problem) {
+        self.text = text
+        var tokens: [Token] = []
+        var literal = ""
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "{") {
+            literal += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: "}") else { literal += rest[open...]; rest = ""; break }
+            let name = rest[rest.index(after: open)..<close]
+            let token: Token
+            switch name {
+            case "owner": token = .owner
+            case "repository": token = .repository
+            case "branch": token = .branch
+            case "path": token = .path
+            default: throw .unknownPlaceholder(String(name))
+            }
+            if !literal.isEmpty { tokens.append(.literal(literal)); literal = "" }
+            tokens.append(token)
+            rest = rest[rest.index(after: close)...]
+        }
+        literal += rest
+        if !literal.isEmpty { tokens.append(.literal(literal)) }
+        guard tokens.contains(.path) else { throw .missingPath }
+        self.tokens = tokens
+        self.byteTokens = tokens.enumerated().map { n, token in
+            if case .literal(let s) = token {
+                return (nil, Array((n == 0 ? String(URLText.withoutSchemeQueryFragment(s)) : s).utf8))
+            }
+            return (token, [])
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        try self.init(text)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(text)
+    }
+
+    public var description: String { text }
+
+    public static func == (a: URLTemplate, b: URLTemplate) -> Bool { a.text == b.text }
+    public func hash(into hasher: inout Hasher) { hasher.combine(text) }
+
+    public func render(owner: String, repository: String, branch: String, path: String) -> String {
+        var out = ""
+        for token in tokens {
+            switch token {
+            case .literal(let s): out += s
+            case .owner: out += owner
+            case .repository: out += repository
+            case .branch: out += branch
+            case .path: out += path
+            }
+        }
+        return out
+    }
+
+    /// Splits `url` (query and fragment are ignored) into its parts, or nil when it is not of
+    /// this form. A jsDelivr-style `repository@ref` yields the ref as the branch.
+    public func match(_ url: some StringProtocol) -> Parts? {
+        var text = String(URLText.withoutSchemeQueryFragment(url))
+        return text.withUTF8 { match(bytes: $0) }
+    }
+
+    private func match(bytes u: UnsafeBufferPointer<UInt8>) -> Parts? {
+        var i = 0
+        var owner: String?, repository: String?, branch: String?, path: String?
+        @inline(__always) func literalAt(_ k: Int, _ lit: [UInt8]) -> Bool {
+            guard u.count - k >= lit.count else { return false }
+            for (n, b) in lit.enumerated() where u[k + n] != b { return false }
+            return true
+        }
+        for (n, token) in byteTokens.enumerated() {
+            let next: [UInt8]? = n + 1 < byteTokens.count && byteTokens[n + 1].kind == nil ? byteTokens[n + 1].literal : nil
+            switch token.kind {
+            case nil:
+                guard literalAt(i, token.literal) else { return nil }
+                i += token.literal.count
+            case .path?:
+                var end = u.count
+                if let next {
+                    var k = i
+                    while k < u.count && !literalAt(k, next) { k += 1 }
+                    guard k < u.count else { return nil }
+                    end = k
+                }
+                guard end > i else { return nil }
+                path = String(decoding: UnsafeBufferPointer(rebasing: u[i..<end]), as: UTF8.self)
+                i = end
+            case let kind?:
+                var end = i
+                while end < u.count, u[end] != UInt8(ascii: "/") {
+                    if let next, u[end] == next[0], literalAt(end, next) { break }
+                    end += 1
+                }
+                guard end > i else { return nil }
+                let value = String(decoding: UnsafeBufferPointer(rebasing: u[i..<end]), as: UTF8.self)
+                if kind == .owner { owner = value } else if kind == .repository { repository = value } else { branch = value }
+                i = end
+            }
+        }
+        guard i == u.count, let path, let owner, let repository else { return nil }
+        if branch == nil, let at = repository.firstIndex(of: "@") {
+            return Parts(owner: owner, repository: String(repository[..<at]),
+                         branch: String(repository[repository.index(after: at)...]), path: path)
+        }
+        return Parts(owner: owner, repository: repository, branch: branch, path: path)
+    }
+}
+
+/// Small helpers on URL text, without Foundation's URL parsing (which rejects some archive URLs).
+public enum URLText {
+    /// `url` without `#fragment` and `?query`.
+    public static func withoutQueryFragment<S: StringProtocol>(_ url: S) -> Substring {
+        var s = Substring(url)
+        if let cut = s.utf8.firstIndex(where: { $0 == UInt8(ascii: "#") || $0 == UInt8(ascii: "?") }) { s = s[..<cut] }
+        return s
+    }
+
+    static func withoutSchemeQueryFragment<S: StringProtocol>(_ url: S) -> Substring {
+        var s = withoutQueryFragment(url)
+        let u = s.utf8
+        var i = u.startIndex
+        // Skip a scheme: letters, digits, '+', '-', '.' followed by "://".
+        while i != u.endIndex, let c = Optional(u[i]),
+              (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c == 43 || c == 45 || c == 46 {
+            i = u.index(after: i)
+        }
+        if i != u.startIndex, u[i...].starts(with: "://".utf8) {
+            s = s[u.index(i, offsetBy: 3)...]
+        }
+        return s
+    }
+
+    /// A key for comparing original URLs: host without `www.`, lower-cased, and the path;
+    /// scheme, query and fragment dropped.
+    public static func originalKey<S: StringProtocol>(_ url: S) -> String {
+        var s = withoutSchemeQueryFragment(url)
+        let slash = s.firstIndex(of: "/") ?? s.endIndex
+        var host = s[..<slash].lowercased()
+        if host.hasPrefix("www.") { host.removeFirst(4) }
+        s = s[slash...]
+        return host + s
+    }
+
+    /// Decodes `%XX` escapes; invalid escapes are kept as written.
+    public static func percentDecoded(_ s: String) -> String {
+        guard s.utf8.contains(UInt8(ascii: "%")) else { return s }
+        var out: [UInt8] = []
+        let b = Array(s.utf8)
+        var i = 0
+        func hex(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 48...57: return c - 48
+            case 65...70: return c - 55
+            case 97...102: return c - 87
+            default: return nil
+            }
+        }
+        while i < b.count {
+            if b[i] == UInt8(ascii: "%"), i + 2 < b.count, let h = hex(b[i + 1]), let l = hex(b[i + 2]) {
+                out.append(h << 4 | l); i += 3
+            } else { out.append(b[i]); i += 1 }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func find(_ needle: [UInt8], in hay: [UInt8], from: Int) -> Int? {
+        guard !needle.isEmpty, hay.count >= needle.count else { return nil }
+        var i = from
+        while i + needle.count <= hay.count {
+            if hay[i] == needle[0] && Array(hay[i..<(i + needle.count)]) == needle { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    /// A publication date from an original URL's path: `/gb/YY/M/D/` or `/gb/YYYY/MM/DD/`.
+    public static func dateFromOriginalURL<S: StringProtocol>(_ url: S) -> String? {
+        let s = withoutSchemeQueryFragment(url)
+        let parts = s.split(separator: "/", omittingEmptySubsequences: false)
+        guard let gb = parts.firstIndex(of: "gb"), parts.count > gb + 4 else { return nil }
+        let y = parts[gb + 1], m = parts[gb + 2], d = parts[gb + 3]
+        guard let yn = Int(y), let mn = Int(m), let dn = Int(d),
+              y.allSatisfy(\.isASCII), m.allSatisfy(\.isASCII), d.allSatisfy(\.isASCII) else { return nil }
+        let year: Int
+        switch y.count {
+        case 2: year = 2000 + yn
+        case 4: year = yn
+        default: return nil
+        }
+        return formatDate(year: year, month: mn, day: dn)
+    }
+
+    static func formatDate(year: Int, month: Int, day: Int) -> String? {
+        guard (1990...2100).contains(year), (1...12).contains(month), (1...31).contains(day) else { return nil }
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(year)-\(two(month))-\(two(day))"
+    }
+}
