@@ -7,7 +7,7 @@ struct Sharemark: AsyncParsableCommand {
         abstract: "Share links and QR codes for the pages of a Markdown mirror archive.",
         version: "0.1.0",
         subcommands: [
-            IndexCommand.self, LookupCommand.self, SearchCommand.self, ExportCommand.self, InitCommand.self,
-            QRCommand.self, ServeCommand.self,
+            QRCommand.self, IndexCommand.self, LookupCommand.self, SearchCommand.self,
+            ExportCommand.self, InitCommand.self, ServeCommand.self,
         ])
 }
