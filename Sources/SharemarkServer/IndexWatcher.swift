@@ -28,11 +28,16 @@ struct IndexWatcher: Service {
                      mtimeNs: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
     }
 
+    /// SIGHUP's default action ends the process; it is set to "ignore" once per process, before
+    /// the first signal source is made (libdispatch then installs its own handler: setting SIG_IGN
+    /// again later would silence the sources of watchers already running).
+    static let ignoreHangup: Void = { signal(SIGHUP, SIG_IGN) }()
+
     func stamps() -> [Stamp?] { [Self.stamp(path), Self.stamp(path + "-wal")] }
 
     func run() async throws {
         let hangups = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        signal(SIGHUP, SIG_IGN)
+        _ = Self.ignoreHangup
         let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
         source.setEventHandler { hangups.continuation.yield() }
         source.resume()

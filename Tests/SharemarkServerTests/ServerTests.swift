@@ -327,6 +327,23 @@ func expectProblem(_ response: TestResponse, _ status: Int, mentioning word: Str
         }
     }
 
+    @Test func sighupReloadsAtOnce() async throws {
+        // Polling is off (an hour); only the signal can reload. Ignored up front, so that a
+        // signal sent before the watcher listens does not end the test process.
+        _ = IndexWatcher.ignoreHangup
+        let settings = ServerSettings(reloadInterval: .seconds(3600))
+        try await withServer(settings: settings, watch: true) { client, _, server in
+            let before = server.store.snapshot.generation
+            for _ in 0..<50 where server.store.snapshot.generation == before {
+                kill(getpid(), SIGHUP)
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            #expect(server.store.snapshot.generation > before)
+            let health = try json(try await client.execute(uri: "/healthz", method: .get))
+            #expect((health["generation"] as? Int ?? 0) > before)
+        }
+    }
+
     @Test func snapshotTakenBeforeAReloadStaysUsable() async throws {
         let archive = try TestArchive.make()
         defer { archive.remove() }
