@@ -344,6 +344,33 @@ func expectProblem(_ response: TestResponse, _ status: Int, mentioning word: Str
         }
     }
 
+    @Test func requestsDuringReloadsAllSucceed() async throws {
+        try await withServer { client, _, server in
+            try await withThrowingTaskGroup(of: [Int].self) { group in
+                group.addTask {
+                    for _ in 0..<20 {
+                        try server.reload()
+                        try await Task.sleep(for: .milliseconds(5))
+                    }
+                    return []
+                }
+                group.addTask {
+                    var statuses: [Int] = []
+                    for i in 0..<150 {
+                        let uri = i % 2 == 0 ? "/v1/articles/world/n10000004/qr.png" : "/v1/articles/world/n10000004"
+                        statuses.append(Int(try await client.execute(uri: uri, method: .get).status.code))
+                    }
+                    return statuses
+                }
+                var all: [Int] = []
+                for try await statuses in group { all += statuses }
+                #expect(all.count == 150)
+                #expect(all.allSatisfy { $0 == 200 })
+            }
+            #expect(server.store.snapshot.generation == 21)
+        }
+    }
+
     @Test func snapshotTakenBeforeAReloadStaysUsable() async throws {
         let archive = try TestArchive.make()
         defer { archive.remove() }
