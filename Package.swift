@@ -30,7 +30,10 @@ let package = Package(
             name: "CZBar", pkgConfig: "zbar",
             providers: [.apt(["libzbar-dev"])]),
 
-        .target(name: "SharemarkQR", dependencies: ["CQREncode", "CPNG", "CZBar"]),
+        // libpng reports errors by longjmp, which Swift cannot catch: this small C target owns
+        // the setjmp and turns libpng failures into return codes. Used only by SharemarkQR.
+        .target(name: "CPNGShim", dependencies: ["CPNG"]),
+        .target(name: "SharemarkQR", dependencies: ["CQREncode", "CPNG", "CPNGShim", "CZBar"]),
         .target(
             name: "SharemarkArchive",
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),

@@ -1,0 +1,147 @@
+/// Recovers the module grid of a QR symbol from an image of known geometry: square, exactly two
+/// colours, a uniform quiet zone, and a whole number of pixels per module. That is what
+/// `PNGRenderer` and `qrencode` write; checking such an image against a fresh encoding is exact
+/// and far cheaper than scanning it. Images of other shapes are reported as not recognised, so
+/// that the caller can fall back to `BarcodeScanner`.
+public enum QRImageReader {
+    /// Why an image is not of the geometry the reader knows.
+    public struct NotRecognised: Error, Equatable, Sendable, CustomStringConvertible {
+        public let reason: String
+        public var description: String { "not a QR image of known geometry: \(reason)" }
+    }
+
+    public static func read(_ image: PNGImage) throws(NotRecognised) -> ModuleGrid {
+        let side = image.width
+        guard side > 0, side == image.height else {
+            throw NotRecognised(reason: "the image is \(image.width)×\(image.height) pixels, not square")
+        }
+        // Pixels as 32-bit values, so that a colour comparison is one integer comparison.
+        let pixels: [UInt32] = image.rgba.withUnsafeBytes { Array($0.bindMemory(to: UInt32.self)) }
+
+        // Which colour is light: the top row is all quiet zone when there is a margin; without
+        // one, the top-left pixel is the corner of a finder pattern, which is dark.
+        let first = pixels[0]
+        let topRowUniform = pixels[0..<side].allSatisfy { $0 == first }
+        var other: UInt32?
+        for pixel in pixels where pixel != first {
+            if other == nil { other = pixel } else if pixel != other {
+                throw NotRecognised(reason: "the image has more than two colours")
+            }
+        }
+        guard let other else { throw NotRecognised(reason: "the image has one colour only") }
+        let light = topRowUniform ? first : other
+        let dark = topRowUniform ? other : first
+
+        // The first dark pixel is the top-left corner of the top-left finder pattern, whose top
+        // edge is 7 dark modules: that gives the quiet zone and the module size.
+        guard let firstDark = pixels.firstIndex(of: dark) else {
+            throw NotRecognised(reason: "no dark pixel")
+        }
+        let offset = firstDark % side
+        guard firstDark / side == offset else {
+            throw NotRecognised(reason: "the quiet zone is not equally wide at the top and the left")
+        }
+        var run = 0
+        while offset + run < side && pixels[firstDark + run] == dark { run += 1 }
+        guard run % 7 == 0 else {
+            throw NotRecognised(reason: "the top-left finder pattern is \(run) pixels wide, not 7 modules")
+        }
+        let scale = run / 7
+        guard offset % scale == 0, side % scale == 0 else {
+            throw NotRecognised(reason: "the image is not a whole number of \(scale)-pixel modules")
+        }
+        let margin = offset / scale
+        let size = side / scale - 2 * margin
+        guard size >= 21, (size - 17) % 4 == 0, QREncoder.versions.contains((size - 17) / 4) else {
+            throw NotRecognised(reason: "\(size) modules per side is no QR version")
+        }
+
+        // Every module cell must be of one colour, and the quiet zone light.
+        let modulesPerSide = size + 2 * margin
+        var cells = [UInt32](repeating: 0, count: modulesPerSide * modulesPerSide)
+        for my in 0..<modulesPerSide {
+            for mx in 0..<modulesPerSide {
+                cells[my * modulesPerSide + mx] = pixels[my * scale * side + mx * scale]
+            }
+        }
+        for y in 0..<side {
+            let cellRow = (y / scale) * modulesPerSide
+            for x in 0..<side where pixels[y * side + x] != cells[cellRow + x / scale] {
+                throw NotRecognised(reason: "module (\(x / scale - margin), \(y / scale - margin)) is not of one colour")
+            }
+        }
+        var modules = [Bool](repeating: false, count: size * size)
+        for my in 0..<modulesPerSide {
+            for mx in 0..<modulesPerSide {
+                let isDark = cells[my * modulesPerSide + mx] == dark
+                let inSymbol = (margin..<(margin + size)).contains(mx) && (margin..<(margin + size)).contains(my)
+                if inSymbol {
+                    modules[(my - margin) * size + (mx - margin)] = isDark
+                } else if isDark {
+                    throw NotRecognised(reason: "the quiet zone has dark modules")
+                }
+            }
+        }
+        return ModuleGrid(
+            version: (size - 17) / 4, modules: modules, scale: scale, margin: margin,
+            foreground: color(dark), background: color(light),
+            level: formatLevel(modules: modules, size: size))
+    }
+
+    /// Whether `pngBytes` shows `expected` encoded as `QREncoder` (text mode) would at the
+    /// version and level the image declares.
+    public static func check(pngBytes: some Collection<UInt8>, expected: String) -> PayloadMatch {
+        let grid: ModuleGrid
+        do {
+            grid = try read(try PNGImage(pngBytes: pngBytes))
+        } catch let error as PNGDecodeError {
+            return .notRecognised(error.description)
+        } catch {
+            return .notRecognised("\(error)")
+        }
+        return check(grid, expected: expected)
+    }
+
+    /// Compares a recovered grid with the encoding of `expected`.
+    public static func check(_ grid: ModuleGrid, expected: String) -> PayloadMatch {
+        let levels = grid.level.map { [$0] } ?? ErrorCorrectionLevel.allCases
+        for level in levels {
+            guard let symbol = try? QREncoder(level: level, version: grid.version).encode(expected) else {
+                continue
+            }
+            if grid.matches(symbol) { return .matches }
+        }
+        return .differs
+    }
+
+    /// Reads the error-correction level from the format information next to the top-left
+    /// finder (ISO/IEC 18004 7.9): bits 0–7 down column 8, bits 8–14 leftwards along row 8.
+    /// Returns nil when the 15 bits are not a valid format word.
+    private static func formatLevel(modules: [Bool], size: Int) -> ErrorCorrectionLevel? {
+        var format = 0
+        for i in 0..<15 {
+            let (x, y): (Int, Int)
+            if i < 6 { (x, y) = (8, i) } else if i < 8 { (x, y) = (8, i + 1) }
+            else if i == 8 { (x, y) = (7, 8) } else { (x, y) = (14 - i, 8) }
+            if modules[y * size + x] { format |= 1 << i }
+        }
+        let unmasked = format ^ 0x5412
+        // A valid word is 5 data bits followed by their BCH(15,5) remainder.
+        var remainder = (unmasked >> 10) << 10
+        for bit in stride(from: 14, through: 10, by: -1) where remainder & (1 << bit) != 0 {
+            remainder ^= 0x537 << (bit - 10)
+        }
+        guard remainder == unmasked & 0x3FF else { return nil }
+        switch unmasked >> 13 {
+        case 1: return .L
+        case 0: return .M
+        case 3: return .Q
+        default: return .H
+        }
+    }
+
+    private static func color(_ pixel: UInt32) -> RGBAColor {
+        let bytes = withUnsafeBytes(of: pixel) { Array($0) }
+        return RGBAColor(red: bytes[0], green: bytes[1], blue: bytes[2], alpha: bytes[3])
+    }
+}

@@ -1,0 +1,35 @@
+/// How a symbol is drawn: the same knobs, with the same meaning, as qrencode's
+/// `-s`, `-m`, `--foreground`, `--background` and `-d`.
+public struct RenderOptions: Equatable, Sendable {
+    /// Allowed ranges; generous for real use, small enough that an image stays a few
+    /// thousand pixels wide (a version 40 symbol at scale 40 with margin 40 is 10,280 pixels).
+    public static let scales = 1...40
+    public static let margins = 0...40
+    public static let dpis = 1...1_000_000
+
+    /// Pixels per module side (qrencode `-s`; the archives use 4).
+    public var scale: Int
+    /// Quiet zone width in modules (qrencode `-m`; 4 is the standard's minimum).
+    public var margin: Int
+    public var foreground: RGBAColor
+    public var background: RGBAColor
+    /// Written as a pHYs chunk when set. qrencode always writes one (72 DPI by default);
+    /// leaving it out saves 21 bytes and changes no pixel.
+    public var dpi: Int?
+
+    public init(scale: Int = 4, margin: Int = 4, foreground: RGBAColor = .black,
+                background: RGBAColor = .white, dpi: Int? = nil) {
+        self.scale = scale
+        self.margin = margin
+        self.foreground = foreground
+        self.background = background
+        self.dpi = dpi
+    }
+
+    /// Throws the first option that is out of range.
+    public func validate() throws(QRError) {
+        guard Self.scales.contains(scale) else { throw .scaleOutOfRange(scale) }
+        guard Self.margins.contains(margin) else { throw .marginOutOfRange(margin) }
+        if let dpi, !Self.dpis.contains(dpi) { throw .dpiOutOfRange(dpi) }
+    }
+}
