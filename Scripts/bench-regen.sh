@@ -16,8 +16,13 @@ trap 'rm -rf "$work"' EXIT
 
 python3 Scripts/make-archive.py "$work/a" --pages "$pages" --seed 1 --png none >/dev/null
 cp -r "$work/a" "$work/loop"
-footers=$(grep -l "<img src='" -r "$work/a/pages" --include='*.md' | wc -l)
-echo "archive: $pages pages, $footers with a share footer, no PNG; $(nproc) cores"
+# The pages the loop handles: those whose footer references a PNG (the regen plan's list,
+# taken from a throw-away copy so that the timed regen starts without an index).
+cp -r "$work/a" "$work/plan"
+"$bin" regen --dry-run --json "$work/plan" \
+  | python3 -c 'import json,sys; [print(i["asset"][:-4]) for i in json.load(sys.stdin)["items"]]' > "$work/pages.txt"
+rm -rf "$work/plan"
+echo "archive: $pages pages, $(wc -l < "$work/pages.txt") with a share footer, no PNG; $(nproc) cores"
 
 now() { date +%s%N; }
 seconds() { python3 -c "print(f'{($2 - $1) / 1e9:.2f}')"; }
@@ -27,16 +32,15 @@ t0=$(now)
 "$bin" regen "$work/a" > "$work/regen.txt"
 t1=$(now)
 regen=$(seconds "$t0" "$t1")
-echo "sharemark regen (index from scratch + $(grep -o 'written: [0-9]*' "$work/regen.txt")): ${regen} s"
+echo "sharemark regen: ${regen} s wall (index from scratch, then $(grep -o 'written: [0-9]*' "$work/regen.txt") PNGs in $(grep -o 'time: .*' "$work/regen.txt" | cut -c7-))"
 
 # The original loop: one qrencode process per page, sequential, URL built from the path.
 t0=$(now)
 (
   cd "$work/loop"
-  for page in pages/*/*.md; do
-    grep -q "<img src='" "$page" || continue
+  while read -r page; do
     qrencode -o "$page.png" -s 4 "https://github.com/example-org/mirror/blob/master/$page"
-  done
+  done < "$work/pages.txt"
 )
 t1=$(now)
 loop=$(seconds "$t0" "$t1")
