@@ -89,7 +89,7 @@ extension ArchiveIndex {
         }
     }
 
-    /// Finds a page by id, `category/id` (optionally with `.md`, the pages folder in front and a
+    /// Finds a page by id, `category/id` (optionally with `.md` or `.md.png`, the pages folder in front and a
     /// `?query`), its mirror URL (old repository names too), its CDN or legacy QR image URL, or
     /// its original URL.
     public func lookup(_ query: String) throws -> LookupResult {
@@ -116,8 +116,9 @@ extension ArchiveIndex {
         text = path.value
         var parts = text.split(separator: "/").map(String.init)
         if parts.count == 3 && parts[0] == config.pagesFolder { parts.removeFirst() }
-        if var last = parts.last, last.hasSuffix(".md"), last.count > 3 {
-            last.removeLast(3)
+        if var last = parts.last {
+            if last.hasSuffix(".md.png") && last.count > 7 { last.removeLast(4) }
+            if last.hasSuffix(".md") && last.count > 3 { last.removeLast(3) }
             parts[parts.count - 1] = last
         }
         switch parts.count {

@@ -36,7 +36,9 @@ public final class ArchiveIndex: Sendable {
         configuration.busyMode = .timeout(10)
         pool = try DatabasePool(path: path, configuration: configuration)
         try ArchiveIndex.migrator.migrate(pool)
-        let inferred = try pool.read { db in try ArchiveIndex.inferConfig(db, archive: archive) }
+        let inferred = try pool.read { db in
+            try ArchiveIndex.storedInference(db) ?? ArchiveIndex.inferConfig(db, archive: archive)
+        }
         state = Mutex(try ArchiveConfig.load(archive: archive, fallback: inferred) ?? inferred)
     }
 
@@ -122,12 +124,20 @@ public final class ArchiveIndex: Sendable {
     @discardableResult
     public func update(progress: (@Sendable (UpdateProgress) -> Void)? = nil) throws -> UpdateSummary {
         let started = DispatchTime.now()
+        let timing = ProcessInfo.processInfo.environment["SHAREMARK_TIMING"] != nil
+        func mark(_ what: String) {
+            if timing {
+                let s = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+                FileHandle.standardError.write(Data("[\(String(format: "%.3f", s)) s] \(what)\n".utf8))
+            }
+        }
         let fileConfig = try ArchiveConfig.load(archive: archive, fallback: config) ?? config
         let mirrorForm = fileConfig.mirrorForm, cdnForm = fileConfig.cdnForm
         let formsKey = "\(mirrorForm.text)\n\(cdnForm.text)\n\(fileConfig.pagesFolder)"
 
         let scan = ArchiveScanner.scan(archive: archive, pagesFolder: fileConfig.pagesFolder)
         progress?(.scanned(pages: scan.pages.count, assets: scan.assets.count))
+        mark("scanned")
 
         struct Known { var size: Int64; var mtime: Int64 }
         let (knownPages, knownAssets, formsChanged) = try pool.read { db -> ([String: Known], [String: Known], Bool) in
@@ -141,86 +151,119 @@ public final class ArchiveIndex: Sendable {
             return (pages, assets, stored != formsKey)
         }
 
+        mark("read known rows")
+        // Paths are unique on both sides, so when every known row was seen, none was removed
+        // (which spares building a set of 100,000 paths on a no-op run).
+        var matchedPages = 0
         let changed = scan.pages.filter { file in
-            guard !formsChanged, let known = knownPages[file.path.value] else { return true }
-            return known.size != file.size || known.mtime != file.mtimeNs
+            guard let known = knownPages[file.path.value] else { return true }
+            matchedPages += 1
+            return formsChanged || known.size != file.size || known.mtime != file.mtimeNs
         }
-        let present = Set(scan.pages.map(\.path.value))
-        let removedPages = knownPages.keys.filter { !present.contains($0) }
-        let presentAssets = Set(scan.assets.map(\.path.value))
-        let removedAssets = knownAssets.keys.filter { !presentAssets.contains($0) }
+        var removedPages: [String] = []
+        if matchedPages != knownPages.count {
+            let present = Set(scan.pages.map(\.path.value))
+            removedPages = knownPages.keys.filter { !present.contains($0) }
+        }
+        var matchedAssets = 0
         let changedAssets = scan.assets.filter { a in
             guard let k = knownAssets[a.path.value] else { return true }
+            matchedAssets += 1
             return k.size != a.size || k.mtime != a.mtimeNs
+        }
+        var removedAssets: [String] = []
+        if matchedAssets != knownAssets.count {
+            let present = Set(scan.assets.map(\.path.value))
+            removedAssets = knownAssets.keys.filter { !present.contains($0) }
         }
 
         let records = ArchiveIndex.parse(changed, archive: archive, mirrorForm: mirrorForm, cdnForm: cdnForm,
                                          progress: progress)
         progress?(.writing)
+        mark("parsed \(records.count)")
 
         let archive = self.archive
-        let (newConfig, counts) = try pool.write { db -> (ArchiveConfig, (Int, Int, [Problem])) in
-            if !removedPages.isEmpty {
-                let delFTS = try db.makeStatement(sql: "DELETE FROM title_fts WHERE rowid = (SELECT rowid FROM pages WHERE path = ?)")
-                let del = try db.makeStatement(sql: "DELETE FROM pages WHERE path = ?")
-                for path in removedPages {
-                    try delFTS.execute(arguments: [path])
-                    try del.execute(arguments: [path])
-                }
+        let nothingChanged = records.isEmpty && removedPages.isEmpty && removedAssets.isEmpty
+            && changedAssets.isEmpty && !formsChanged
+        let newConfig: ArchiveConfig
+        if nothingChanged {
+            // Nothing to write unless the configuration changed what counts as an alias.
+            let inferred = try pool.read { db in try ArchiveIndex.storedInference(db) } ?? config
+            newConfig = try ArchiveConfig.load(archive: archive, fallback: inferred) ?? inferred
+            let marked = try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'aliases_for'") }
+            if marked != ArchiveIndex.aliasKey(newConfig) {
+                try pool.write { db in try ArchiveIndex.markAliases(db, config: newConfig) }
             }
-            if !records.isEmpty {
-                let delFTS = try db.makeStatement(sql: "DELETE FROM title_fts WHERE rowid = (SELECT rowid FROM pages WHERE path = ?)")
-                let del = try db.makeStatement(sql: "DELETE FROM pages WHERE path = ?")
-                let insert = try db.makeStatement(sql: """
-                    INSERT INTO pages (path, category, id, size, mtime_ns, title, has_footer, mirror_url, mirror_url_line,
-                        linked_mirror_url, link_line, qr_image_url, qr_image_line, qr_asset, original_url, original_line,
-                        original_key, date, invalid_utf8, has_bom, crlf, mirror_owner, mirror_repository, mirror_branch,
-                        legacy_image, asset_outside_archive, problems)
-                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-                    """)
-                let insertFTS = try db.makeStatement(sql: "INSERT INTO title_fts (rowid, title) VALUES (?, ?)")
-                for r in records {
-                    let path = r.file.path.value
-                    if knownPages[path] != nil {
+        } else {
+            newConfig = try pool.write { db -> ArchiveConfig in
+                if !removedPages.isEmpty {
+                    let delFTS = try db.makeStatement(sql: "DELETE FROM title_fts WHERE rowid = (SELECT rowid FROM pages WHERE path = ?)")
+                    let del = try db.makeStatement(sql: "DELETE FROM pages WHERE path = ?")
+                    for path in removedPages {
                         try delFTS.execute(arguments: [path])
                         try del.execute(arguments: [path])
                     }
-                    let f = r.page.footer
-                    let values: [(any DatabaseValueConvertible)?] = [
-                        path, r.file.category, r.file.id, r.file.size, r.file.mtimeNs, r.page.title,
-                        f != nil, f?.printedMirrorURL, f?.printedMirrorLine,
-                        f?.linkedMirrorURL, f?.linkLine, f?.qrImageURL, f?.qrImageLine, r.qrAsset?.value,
-                        f?.originalURL, f?.originalLine, f?.originalURL.map { URLText.originalKey($0) }, r.date,
-                        r.page.invalidUTF8, r.page.hasBOM, r.page.usesCRLF,
-                        r.mirrorOwner, r.mirrorRepository, r.mirrorBranch,
-                        r.legacyImageURL, r.assetOutsideArchive, ArchiveIndex.encodeProblems(r.problems),
-                    ]
-                    try insert.execute(arguments: StatementArguments(values))
-                    try insertFTS.execute(arguments: [db.lastInsertedRowID, r.page.title ?? ""])
                 }
-            }
-            if !removedAssets.isEmpty {
-                let del = try db.makeStatement(sql: "DELETE FROM assets WHERE path = ?")
-                for path in removedAssets { try del.execute(arguments: [path]) }
-            }
-            if !changedAssets.isEmpty {
-                let upsert = try db.makeStatement(sql: "INSERT OR REPLACE INTO assets (path, size, mtime_ns) VALUES (?, ?, ?)")
-                for a in changedAssets { try upsert.execute(arguments: [a.path.value, a.size, a.mtimeNs]) }
-            }
-            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('forms', ?)", arguments: [formsKey])
+                if !records.isEmpty {
+                    let delFTS = try db.makeStatement(sql: "DELETE FROM title_fts WHERE rowid = (SELECT rowid FROM pages WHERE path = ?)")
+                    let del = try db.makeStatement(sql: "DELETE FROM pages WHERE path = ?")
+                    let insert = try db.makeStatement(sql: """
+                        INSERT INTO pages (path, category, id, size, mtime_ns, title, has_footer, mirror_url, mirror_url_line,
+                            linked_mirror_url, link_line, qr_image_url, qr_image_line, qr_asset, original_url, original_line,
+                            original_key, date, invalid_utf8, has_bom, crlf, mirror_owner, mirror_repository, mirror_branch,
+                            legacy_image, asset_outside_archive, problems)
+                        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                        """)
+                    let insertFTS = try db.makeStatement(sql: "INSERT INTO title_fts (rowid, title) VALUES (?, ?)")
+                    for r in records {
+                        let path = r.file.path.value
+                        if knownPages[path] != nil {
+                            try delFTS.execute(arguments: [path])
+                            try del.execute(arguments: [path])
+                        }
+                        let f = r.page.footer
+                        let values: [(any DatabaseValueConvertible)?] = [
+                            path, r.file.category, r.file.id, r.file.size, r.file.mtimeNs, r.page.title,
+                            f != nil, f?.printedMirrorURL, f?.printedMirrorLine,
+                            f?.linkedMirrorURL, f?.linkLine, f?.qrImageURL, f?.qrImageLine, r.qrAsset?.value,
+                            f?.originalURL, f?.originalLine, f?.originalURL.map { URLText.originalKey($0) }, r.date,
+                            r.page.invalidUTF8, r.page.hasBOM, r.page.usesCRLF,
+                            r.mirrorOwner, r.mirrorRepository, r.mirrorBranch,
+                            r.legacyImageURL, r.assetOutsideArchive, ArchiveIndex.encodeProblems(r.problems),
+                        ]
+                        try insert.execute(arguments: StatementArguments(values))
+                        try insertFTS.execute(arguments: [db.lastInsertedRowID, r.page.title ?? ""])
+                    }
+                }
+                if !removedAssets.isEmpty {
+                    let del = try db.makeStatement(sql: "DELETE FROM assets WHERE path = ?")
+                    for path in removedAssets { try del.execute(arguments: [path]) }
+                }
+                if !changedAssets.isEmpty {
+                    let upsert = try db.makeStatement(sql: "INSERT OR REPLACE INTO assets (path, size, mtime_ns) VALUES (?, ?, ?)")
+                    for a in changedAssets { try upsert.execute(arguments: [a.path.value, a.size, a.mtimeNs]) }
+                }
+                mark("rows written")
+                try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('forms', ?)", arguments: [formsKey])
 
-            let inferred = try ArchiveIndex.inferConfig(db, archive: archive)
-            let config = try ArchiveConfig.load(archive: archive, fallback: inferred) ?? inferred
-            try ArchiveIndex.markAliases(db, config: config)
+                let inferred = try ArchiveIndex.inferConfig(db, archive: archive)
+                try ArchiveIndex.storeInference(db, inferred)
+                let config = try ArchiveConfig.load(archive: archive, fallback: inferred) ?? inferred
+                try ArchiveIndex.markAliases(db, config: config)
+                return config
+            }
+        }
+        let counts = try pool.read { db -> (Int, Int, [Problem]) in
 
-            let noFooter = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pages WHERE has_footer = 0") ?? 0
-            let invalid = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pages WHERE invalid_utf8 = 1") ?? 0
+            let row = try Row.fetchOne(db, sql: "SELECT TOTAL(has_footer = 0), TOTAL(invalid_utf8) FROM pages")
+            let noFooter = Int(row?[0] as Double? ?? 0), invalid = Int(row?[1] as Double? ?? 0)
             var problems: [Problem] = []
             let rows = try Row.fetchCursor(db, sql: "SELECT path, problems FROM pages WHERE problems != '' ORDER BY path")
             while let row = try rows.next() { problems += ArchiveIndex.decodeProblems(row[1], file: row[0]) }
-            return (config, (noFooter, invalid, problems))
+            return (noFooter, invalid, problems)
         }
         state.withLock { $0 = newConfig }
+        mark("committed")
 
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         return UpdateSummary(
@@ -240,14 +283,18 @@ public final class ArchiveIndex: Sendable {
             init(_ n: Int) { records = Array(repeating: nil, count: n) }
         }
         let slots = Slots(files.count)
-        let parser = PageParser(mirrorForm: mirrorForm)
         let root = archive.hasSuffix("/") ? archive : archive + "/"
-        let chunk = 64
+        let chunk = 256
         let chunks = (files.count + chunk - 1) / chunk
         let total = files.count
         slots.records.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let out = buffer
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                // Copies per chunk: shared reference-counted buffers would make the threads
+                // contend on their counts.
+                let mirrorForm = (try? URLTemplate(mirrorForm.text)) ?? mirrorForm
+                let cdnForm = (try? URLTemplate(cdnForm.text)) ?? cdnForm
+                let parser = PageParser(mirrorForm: mirrorForm)
                 let range = (c * chunk)..<min(total, (c + 1) * chunk)
                 for i in range {
                     let file = files[i]
@@ -280,9 +327,22 @@ public final class ArchiveIndex: Sendable {
         return ArchiveConfig.inferred(from: mirrors, fallbackRepository: name.isEmpty ? "archive" : name)
     }
 
+    static func aliasKey(_ config: ArchiveConfig) -> String { "\(config.owner)\n\(config.repository)" }
+
+    static func storeInference(_ db: Database, _ config: ArchiveConfig) throws {
+        let json = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
+        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('inferred', ?)", arguments: [json])
+    }
+
+    static func storedInference(_ db: Database) throws -> ArchiveConfig? {
+        guard let json = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'inferred'") else { return nil }
+        return try? JSONDecoder().decode(ArchiveConfig.self, from: Data(json.utf8))
+    }
+
     static func markAliases(_ db: Database, config: ArchiveConfig) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('aliases_for', ?)", arguments: [aliasKey(config)])
         try db.execute(sql: """
-            UPDATE pages SET alias_used = CASE
+            UPDATE pages SET alias_used = 1 - alias_used WHERE alias_used != CASE
                 WHEN mirror_owner IS NULL THEN 0
                 WHEN lower(mirror_owner) = lower(?) AND mirror_repository = ? THEN 0
                 ELSE 1 END

@@ -28,10 +28,27 @@ public struct ArchivePath: Hashable, Sendable, Comparable, CustomStringConvertib
         guard !value.isEmpty else { throw .empty }
         if value.utf8.contains(0) { throw .nulByte(value) }
         if value.hasPrefix("/") || value.hasPrefix("\\") { throw .absolute(value) }
-        let components = value.split(separator: "/", omittingEmptySubsequences: false)
-        for component in components {
-            if component == ".." { throw .parentReference(value) }
-            if component.isEmpty { throw .emptyComponent(value) }
+        // One pass over the bytes: components end at '/', none may be empty or "..".
+        var problem: Problem?
+        var v = value
+        v.withUTF8 { bytes in
+            var start = 0
+            for i in 0...bytes.count {
+                guard i == bytes.count || bytes[i] == UInt8(ascii: "/") else { continue }
+                let length = i - start
+                if length == 0 { problem = .emptyComponent(value); return }
+                if length == 2 && bytes[start] == UInt8(ascii: ".") && bytes[start + 1] == UInt8(ascii: ".") {
+                    problem = .parentReference(value); return
+                }
+                start = i + 1
+            }
+        }
+        if let problem {
+            // A ".." anywhere is reported before an empty component, as before.
+            if case .emptyComponent = problem, value.split(separator: "/", omittingEmptySubsequences: false).contains("..") {
+                throw .parentReference(value)
+            }
+            throw problem
         }
         self.value = value
     }

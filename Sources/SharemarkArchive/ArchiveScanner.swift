@@ -46,12 +46,11 @@ public enum ArchiveScanner {
 
     /// Scans `<archive>/<pagesFolder>`. Pages are `<category>/<id>.md` exactly two levels down;
     /// assets are `*.png` at any depth. Temporary files of interrupted writes are skipped.
+    /// The lists are in directory order (unsorted).
     public static func scan(archive: String, pagesFolder: String) -> Result {
         var result = Result()
         let root = archive.hasSuffix("/") ? archive : archive + "/"
         walk(root: root, relative: pagesFolder, depth: 0, into: &result)
-        result.pages.sort { $0.path < $1.path }
-        result.assets.sort { $0.path < $1.path }
         return result
     }
 
@@ -63,46 +62,54 @@ public enum ArchiveScanner {
             return
         }
         defer { closedir(dir) }
+        let category = depth == 1 ? String(relative.split(separator: "/").last ?? "") : ""
+        let folderPrefix = relative + "/"
         var subfolders: [String] = []
+        var st = stat()
         while let entry = readdir(dir) {
-            let name: String = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name == "." || name == ".." { continue }
-            if name.hasPrefix(".") { continue }
-            if AtomicFile.isTemporary(name) { continue }
-            let rel = relative + "/" + name
             var type = entry.pointee.d_type
-            let isPNG = name.hasSuffix(".png")
-            let isPage = depth == 1 && name.hasSuffix(".md") && name.count > 3
-            if type == UInt8(DT_DIR) {
-                subfolders.append(rel)
-                continue
+            let found: (name: String, isPNG: Bool, isPage: Bool)? = withUnsafePointer(to: entry.pointee.d_name) { tuple in
+                tuple.withMemoryRebound(to: UInt8.self, capacity: 256) { p in
+                    let length = strlen(p)
+                    if length == 0 || p[0] == UInt8(ascii: ".") { return nil }  // ., .., hidden
+                    let bytes = UnsafeBufferPointer(start: p, count: length)
+                    func hasSuffix(_ suffix: StaticString) -> Bool {
+                        let n = suffix.utf8CodeUnitCount
+                        return length > n && memcmp(p + (length - n), suffix.utf8Start, n) == 0
+                    }
+                    let isPNG = hasSuffix(".png")
+                    let isPage = depth == 1 && hasSuffix(".md")
+                    if type != UInt8(DT_DIR) && type != UInt8(DT_UNKNOWN) && !isPNG && !isPage { return nil }
+                    if findBytes(p, length, ".sharemark-tmp-") != nil { return nil }  // AtomicFile.temporaryMarker
+                    let name = String(decoding: bytes, as: UTF8.self)
+                    return (name, isPNG, isPage)
+                }
             }
+            guard let found else { continue }
+            if type == UInt8(DT_DIR) { subfolders.append(folderPrefix + found.name); continue }
             if type == UInt8(DT_LNK) { continue }
-            if !isPNG && !isPage && type != UInt8(DT_UNKNOWN) { continue }
-            var st = stat()
-            guard lstat(root + rel, &st) == 0 else {
-                result.problems.append(Problem(file: rel, message: "cannot stat: \(String(cString: strerror(errno)))"))
+            let statResult = withUnsafePointer(to: entry.pointee.d_name) { tuple in
+                tuple.withMemoryRebound(to: CChar.self, capacity: 256) { fstatat(dirfd(dir), $0, &st, AT_SYMLINK_NOFOLLOW) }
+            }
+            guard statResult == 0 else {
+                result.problems.append(Problem(file: folderPrefix + found.name, message: "cannot stat: \(String(cString: strerror(errno)))"))
                 continue
             }
             let mode = st.st_mode & S_IFMT
             if type == UInt8(DT_UNKNOWN) {
-                if mode == S_IFDIR { subfolders.append(rel); continue }
-                if mode == S_IFLNK { continue }
+                if mode == S_IFDIR { subfolders.append(folderPrefix + found.name); continue }
                 type = UInt8(DT_REG)
             }
-            guard mode == S_IFREG else { continue }
+            guard mode == S_IFREG, found.isPNG || found.isPage else { continue }
             let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
-            guard let path = try? ArchivePath(rel) else {
-                result.problems.append(Problem(file: rel, message: "file name is not a valid archive path"))
+            guard let path = try? ArchivePath(folderPrefix + found.name) else {
+                result.problems.append(Problem(file: folderPrefix + found.name, message: "file name is not a valid archive path"))
                 continue
             }
-            if isPNG {
+            if found.isPNG {
                 result.assets.append(AssetFile(path: path, size: Int64(st.st_size), mtimeNs: mtime))
-            } else if isPage {
-                let category = String(relative.split(separator: "/").last ?? "")
-                result.pages.append(PageFile(path: path, category: category, id: String(name.dropLast(3)),
+            } else {
+                result.pages.append(PageFile(path: path, category: category, id: String(found.name.utf8.dropLast(3))!,
                                              size: Int64(st.st_size), mtimeNs: mtime))
             }
         }

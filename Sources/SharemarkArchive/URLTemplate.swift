@@ -6,6 +6,8 @@ public struct URLTemplate: Hashable, Sendable, Codable, CustomStringConvertible 
 
     enum Token: Hashable { case literal(String), owner, repository, branch, path }
     let tokens: [Token]
+    /// The tokens for matching: a literal (scheme removed from the first) or a placeholder.
+    let byteTokens: [(kind: Token?, literal: [UInt8])]
 
     public struct Parts: Hashable, Sendable {
         public var owner: String
@@ -53,6 +55,12 @@ public struct URLTemplate: Hashable, Sendable, Codable, CustomStringConvertible 
         if !literal.isEmpty { tokens.append(.literal(literal)) }
         guard tokens.contains(.path) else { throw .missingPath }
         self.tokens = tokens
+        self.byteTokens = tokens.enumerated().map { n, token in
+            if case .literal(let s) = token {
+                return (nil, Array((n == 0 ? String(URLText.withoutSchemeQueryFragment(s)) : s).utf8))
+            }
+            return (token, [])
+        }
     }
 
     public init(from decoder: any Decoder) throws {
@@ -87,38 +95,44 @@ public struct URLTemplate: Hashable, Sendable, Codable, CustomStringConvertible 
     /// Splits `url` (query and fragment are ignored) into its parts, or nil when it is not of
     /// this form. A jsDelivr-style `repository@ref` yields the ref as the branch.
     public func match(_ url: some StringProtocol) -> Parts? {
-        let u = Array(URLText.withoutSchemeQueryFragment(url).utf8)
+        var text = String(URLText.withoutSchemeQueryFragment(url))
+        return text.withUTF8 { match(bytes: $0) }
+    }
+
+    private func match(bytes u: UnsafeBufferPointer<UInt8>) -> Parts? {
         var i = 0
         var owner: String?, repository: String?, branch: String?, path: String?
-        for (n, token) in tokens.enumerated() {
-            let next: [UInt8]? = {
-                if n + 1 < tokens.count, case .literal(let s) = tokens[n + 1] { return Array(s.utf8) }
-                return nil
-            }()
-            switch token {
-            case .literal(let s):
-                var lit = Array(s.utf8)
-                if n == 0 { lit = Array(URLText.withoutSchemeQueryFragment(s).utf8) }
-                guard u.count - i >= lit.count, Array(u[i..<(i + lit.count)]) == lit else { return nil }
-                i += lit.count
-            case .path:
+        @inline(__always) func literalAt(_ k: Int, _ lit: [UInt8]) -> Bool {
+            guard u.count - k >= lit.count else { return false }
+            for (n, b) in lit.enumerated() where u[k + n] != b { return false }
+            return true
+        }
+        for (n, token) in byteTokens.enumerated() {
+            let next: [UInt8]? = n + 1 < byteTokens.count && byteTokens[n + 1].kind == nil ? byteTokens[n + 1].literal : nil
+            switch token.kind {
+            case nil:
+                guard literalAt(i, token.literal) else { return nil }
+                i += token.literal.count
+            case .path?:
                 var end = u.count
                 if let next {
-                    guard let found = URLText.find(next, in: u, from: i) else { return nil }
-                    end = found
+                    var k = i
+                    while k < u.count && !literalAt(k, next) { k += 1 }
+                    guard k < u.count else { return nil }
+                    end = k
                 }
                 guard end > i else { return nil }
-                path = String(decoding: u[i..<end], as: UTF8.self)
+                path = String(decoding: UnsafeBufferPointer(rebasing: u[i..<end]), as: UTF8.self)
                 i = end
-            case .owner, .repository, .branch:
+            case let kind?:
                 var end = i
                 while end < u.count, u[end] != UInt8(ascii: "/") {
-                    if let next, u.count - end >= next.count, Array(u[end..<(end + next.count)]) == next { break }
+                    if let next, u[end] == next[0], literalAt(end, next) { break }
                     end += 1
                 }
                 guard end > i else { return nil }
-                let value = String(decoding: u[i..<end], as: UTF8.self)
-                if token == .owner { owner = value } else if token == .repository { repository = value } else { branch = value }
+                let value = String(decoding: UnsafeBufferPointer(rebasing: u[i..<end]), as: UTF8.self)
+                if kind == .owner { owner = value } else if kind == .repository { repository = value } else { branch = value }
                 i = end
             }
         }
@@ -136,14 +150,22 @@ public enum URLText {
     /// `url` without `#fragment` and `?query`.
     public static func withoutQueryFragment<S: StringProtocol>(_ url: S) -> Substring {
         var s = Substring(url)
-        if let hash = s.firstIndex(of: "#") { s = s[..<hash] }
-        if let q = s.firstIndex(of: "?") { s = s[..<q] }
+        if let cut = s.utf8.firstIndex(where: { $0 == UInt8(ascii: "#") || $0 == UInt8(ascii: "?") }) { s = s[..<cut] }
         return s
     }
 
     static func withoutSchemeQueryFragment<S: StringProtocol>(_ url: S) -> Substring {
         var s = withoutQueryFragment(url)
-        if let r = s.range(of: "://") { s = s[r.upperBound...] }
+        let u = s.utf8
+        var i = u.startIndex
+        // Skip a scheme: letters, digits, '+', '-', '.' followed by "://".
+        while i != u.endIndex, let c = Optional(u[i]),
+              (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c == 43 || c == 45 || c == 46 {
+            i = u.index(after: i)
+        }
+        if i != u.startIndex, u[i...].starts(with: "://".utf8) {
+            s = s[u.index(i, offsetBy: 3)...]
+        }
         return s
     }
 
@@ -160,7 +182,7 @@ public enum URLText {
 
     /// Decodes `%XX` escapes; invalid escapes are kept as written.
     public static func percentDecoded(_ s: String) -> String {
-        guard s.contains("%") else { return s }
+        guard s.utf8.contains(UInt8(ascii: "%")) else { return s }
         var out: [UInt8] = []
         let b = Array(s.utf8)
         var i = 0

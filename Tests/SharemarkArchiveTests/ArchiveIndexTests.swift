@@ -15,7 +15,17 @@ import Testing
 
     @Test func updateIsIncremental() throws {
         let (root, index) = try makeArchive()
-        let first = try index.update()
+        final class Seen: @unchecked Sendable { var parsing = 0; var writing = false; let lock = NSLock() }
+        let seen = Seen()
+        let first = try index.update { progress in
+            seen.lock.lock(); defer { seen.lock.unlock() }
+            switch progress {
+            case .parsing(let done, let total): seen.parsing = max(seen.parsing, done); #expect(done <= total)
+            case .writing: seen.writing = true
+            case .scanned: break
+            }
+        }
+        #expect(seen.parsing == 5 && seen.writing)
         #expect(first.scanned == 5 && first.parsed == 5 && first.unchanged == 0)
         #expect(first.pagesWithoutFooter == 1)
         #expect(first.assets == 3)
@@ -95,6 +105,7 @@ import Testing
         #expect(try key("pages/legacy/n09000002.md?t=05201200") == "legacy/n09000002")
         #expect(try key("n10000001") == "ambiguous:culture/n10000001,world/n10000001")
         #expect(try key("world/n10000001") == "world/n10000001")
+        #expect(try key("pages/world/n10000001.md.png") == "world/n10000001")
         #expect(try key("https://github.com/example-org/mirror/blob/master/pages/world/n10000001.md?t=1#top") == "world/n10000001")
         #expect(try key("https://github.com/example-org/old-mirror/blob/master/pages/world/n10000001.md") == "world/n10000001")
         #expect(try key("https://cdn.jsdelivr.net/gh/example-org/mirror/pages/legacy/n09000002.md.png") == "legacy/n09000002")
@@ -171,4 +182,23 @@ import Testing
     #expect(try index.orphanAssets().map(\.path.value) == manifest.orphans)
     let missing = Set(manifest.entries.filter { $0.quirks.contains("missing_png") }.map { $0.path + ".png" })
     #expect(Set(try index.articlesWithMissingAsset().compactMap { $0.qrAsset?.value }) == missing)
+}
+
+/// Symbolic links are not followed (a link back up would loop), hidden and temporary files
+/// are skipped, and files at other depths are not pages.
+@Test func scanSkipsLinksHiddenAndTemporaryFiles() throws {
+    let root = try Fixture.copyOfArchive()
+    let fm = FileManager.default
+    try fm.createSymbolicLink(atPath: root + "/pages/loop", withDestinationPath: "..")
+    try fm.createSymbolicLink(atPath: root + "/pages/world/link.md", withDestinationPath: "n10000001.md")
+    try write("### x\n", to: root + "/pages/world/.hidden.md")
+    try write("### x\n", to: root + "/pages/world/n1.md" + AtomicFile.temporaryMarker + "1-1")
+    try write("### x\n", to: root + "/pages/top.md")
+    try write("### x\n", to: root + "/pages/world/deeper/n2.md")
+    let scan = ArchiveScanner.scan(archive: root, pagesFolder: "pages")
+    #expect(scan.pages.map(\.path.value).sorted() == [
+        "pages/culture/lib-05312019110343.md", "pages/culture/painting.md",
+        "pages/legacy/n09000002.md", "pages/world/n10000001.md"])
+    #expect(scan.assets.count == 2)
+    #expect(scan.problems.isEmpty)
 }
