@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   libqrencode-dev libpng-dev libsqlite3-dev libzbar-dev pkg-config  # build
-  qrencode zbar-tools                                               # test oracles
+  qrencode zbar-tools netpbm                                        # test oracles (netpbm: pngtopnm)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -52,6 +52,7 @@ int sharemark_png_write_palette(const uint8_t *packed_rows, size_t row_bytes,
                                 uint32_t width, uint32_t height, int bit_depth,
                                 const uint8_t *palette_rgb, const uint8_t *palette_alpha,
                                 int colours, uint32_t pixels_per_metre, int compression_level,
+                                int compression_strategy, int memory_level,
                                 uint8_t **out, size_t *out_size,
                                 char *message, size_t message_size) {
     error_context context = {message, message_size};
@@ -86,6 +87,8 @@ int sharemark_png_write_palette(const uint8_t *packed_rows, size_t row_bytes,
     /* Row filters only help images with gradients; palette rows of runs compress best raw. */
     png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
     png_set_compression_level(png, compression_level);
+    png_set_compression_strategy(png, compression_strategy);
+    png_set_compression_mem_level(png, memory_level);
     png_write_info(png, info);
     for (uint32_t y = 0; y < height; y++)
         png_write_row(png, (png_const_bytep)(packed_rows + (size_t)y * row_bytes));

@@ -106,10 +106,15 @@ public enum QRImageReader {
     public static func check(_ grid: ModuleGrid, expected: String) -> PayloadMatch {
         let levels = grid.level.map { [$0] } ?? ErrorCorrectionLevel.allCases
         for level in levels {
-            guard let symbol = try? QREncoder(level: level, version: grid.version).encode(expected) else {
-                continue
+            // The automatic version first: libqrencode's choice of segments depends on the
+            // version it is given, so a forced version can encode the same text differently
+            // even when it equals the automatic one. The forced version covers images made
+            // with `-v`.
+            for version in [nil, grid.version] {
+                guard let symbol = try? QREncoder(level: level, version: version).encode(expected),
+                      symbol.version == grid.version else { continue }
+                if grid.matches(symbol) { return .matches }
             }
-            if grid.matches(symbol) { return .matches }
         }
         return .differs
     }

@@ -18,12 +18,14 @@ enum {
 /* Encodes a palette image whose rows are already packed at `bit_depth` bits per pixel
  * (`row_bytes` bytes each, `height` rows). `palette_rgb` holds 3 bytes per colour;
  * `palette_alpha`, when not NULL, holds one alpha per colour and is written as tRNS.
- * `pixels_per_metre` 0 writes no pHYs chunk. On success `*out` is a malloc'd buffer of
+ * `pixels_per_metre` 0 writes no pHYs chunk. The last three numbers are zlib's level,
+ * strategy and memLevel. On success `*out` is a malloc'd buffer of
  * `*out_size` bytes, to be released with sharemark_png_free. */
 int sharemark_png_write_palette(const uint8_t *packed_rows, size_t row_bytes,
                                 uint32_t width, uint32_t height, int bit_depth,
                                 const uint8_t *palette_rgb, const uint8_t *palette_alpha,
                                 int colours, uint32_t pixels_per_metre, int compression_level,
+                                int compression_strategy, int memory_level,
                                 uint8_t **out, size_t *out_size,
                                 char *message, size_t message_size);
 

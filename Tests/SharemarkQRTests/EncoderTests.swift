@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+@testable import SharemarkQR
+
+@Suite struct EncoderTests {
+    let url = "https://github.com/example-org/mirror/blob/master/pages/world/n10000001.md"
+
+    @Test func archiveLinkIsVersion4() throws {
+        let symbol = try QREncoder().encode(url)
+        #expect(symbol.version == 4 && symbol.size == 33 && symbol.level == .L)
+        #expect(symbol.modules.count == 33 * 33)
+        // The three finder patterns' corners are dark, the separators light.
+        #expect(symbol.isDark(x: 0, y: 0) && symbol.isDark(x: 32, y: 0) && symbol.isDark(x: 0, y: 32))
+        #expect(!symbol.isDark(x: 7, y: 0) && !symbol.isDark(x: 32, y: 32 - 25))
+    }
+
+    @Test func versionIsAMinimum() throws {
+        #expect(try QREncoder(version: 10).encode(url).version == 10)
+        #expect(try QREncoder(version: 1).encode(url).version == 4)
+    }
+
+    @Test func emptyInputIsRefused() {
+        #expect(throws: QRError.emptyInput) { try QREncoder().encode("") }
+        #expect(throws: QRError.emptyInput) { try QREncoder().encode(bytes: []) }
+        #expect(throws: QRError.textContainsNUL) { try QREncoder().encode("a\u{0}b") }
+    }
+
+    @Test(arguments: ErrorCorrectionLevel.allCases)
+    func tooLongNamesTheLengthAndTheMaximum(level: ErrorCorrectionLevel) throws {
+        let maximum = QREncoder.maximumByteCount(level: level)
+        // The table agrees with libqrencode: the maximum fits at version 40, one byte more does not.
+        let fits = try QREncoder(level: level).encode(bytes: [UInt8](repeating: 0xA5, count: maximum))
+        #expect(fits.version == 40)
+        let error = #expect(throws: QRError.self) {
+            try QREncoder(level: level).encode(bytes: [UInt8](repeating: 0xA5, count: maximum + 1))
+        }
+        #expect(error == .dataTooLong(byteCount: maximum + 1, maximum: maximum, level: level))
+        let text = String(repeating: "é", count: maximum)  // 2 bytes each
+        let textError = #expect(throws: QRError.self) { try QREncoder(level: level).encode(text) }
+        #expect(textError?.description.contains("\(maximum * 2) bytes") == true)
+        #expect(textError?.description.contains("at most \(maximum) bytes") == true)
+    }
+
+    @Test(arguments: [0, -1, 41, 100])
+    func versionOutOfRange(version: Int) {
+        #expect(throws: QRError.versionOutOfRange(version)) { try QREncoder(version: version).encode(url) }
+    }
+
+    @Test func renderOptionsOutOfRange() throws {
+        let symbol = try QREncoder().encode(url)
+        #expect(throws: QRError.scaleOutOfRange(0)) { try PNGRenderer(options: .init(scale: 0)).render(symbol) }
+        #expect(throws: QRError.scaleOutOfRange(41)) { try SVGRenderer(options: .init(scale: 41)).render(symbol) }
+        #expect(throws: QRError.marginOutOfRange(-1)) { try PNGRenderer(options: .init(margin: -1)).render(symbol) }
+        #expect(throws: QRError.marginOutOfRange(99)) { try TerminalRenderer(margin: 99).render(symbol) }
+        #expect(throws: QRError.dpiOutOfRange(0)) { try PNGRenderer(options: .init(dpi: 0)).render(symbol) }
+    }
+
+    @Test(arguments: ["", "#000000", "00000", "0000000", "00000g", "ffffff0", "ffffff000", " 000000", "ééé"])
+    func badColoursAreRefused(text: String) {
+        #expect(throws: QRError.invalidColour(text)) { try RGBAColor(hex: text) }
+    }
+
+    @Test func coloursParseAsQrencode() throws {
+        #expect(try RGBAColor(hex: "1A2b3C") == RGBAColor(red: 0x1A, green: 0x2B, blue: 0x3C, alpha: 255))
+        #expect(try RGBAColor(hex: "ff000080") == RGBAColor(red: 255, green: 0, blue: 0, alpha: 0x80))
+        #expect(try RGBAColor(hex: "ff000080").description == "ff000080")
+    }
+
+    /// Thousands of symbols from many concurrent tasks, each equal to the one computed
+    /// sequentially; some also read back from their PNG.
+    @Test func concurrentEncodingIsCorrect() async throws {
+        let payloads = (0..<3000).map { Payloads.archiveURL($0, padTo: 60 + $0 % 200) }
+        let levels = ErrorCorrectionLevel.allCases
+        let expected = try payloads.enumerated().map { try QREncoder(level: levels[$0.offset % 4]).encode($0.element) }
+        let mismatches = try await withThrowingTaskGroup(of: Int.self) { group in
+            for worker in 0..<16 {
+                group.addTask {
+                    var bad = 0
+                    for i in stride(from: worker, to: payloads.count, by: 16) {
+                        let symbol = try QREncoder(level: levels[i % 4]).encode(payloads[i])
+                        if symbol != expected[i] { bad += 1 }
+                        if i % 50 == 0 {
+                            let png = try PNGRenderer(options: .init(scale: 1 + i % 4, margin: i % 5)).render(symbol)
+                            if QRImageReader.check(pngBytes: png, expected: payloads[i]) != .matches { bad += 1 }
+                        }
+                    }
+                    return bad
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(mismatches == 0)
+    }
+}

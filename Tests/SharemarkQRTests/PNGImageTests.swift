@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+@testable import SharemarkQR
+
+@Suite struct PNGImageTests {
+    let url = "https://github.com/example-org/mirror/blob/master/pages/world/n10000001.md"
+
+    func png(_ options: RenderOptions = RenderOptions()) throws -> [UInt8] {
+        try PNGRenderer(options: options).render(try QREncoder().encode(url))
+    }
+
+    @Test func decodesOurPNG() throws {
+        let image = try PNGImage(pngBytes: try png())
+        #expect(image.width == 164 && image.height == 164)
+        #expect(image.pixel(x: 0, y: 0) == .white)
+        #expect(image.pixel(x: 16, y: 16) == .black)
+    }
+
+    @Test func renderingIsDeterministic() throws {
+        #expect(try png() == png())
+    }
+
+    @Test func dpiIsWrittenAsPHYs() throws {
+        let bytes = try png(RenderOptions(dpi: 300))
+        let pHYs = Array("pHYs".utf8)
+        let at = (0..<(bytes.count - 4)).first { Array(bytes[$0..<($0 + 4)]) == pHYs }
+        #expect(at != nil)
+        if let at {
+            // 300 dpi = 11811 pixels per metre, as qrencode writes it.
+            #expect(Array(bytes[(at + 4)..<(at + 8)]) == [0, 0, 0x2E, 0x23])
+        }
+    }
+
+    @Test func truncatedPNGIsCorrupt() throws {
+        let bytes = try png()
+        for length in [8, 20, 33, 60, bytes.count - 13, bytes.count - 1] {
+            #expect(throws: PNGDecodeError.self) { try PNGImage(pngBytes: bytes.prefix(length)) }
+            do {
+                _ = try PNGImage(pngBytes: bytes.prefix(length))
+            } catch {
+                guard case .corrupt = error else { Issue.record("\(length): \(error)"); continue }
+            }
+        }
+    }
+
+    @Test func nonPNGIsRefused() {
+        #expect(throws: PNGDecodeError.notPNG) { try PNGImage(pngBytes: Array("<html>not an image</html>".utf8)) }
+        #expect(throws: PNGDecodeError.notPNG) { try PNGImage(pngBytes: [UInt8]()) }
+        #expect(throws: PNGDecodeError.notPNG) { try PNGImage(pngBytes: [0x89, 0x50]) }
+    }
+
+    @Test func bombHeaderIsRefusedBeforeAllocating() throws {
+        // A valid header claiming 100000×100000 pixels, with next to no image data.
+        var bytes: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        let ihdr: [UInt8] = Array("IHDR".utf8) + [0, 1, 0x86, 0xA0, 0, 1, 0x86, 0xA0, 8, 6, 0, 0, 0]
+        bytes += [0, 0, 0, 13] + ihdr + crc32(ihdr)
+        // The start of an image data chunk: the header is all libpng reads before the check.
+        let idat: [UInt8] = Array("IDAT".utf8) + [UInt8](repeating: 0, count: 10)
+        bytes += [0, 0, 0, 10] + idat + crc32(idat)
+        #expect(throws: PNGDecodeError.tooLarge(width: 100_000, height: 100_000, maxWidth: 8192, maxHeight: 8192,
+                                                maxPixels: PNGImage.defaultMaxPixels)) {
+            try PNGImage(pngBytes: bytes)
+        }
+        #expect(throws: PNGDecodeError.self) { try PNGImage(pngBytes: try png(), maxWidth: 100) }
+        #expect("\(PNGDecodeError.tooLarge(width: 1, height: 2, maxWidth: 3, maxHeight: 4, maxPixels: 5))".contains("1×2"))
+    }
+
+    @Test func gridRoundTripOnOurPNGs() throws {
+        for (i, level) in ErrorCorrectionLevel.allCases.enumerated() {
+            let symbol = try QREncoder(level: level).encode(url)
+            for scale in [1, 2, 4, 7] {
+                let options = RenderOptions(scale: scale, margin: i * 2, foreground: try RGBAColor(hex: "203040"),
+                                            background: try RGBAColor(hex: "ffeeddcc"))
+                let bytes = try PNGRenderer(options: options).render(symbol)
+                let grid = try QRImageReader.read(try PNGImage(pngBytes: bytes))
+                #expect(grid.matches(symbol) && grid.level == level && grid.scale == scale && grid.margin == i * 2)
+                #expect(grid.foreground == options.foreground && grid.background == options.background)
+                #expect(QRImageReader.check(grid, expected: url) == .matches)
+                #expect(QRImageReader.check(grid, expected: url.replacingOccurrences(of: "world", with: "china")) == .differs)
+            }
+        }
+    }
+
+    @Test func foreignImagesAreNotRecognised() throws {
+        let notSquare = PNGImage(width: 2, height: 1, rgba: [UInt8](repeating: 255, count: 8))
+        #expect(throws: QRImageReader.NotRecognised.self) { try QRImageReader.read(notSquare) }
+        let uniform = PNGImage(width: 30, height: 30, rgba: [UInt8](repeating: 255, count: 3600))
+        #expect(throws: QRImageReader.NotRecognised.self) { try QRImageReader.read(uniform) }
+        // A module cut in half (an odd row of pixels).
+        var image = try PNGImage(pngBytes: try png())
+        var rgba = image.rgba
+        let i = (20 * 164 + 60) * 4
+        for k in 0..<3 { rgba[i + k] = 255 - rgba[i + k] }
+        image = PNGImage(width: 164, height: 164, rgba: rgba)
+        #expect(throws: QRImageReader.NotRecognised.self) { try QRImageReader.read(image) }
+        guard case .notRecognised = QRImageReader.check(pngBytes: Array("no".utf8), expected: url) else {
+            Issue.record("non-PNG should not be recognised")
+            return
+        }
+    }
+
+    private func crc32(_ bytes: [UInt8]) -> [UInt8] {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 != 0 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        crc ^= 0xFFFF_FFFF
+        return [UInt8(crc >> 24), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc & 0xFF)]
+    }
+}
