@@ -68,4 +68,18 @@ waited=$(python3 -c "print(round(($(date +%s%N) - $start) / 1e9, 2))")
 wait "$holder"
 python3 -c "import sys; sys.exit(0 if $waited >= 1.0 else 1)" || fail "regen --wait did not wait ($waited s)"
 echo "e2e-regen: second regen refused (75, names pid 4242) and --wait waited ${waited}s"
+# 4. verify's exit codes and repair hint: warnings pass unless --strict; a deleted PNG is an
+#    error whose report ends with the command that repairs it; regen repairs it.
+"$bin" verify "$a" > /dev/null || fail "verify with warnings only failed"
+if "$bin" verify --strict "$a" > /dev/null; then fail "verify --strict passed despite warnings"; fi
+rm "$first_page.png"
+if "$bin" verify "$a" > "$work/verify.txt"; then fail "verify passed with a PNG missing"; fi
+[ "$(tail -1 "$work/verify.txt")" = "  sharemark regen $a" ] || fail "last line: $(tail -1 "$work/verify.txt")"
+"$bin" verify --format github "$a" > "$work/github.txt" || true
+grep -q "^::error file=$a/${first_page#"$a/"},line=[0-9]*,title=sharemark asset-missing::" "$work/github.txt" \
+  || fail "no GitHub annotation for the missing PNG"
+"$bin" regen "$a" > "$work/regen.txt" || fail "regen failed"
+grep -q "^written: 1 (1 missing)" "$work/regen.txt" || fail "regen did not write the missing PNG"
+"$bin" verify "$a" > /dev/null || fail "verify after repair failed"
+echo "e2e-regen: verify exit codes, repair hint and GitHub annotation as documented"
 echo "e2e-regen: OK"
