@@ -60,6 +60,11 @@ struct RegenCommand: ParsableCommand {
             let shard = try parsedShard(self.shard)
             let jobs = self.jobs ?? availableProcessors
 
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: options.archive, isDirectory: &isDirectory),
+                  isDirectory.boolValue else {
+                throw CLIError("no archive folder at \(options.archive)", code: 66)
+            }
             var lock: RegenLock?
             if !dryRun {
                 do {
