@@ -12,12 +12,10 @@ struct RegenCommand: ParsableCommand {
         commandName: "regen",
         abstract: "Write the QR code PNGs the pages' share footers reference.",
         discussion: """
-            Each PNG encodes exactly the mirror URL printed in its page's footer, drawn with the
-            archive's QR options (default: scale 4, margin 4, level L, as `qrencode -s 4`).
-            Files are written under a temporary name and renamed into place; temporary files of
-            an interrupted run are removed first. One regen runs per archive at a time (lock
-            file .sharemark/regen.lock): a second one fails at once with exit code 75 naming
-            the holder's pid, or waits for it with --wait.
+            Each PNG encodes exactly the mirror URL printed in its page's footer, drawn with the archive's QR options (default: scale 4, margin 4, level L, as `qrencode -s 4`). \
+            Files are written under a temporary name and renamed into place; temporary files of an interrupted run are removed first. \
+            One regen runs per archive at a time (lock file .sharemark/regen.lock): a second one fails at once with exit code 75 naming the holder's pid, or waits for it with --wait.
+
             Exit codes: 0 done, 1 some assets failed, 75 the archive is locked by another regen.
             """)
 

@@ -10,10 +10,9 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check every share footer against its QR code PNG.",
         discussion: """
-            Errors: a missing PNG, an unreadable PNG, a QR code that does not encode exactly the
-            footer's mirror URL, a QR image outside the archive, printed and linked mirror URLs
-            that differ. Warnings: a mirror URL under an old repository name, a legacy /blob/
-            QR image URL, a PNG no page references.
+            Errors: a missing PNG, an unreadable PNG, a QR code that does not encode exactly the footer's mirror URL, a QR image outside the archive, printed and linked mirror URLs that differ. \
+            Warnings: a mirror URL under an old repository name, a legacy /blob/ QR image URL, a PNG no page references.
+
             Exit codes: 0 clean, 1 errors (or warnings, with --strict).
             """)
 
