@@ -1,0 +1,72 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// Runs `body` for every index of `count` on `jobs` threads; results keep the order of the
+/// indices.
+///
+/// Each thread starts on its own contiguous share of the indices and, when done, takes small
+/// chunks from the others' shares. Items come sorted by path, so the threads mostly work in
+/// different folders: file creation in one folder is serialised by the kernel, and two threads
+/// writing side by side in the same folder would spin on its lock.
+func parallelMap<T: Sendable>(count: Int, jobs: Int, chunk: Int = 32,
+                              _ body: @Sendable (Int) -> T) -> [T] {
+    guard count > 0 else { return [] }
+    let results = ResultSlots<T>(count: count)
+    let workers = max(1, min(jobs, (count + chunk - 1) / chunk))
+    let shares = Shares(count: count, parts: workers)
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        for offset in 0..<workers {
+            let share = (worker + offset) % workers
+            while let range = shares.take(share, chunk: chunk) {
+                for i in range { results.set(i, body(i)) }
+            }
+        }
+    }
+    return results.collect()
+}
+
+/// Contiguous shares of `0..<count`, each with a cursor, handed out in chunks.
+private final class Shares: Sendable {
+    private let cursors: Mutex<[(next: Int, end: Int)]>
+
+    init(count: Int, parts: Int) {
+        cursors = Mutex((0..<parts).map { (count * $0 / parts, count * ($0 + 1) / parts) })
+    }
+
+    func take(_ share: Int, chunk: Int) -> Range<Int>? {
+        cursors.withLock { cursors in
+            let (next, end) = cursors[share]
+            guard next < end else { return nil }
+            let upper = min(next + chunk, end)
+            cursors[share].next = upper
+            return next..<upper
+        }
+    }
+}
+
+/// Slots written once each, by index, from many threads; read after all writers are done.
+private final class ResultSlots<T>: @unchecked Sendable {
+    private let base: UnsafeMutablePointer<T?>
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+        base = UnsafeMutablePointer<T?>.allocate(capacity: count)
+        base.initialize(repeating: nil, count: count)
+    }
+
+    func set(_ index: Int, _ value: T) { base[index] = value }
+
+    func collect() -> [T] { (0..<count).map { base[$0]! } }
+
+    deinit {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
+}
+
+/// The number of processors available, the default for `--jobs`.
+public var availableProcessors: Int {
+    max(1, ProcessInfo.processInfo.activeProcessorCount)
+}
