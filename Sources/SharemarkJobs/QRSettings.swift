@@ -30,6 +30,6 @@ public struct QRSettings: Hashable, Sendable {
     /// The PNG bytes for `payload`.
     public func png(for payload: String) throws(QRError) -> [UInt8] {
         let symbol = try QREncoder(level: level).encode(payload)
-        return try PNGRenderer(options: render).renderSinglePass(symbol)
+        return try PNGRenderer(options: render, compression: .fast).render(symbol)
     }
 }

@@ -8,15 +8,28 @@ import CPNGShim
 /// colours are opaque, no pHYs unless a DPI is given, and other zlib settings.
 /// No chunk holds a time, so equal input gives equal bytes.
 public struct PNGRenderer: Sendable {
-    public var options: RenderOptions
-    public init(options: RenderOptions = RenderOptions()) {
-        self.options = options
+    /// How hard to compress. The pixels are the same either way.
+    public enum Compression: Sendable {
+        /// Try each zlib setting and keep the smallest file: never larger than qrencode's.
+        case smallest
+        /// One zlib pass with the setting that wins for share-link symbols at scales 2–4, for
+        /// bulk writing and per-request rendering, where compression is a third of the work.
+        /// At other scales the file may be a few bytes larger than with `smallest`.
+        case fast
     }
 
-    /// zlib settings (level, strategy, memLevel) tried in turn; the smallest result is kept.
-    /// libpng's defaults (6, default strategy, 8) are what qrencode uses, so the result is never
-    /// larger than qrencode's image data; Z_FILTERED at level 5 with memLevel 9 is about 8%
-    /// smaller on share-link symbols at scales 2–4, and worse at some other scales.
+    public var options: RenderOptions
+    public var compression: Compression
+
+    public init(options: RenderOptions = RenderOptions(), compression: Compression = .smallest) {
+        self.options = options
+        self.compression = compression
+    }
+
+    /// zlib settings (level, strategy, memLevel), the first being `fast`'s. libpng's defaults
+    /// (6, default strategy, 8) are what qrencode uses, so `smallest` is never larger than
+    /// qrencode's image data; Z_FILTERED at level 5 with memLevel 9 is about 8% smaller on
+    /// share-link symbols at scales 2–4, and worse at some other scales.
     private static let compressionSettings: [(level: Int32, strategy: Int32, memoryLevel: Int32)] = [
         (5, 1 /* Z_FILTERED */, 9),
         (6, 0 /* Z_DEFAULT_STRATEGY */, 8),
@@ -53,7 +66,8 @@ public struct PNGRenderer: Sendable {
         let pixelsPerMetre = options.dpi.map { UInt32(Double($0) * (100.0 / 2.54)) } ?? 0
 
         var smallest: [UInt8]?
-        for setting in Self.compressionSettings {
+        let settings = compression == .fast ? Array(Self.compressionSettings.prefix(1)) : Self.compressionSettings
+        for setting in settings {
             let png = try write(image, rowBytes: rowBytes, side: side, palette: palette, alpha: alpha,
                                 pixelsPerMetre: pixelsPerMetre, setting: setting)
             if smallest == nil || png.count < smallest!.count { smallest = png }

@@ -257,7 +257,7 @@ public struct SharemarkServer: Sendable {
         let bytes: [UInt8]
         do {
             switch format {
-            case .png: bytes = try PNGRenderer(options: options).render(symbol)
+            case .png: bytes = try PNGRenderer(options: options, compression: .fast).render(symbol)
             case .svg: bytes = Array(try SVGRenderer(options: options).render(symbol).utf8)
             }
         } catch {

@@ -73,6 +73,10 @@ import Testing
         return cases
     }
 
+    static func compression(_ index: Int) -> PNGRenderer.Compression {
+        index % 3 == 0 ? .fast : .smallest
+    }
+
     @Test func pngPixelsMatchQrencode() throws {
         let cases = try Self.cases()
         #expect(cases.count >= 200)
@@ -81,7 +85,8 @@ import Testing
         var script = "set -e\ncd \(Oracle.quote(directory.path))\n{\n"
         var oursSizes = 0
         for c in cases {
-            let png = try PNGRenderer(options: c.options).render(try c.symbol())
+            // Every third case takes the one-pass compression: its pixels must match too.
+            let png = try PNGRenderer(options: c.options, compression: Self.compression(c.index)).render(try c.symbol())
             oursSizes += png.count
             try Data(png).write(to: directory.appendingPathComponent("\(c.index).ours.png"))
             try Data(c.payload).write(to: directory.appendingPathComponent("\(c.index).in"))
@@ -106,7 +111,7 @@ import Testing
             #expect(try PNM(file("ours.alpha.pgm")) == PNM(file("ref.alpha.pgm")), "case \(c.index): alpha differs")
             // Our decoder agrees.
             #expect(try PNGImage(pngBytes: ours) == PNGImage(pngBytes: reference), "case \(c.index)")
-            if c.options.foreground.isOpaque && c.options.background.isOpaque {
+            if c.options.foreground.isOpaque && c.options.background.isOpaque && Self.compression(c.index) == .smallest {
                 #expect(ours.count <= reference.count, "case \(c.index): \(ours.count) > \(reference.count) bytes")
             }
         }
