@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import SharemarkArchive
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,17 +13,30 @@ struct ArchiveOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The index file (default: ARCHIVE/.sharemark/index.sqlite).", valueName: "path"))
     var index: String?
 
-    /// Opens the index and brings it up to date, showing progress on a terminal.
-    func openUpdatedIndex() throws -> (ArchiveIndex, ArchiveIndex.UpdateSummary) {
+    /// Fails with exit code 66 (EX_NOINPUT) unless the archive folder exists.
+    func requireArchiveFolder() throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: archive, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw CLIError("no archive folder at \(archive)", code: 66)
         }
+    }
+
+    /// Opens the index and brings it up to date, showing progress on a terminal.
+    func openUpdatedIndex() throws -> (ArchiveIndex, ArchiveIndex.UpdateSummary) {
+        try requireArchiveFolder()
         do {
             let index = try ArchiveIndex(archive: archive, indexPath: self.index)
-            let display = ProgressDisplay(enabled: isatty(2) == 1)
+            let display = TerminalProgress()
             var progress: (@Sendable (ArchiveIndex.UpdateProgress) -> Void)? = nil
-            if display.enabled { progress = { display.show($0) } }
+            if display.enabled {
+                progress = { update in
+                    switch update {
+                    case .scanned(let pages, let assets): display.show("scanned \(pages) pages, \(assets) PNGs", force: true)
+                    case .parsing(let done, let total): display.bar("reading pages", done: done, total: total)
+                    case .writing: display.show("writing the index…", force: true)
+                    }
+                }
+            }
             let summary = try index.update(progress: progress)
             display.finish()
             return (index, summary)
@@ -54,36 +66,6 @@ extension ParsableCommand {
 
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
-}
-
-/// A one-line progress display on standard error, redrawn at most ten times a second.
-final class ProgressDisplay: Sendable {
-    let enabled: Bool
-    private let last = Mutex<UInt64>(0)
-
-    init(enabled: Bool) { self.enabled = enabled }
-
-    func show(_ progress: ArchiveIndex.UpdateProgress) {
-        let now = DispatchTime.now().uptimeNanoseconds
-        let text: String
-        switch progress {
-        case .scanned(let pages, let assets): text = "scanned \(pages) pages, \(assets) PNGs"
-        case .parsing(let done, let total):
-            let shouldDraw = last.withLock { last -> Bool in
-                guard now - last > 100_000_000 || done == total else { return false }
-                last = now
-                return true
-            }
-            guard shouldDraw else { return }
-            text = "reading pages \(done)/\(total) (\(total > 0 ? done * 100 / total : 100)%)"
-        case .writing: text = "writing the index…"
-        }
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
-    }
-
-    func finish() {
-        if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-    }
 }
 
 /// JSON with sorted keys and readable layout.

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import SharemarkArchive
 import SharemarkJobs
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -58,11 +57,7 @@ struct RegenCommand: ParsableCommand {
             let shard = try parsedShard(self.shard)
             let jobs = self.jobs ?? availableProcessors
 
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: options.archive, isDirectory: &isDirectory),
-                  isDirectory.boolValue else {
-                throw CLIError("no archive folder at \(options.archive)", code: 66)
-            }
+            try options.requireArchiveFolder()
             var lock: RegenLock?
             if !dryRun {
                 do {
@@ -84,9 +79,9 @@ struct RegenCommand: ParsableCommand {
                 printPlan(plan)
                 return
             }
-            let bar = ProgressBar(enabled: isatty(2) == 1, label: "writing QR images")
+            let bar = TerminalProgress()
             var progress: (@Sendable (Int, Int) -> Void)? = nil
-            if bar.enabled { progress = { @Sendable done, total in bar.show(done, total) } }
+            if bar.enabled { progress = { @Sendable done, total in bar.bar("writing QR images", done: done, total: total) } }
             let regenerator = Regenerator(archive: options.archive, settings: QRSettings(index.config.qr), jobs: jobs)
             var summary = regenerator.run(plan, progress: progress)
             bar.finish()
@@ -115,37 +110,5 @@ struct RegenCommand: ParsableCommand {
         for failure in plan.unplannable { print("\(failure.page): cannot write: \(failure.reason)") }
         print("would write \(plan.items.count); already correct \(plan.alreadyCorrect); "
               + "pages without footer \(plan.pagesWithoutFooter); cannot write \(plan.unplannable.count)")
-    }
-}
-
-/// A progress bar on standard error, redrawn at most ten times a second.
-final class ProgressBar: Sendable {
-    let enabled: Bool
-    let label: String
-    private let last = Mutex<UInt64>(0)
-
-    init(enabled: Bool, label: String) {
-        self.enabled = enabled
-        self.label = label
-    }
-
-    func show(_ done: Int, _ total: Int) {
-        guard enabled else { return }
-        let now = DispatchTime.now().uptimeNanoseconds
-        let draw = last.withLock { last -> Bool in
-            guard now - last > 100_000_000 || done == total else { return false }
-            last = now
-            return true
-        }
-        guard draw else { return }
-        let width = 30
-        let filled = total > 0 ? done * width / total : width
-        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        let percent = total > 0 ? done * 100 / total : 100
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(label) [\(bar)] \(done)/\(total) \(percent)%".utf8))
-    }
-
-    func finish() {
-        if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 }
