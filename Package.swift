@@ -56,7 +56,9 @@ let package = Package(
             ]),
 
         .testTarget(name: "SharemarkQRTests", dependencies: ["SharemarkQR"]),
-        .testTarget(name: "SharemarkArchiveTests", dependencies: ["SharemarkArchive"]),
+        .testTarget(
+            name: "SharemarkArchiveTests", dependencies: ["SharemarkArchive"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "SharemarkJobsTests", dependencies: ["SharemarkJobs"]),
         .testTarget(
             name: "SharemarkServerTests",

@@ -39,3 +39,18 @@ public struct ArchivePath: Hashable, Sendable, Comparable, CustomStringConvertib
     public var description: String { value }
     public static func < (a: ArchivePath, b: ArchivePath) -> Bool { a.value < b.value }
 }
+
+extension ArchivePath: Codable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        do { try self.init(text) } catch {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(value)
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+
+/// How an archive names itself: the repository its pages are served from, the URL forms, the
+/// pages folder and the QR options. Read from `sharemark.toml` at the archive root, or inferred
+/// from the pages' footers when there is no such file.
+///
+/// Unknown keys in `sharemark.toml` are errors (a misspelt key would otherwise be silently
+/// ignored and its default used).
+public struct ArchiveConfig: Hashable, Sendable, Codable {
+    public static let fileName = "sharemark.toml"
+
+    public var owner: String
+    public var repository: String
+    public var branch: String
+    /// Old names of the repository; pages written under them are valid but not canonical.
+    public var aliases: [String]
+    public var mirrorForm: URLTemplate
+    public var cdnForm: URLTemplate
+    public var pagesFolder: String
+    public var qr: QROptions
+
+    /// Where this configuration came from.
+    public enum Source: String, Hashable, Sendable, Codable { case file, inferred, defaults }
+    public var source: Source
+
+    /// The options the archive's QR images are made with (the original loop's `qrencode -s 4`:
+    /// module size 4, margin 4, level L).
+    public struct QROptions: Hashable, Sendable, Codable {
+        public var scale: Int
+        public var margin: Int
+        /// "L", "M", "Q" or "H".
+        public var level: String
+        public init(scale: Int = 4, margin: Int = 4, level: String = "L") {
+            self.scale = scale; self.margin = margin; self.level = level
+        }
+    }
+
+    public init(owner: String, repository: String, branch: String = "master", aliases: [String] = [],
+                mirrorForm: URLTemplate = .defaultMirror, cdnForm: URLTemplate = .defaultCDN,
+                pagesFolder: String = "pages", qr: QROptions = QROptions(), source: Source = .defaults) {
+        self.owner = owner; self.repository = repository; self.branch = branch; self.aliases = aliases
+        self.mirrorForm = mirrorForm; self.cdnForm = cdnForm; self.pagesFolder = pagesFolder
+        self.qr = qr; self.source = source
+    }
+
+    /// The keys `sharemark.toml` may hold.
+    public static let knownKeys = ["owner", "repository", "branch", "aliases", "mirror_url", "cdn_url", "pages",
+                                   "qr.scale", "qr.margin", "qr.level"]
+
+    /// Reads a configuration file's text. Keys left out keep their defaults; `owner` and
+    /// `repository`, when left out, come from `fallback` (the inferred values).
+    public init(parsing text: String, file: String = ArchiveConfig.fileName,
+                fallback: ArchiveConfig? = nil) throws(ConfigFile.Error) {
+        let parsed = try ConfigFile(parsing: text, file: file)
+        self = fallback ?? ArchiveConfig(owner: "", repository: "")
+        self.source = .file
+        var sawOwner = false, sawRepository = false
+        for entry in parsed.entries {
+            func fail(_ message: String) -> ConfigFile.Error {
+                ConfigFile.Error(file: file, line: entry.line, key: entry.key, message: message)
+            }
+            func string() throws(ConfigFile.Error) -> String {
+                guard case .string(let s) = entry.value else { throw fail("expected a string, found \(entry.text)") }
+                return s
+            }
+            func name() throws(ConfigFile.Error) -> String {
+                let s = try string()
+                guard !s.isEmpty, !s.contains("/"), !s.contains("\0"), s != "..", s != "." else {
+                    throw fail("expected a name without '/', found \(entry.text)")
+                }
+                return s
+            }
+            func integer(_ range: ClosedRange<Int>) throws(ConfigFile.Error) -> Int {
+                guard case .integer(let n) = entry.value else { throw fail("expected an integer, found \(entry.text)") }
+                guard range.contains(n) else { throw fail("expected an integer in \(range.lowerBound)...\(range.upperBound), found \(n)") }
+                return n
+            }
+            func template() throws(ConfigFile.Error) -> URLTemplate {
+                let s = try string()
+                do { return try URLTemplate(s) } catch { throw fail("\(error)") }
+            }
+            switch entry.key {
+            case "owner": owner = try name(); sawOwner = true
+            case "repository": repository = try name(); sawRepository = true
+            case "branch": branch = try name()
+            case "aliases":
+                guard case .strings(let list) = entry.value else { throw fail("expected an array of strings, found \(entry.text)") }
+                aliases = list
+            case "mirror_url": mirrorForm = try template()
+            case "cdn_url": cdnForm = try template()
+            case "pages":
+                let s = try string()
+                do { _ = try ArchivePath(s) } catch { throw fail("\(error)") }
+                pagesFolder = s
+            case "qr.scale": qr.scale = try integer(1...100)
+            case "qr.margin": qr.margin = try integer(0...100)
+            case "qr.level":
+                let s = try string()
+                guard ["L", "M", "Q", "H"].contains(s) else { throw fail("expected one of \"L\", \"M\", \"Q\", \"H\", found \(entry.text)") }
+                qr.level = s
+            default:
+                throw fail("unknown key (known keys: \(ArchiveConfig.knownKeys.joined(separator: ", ")))")
+            }
+        }
+        if fallback == nil && (!sawOwner || !sawRepository) {
+            throw ConfigFile.Error(file: file, line: 1, key: sawOwner ? "repository" : "owner",
+                                   message: "missing, and it cannot be inferred from the pages' footers")
+        }
+    }
+
+    /// Reads `<archive>/sharemark.toml`, or returns nil when there is none.
+    public static func load(archive: String, fallback: ArchiveConfig? = nil) throws(ConfigFile.Error) -> ArchiveConfig? {
+        let path = (archive as NSString).appendingPathComponent(fileName)
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try ArchiveConfig(parsing: String(decoding: data, as: UTF8.self), file: fileName, fallback: fallback)
+    }
+
+    /// Infers owner, repository and branch by majority over the mirror URLs seen in the pages'
+    /// footers; other repository names of the same owner become aliases.
+    /// `mirrors` holds (owner, repository, branch, count) tuples.
+    public static func inferred(from mirrors: [(owner: String, repository: String, branch: String, count: Int)],
+                                fallbackRepository: String) -> ArchiveConfig {
+        var owners: [String: Int] = [:]
+        for m in mirrors { owners[m.owner, default: 0] += m.count }
+        guard let owner = owners.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) })?.key else {
+            return ArchiveConfig(owner: "owner", repository: fallbackRepository, source: .defaults)
+        }
+        var repositories: [String: Int] = [:], branches: [String: Int] = [:]
+        for m in mirrors where m.owner == owner {
+            repositories[m.repository, default: 0] += m.count
+            branches[m.branch, default: 0] += m.count
+        }
+        func best(_ d: [String: Int]) -> String {
+            d.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) })!.key
+        }
+        let repository = best(repositories)
+        let aliases = repositories.keys.filter { $0 != repository }.sorted()
+        return ArchiveConfig(owner: owner, repository: repository, branch: best(branches), aliases: aliases, source: .inferred)
+    }
+
+    /// The configuration as `sharemark.toml` text (every key, so it documents itself).
+    public func render() -> String {
+        func q(_ s: String) -> String {
+            "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        return """
+        # Sharemark archive configuration.
+        # URL forms take {owner} {repository} {branch} {path}; {path} is relative to the archive root.
+        owner = \(q(owner))
+        repository = \(q(repository))
+        branch = \(q(branch))
+        # Old names of the repository: pages written under them are valid but not canonical.
+        aliases = [\(aliases.map(q).joined(separator: ", "))]
+        mirror_url = \(q(mirrorForm.text))
+        cdn_url = \(q(cdnForm.text))
+        pages = \(q(pagesFolder))
+
+        [qr]
+        scale = \(qr.scale)
+        margin = \(qr.margin)
+        level = \(q(qr.level))
+
+        """
+    }
+
+    /// The canonical mirror URL of an archive path.
+    public func mirrorURL(path: String) -> String {
+        mirrorForm.render(owner: owner, repository: repository, branch: branch, path: path)
+    }
+
+    /// The canonical CDN URL of an archive path.
+    public func cdnURL(path: String) -> String {
+        cdnForm.render(owner: owner, repository: repository, branch: branch, path: path)
+    }
+
+    /// Whether a repository name is this archive's, under its current or an old name.
+    public func isOwnRepository(owner: String, repository: String) -> Bool {
+        owner.lowercased() == self.owner.lowercased()
+            && (repository == self.repository || aliases.contains(repository))
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import GRDB
+
+/// The answer to `ArchiveIndex.lookup(_:)`.
+public enum LookupResult: Sendable, Hashable {
+    case found(Article)
+    /// Several pages match (an id present in more than one category, an original URL shared).
+    case ambiguous([Article])
+    case notFound
+    /// The query is not an id, `category/id`, or URL, or it would leave the archive root.
+    case invalid(String)
+}
+
+extension ArchiveIndex {
+    static let articleColumns = """
+        path, category, id, size, mtime_ns, title, has_footer, mirror_url, mirror_url_line, linked_mirror_url,
+        link_line, qr_image_url, qr_image_line, qr_asset, original_url, original_line, date, invalid_utf8,
+        alias_used, legacy_image, asset_outside_archive, problems
+        """
+
+    func makeArticle(_ row: Row, config: ArchiveConfig) -> Article {
+        let path: String = row["path"]
+        let pagePath = (try? ArchivePath(path)) ?? (try! ArchivePath("invalid"))
+        let hasFooter: Bool = row["has_footer"]
+        let qrAsset: String? = row["qr_asset"]
+        return Article(
+            category: row["category"], id: row["id"], pagePath: pagePath, title: row["title"],
+            size: row["size"], mtimeNs: row["mtime_ns"], hasFooter: hasFooter,
+            mirrorURL: row["mirror_url"], canonicalMirrorURL: config.mirrorURL(path: path),
+            linkedMirrorURL: row["linked_mirror_url"], qrImageURL: row["qr_image_url"],
+            cdnQRImageURL: hasFooter ? config.cdnURL(path: qrAsset ?? path + ".png") : nil,
+            qrAsset: qrAsset.flatMap { try? ArchivePath($0) }, originalURL: row["original_url"], date: row["date"],
+            mirrorURLLine: row["mirror_url_line"], linkLine: row["link_line"], qrImageLine: row["qr_image_line"],
+            originalURLLine: row["original_line"], invalidUTF8: row["invalid_utf8"], aliasUsed: row["alias_used"],
+            legacyImageURL: row["legacy_image"], assetOutsideArchive: row["asset_outside_archive"],
+            problems: ArchiveIndex.decodeProblems(row["problems"], file: path))
+    }
+
+    private func fetchArticles(_ sql: String, _ arguments: StatementArguments = []) throws -> [Article] {
+        let config = self.config
+        return try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT \(ArchiveIndex.articleColumns) FROM pages \(sql)", arguments: arguments)
+                .map { makeArticle($0, config: config) }
+        }
+    }
+
+    /// The page `category/id`.
+    public func article(category: String, id: String) throws -> Article? {
+        try fetchArticles("WHERE category = ? AND id = ?", [category, id]).first
+    }
+
+    /// Every page with this id, in any category, ordered by path.
+    public func articles(id: String) throws -> [Article] {
+        try fetchArticles("WHERE id = ? ORDER BY path", [id])
+    }
+
+    /// Every page, ordered by path.
+    public func allArticles() throws -> [Article] {
+        try fetchArticles("ORDER BY path")
+    }
+
+    /// Every PNG file under the pages folder, ordered by path.
+    public func allAssets() throws -> [AssetFile] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT path, size, mtime_ns FROM assets ORDER BY path").compactMap { row in
+                guard let path = try? ArchivePath(row[0] as String) else { return nil }
+                return AssetFile(path: path, size: row[1], mtimeNs: row[2])
+            }
+        }
+    }
+
+    /// PNG files that no page references and that are not named after an existing page.
+    public func orphanAssets() throws -> [AssetFile] {
+        let referenced = Set(try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT qr_asset FROM pages WHERE qr_asset IS NOT NULL UNION SELECT path || '.png' FROM pages")
+        })
+        return try allAssets().filter { !referenced.contains($0.path.value) }
+    }
+
+    /// Pages whose footer references a QR asset that is not on disk (as of the last update).
+    public func articlesWithMissingAsset() throws -> [Article] {
+        try fetchArticles("WHERE qr_asset IS NOT NULL AND qr_asset NOT IN (SELECT path FROM assets) ORDER BY path")
+    }
+
+    /// Whether the index holds a PNG at this archive path (as of the last update).
+    public func assetExists(_ path: ArchivePath) throws -> Bool {
+        try pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM assets WHERE path = ?)", arguments: [path.value]) ?? false
+        }
+    }
+
+    /// Finds a page by id, `category/id` (optionally with `.md`, the pages folder in front and a
+    /// `?query`), its mirror URL (old repository names too), its CDN or legacy QR image URL, or
+    /// its original URL.
+    public func lookup(_ query: String) throws -> LookupResult {
+        let q = query.trimmingCharacters()
+        guard !q.isEmpty else { return .invalid("the query is empty") }
+        guard !q.utf8.contains(0) else { return .invalid("the query contains a NUL byte") }
+        let config = self.config
+        if q.contains("://") {
+            for form in [config.mirrorForm, config.cdnForm, URLTemplate.defaultMirror, URLTemplate.defaultCDN] {
+                guard let parts = form.match(q) else { continue }
+                guard config.isOwnRepository(owner: parts.owner, repository: parts.repository) else { return .notFound }
+                var path = URLText.percentDecoded(parts.path)
+                if path.hasSuffix(".md.png") { path.removeLast(4) }
+                do { _ = try ArchivePath(path) } catch { return .invalid("\(error)") }
+                let articles = try fetchArticles("WHERE path = ?", [path])
+                return articles.first.map { .found($0) } ?? .notFound
+            }
+            let key = URLText.originalKey(q)
+            return result(try fetchArticles("WHERE original_key = ? ORDER BY path", [key]))
+        }
+        var text = String(URLText.withoutQueryFragment(q))
+        let path: ArchivePath
+        do { path = try ArchivePath(text) } catch { return .invalid("\(error)") }
+        text = path.value
+        var parts = text.split(separator: "/").map(String.init)
+        if parts.count == 3 && parts[0] == config.pagesFolder { parts.removeFirst() }
+        if var last = parts.last, last.hasSuffix(".md"), last.count > 3 {
+            last.removeLast(3)
+            parts[parts.count - 1] = last
+        }
+        switch parts.count {
+        case 1: return result(try articles(id: parts[0]))
+        case 2: return try article(category: parts[0], id: parts[1]).map { .found($0) } ?? .notFound
+        default: return .invalid("'\(query)' is not an id, category/id, or URL")
+        }
+    }
+
+    private func result(_ articles: [Article]) -> LookupResult {
+        switch articles.count {
+        case 0: return .notFound
+        case 1: return .found(articles[0])
+        default: return .ambiguous(articles)
+        }
+    }
+
+    /// Pages whose title contains every whitespace-separated term of `text` (substring match,
+    /// so Chinese titles are found by any part). Terms of three or more characters use the
+    /// trigram full-text index; shorter ones a LIKE filter.
+    public func search(_ text: String, limit: Int = 50) throws -> [Article] {
+        let terms = text.split(whereSeparator: { $0.isWhitespace }).map(String.init)
+        guard !terms.isEmpty else { return [] }
+        let long = terms.filter { $0.count >= 3 }
+        let short = terms.filter { $0.count < 3 }
+        func likePattern(_ t: String) -> String {
+            "%" + t.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_") + "%"
+        }
+        var arguments: [String] = []
+        var sql: String
+        if !long.isEmpty {
+            let match = long.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " AND ")
+            arguments.append(match)
+            sql = "SELECT \(ArchiveIndex.articleColumns.split(separator: ",").map { "pages." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")) FROM title_fts JOIN pages ON pages.rowid = title_fts.rowid WHERE title_fts MATCH ?"
+        } else {
+            sql = "SELECT \(ArchiveIndex.articleColumns) FROM pages WHERE 1"
+        }
+        for t in short {
+            sql += " AND pages.title LIKE ? ESCAPE '\\'"
+            arguments.append(likePattern(t))
+        }
+        sql += long.isEmpty ? " ORDER BY pages.path LIMIT \(max(0, limit))" : " ORDER BY rank LIMIT \(max(0, limit))"
+        let config = self.config
+        return try pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { makeArticle($0, config: config) }
+        }
+    }
+
+    /// Counts for a status line.
+    public func counts() throws -> (pages: Int, assets: Int) {
+        try pool.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pages") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM assets") ?? 0)
+        }
+    }
+}

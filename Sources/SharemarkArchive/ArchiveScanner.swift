@@ -1,0 +1,138 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A page file found on disk: `pages/<category>/<id>.md`, with the size and modification time
+/// that decide whether it must be read again.
+public struct PageFile: Hashable, Sendable, Codable {
+    public var path: ArchivePath
+    public var category: String
+    public var id: String
+    public var size: Int64
+    /// Modification time in nanoseconds since 1970.
+    public var mtimeNs: Int64
+}
+
+/// A file under the pages folder whose name ends in `.png`.
+public struct AssetFile: Hashable, Sendable, Codable {
+    public var path: ArchivePath
+    public var size: Int64
+    public var mtimeNs: Int64
+}
+
+/// A file-specific message: what is wrong, and where.
+public struct Problem: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var file: String
+    public var line: Int?
+    public var message: String
+    public init(file: String, line: Int? = nil, message: String) {
+        self.file = file; self.line = line; self.message = message
+    }
+    public var description: String {
+        if let line { return "\(file):\(line): \(message)" }
+        return "\(file): \(message)"
+    }
+}
+
+/// Lists the pages folder with opendir/readdir and lstat, without following symbolic links.
+public enum ArchiveScanner {
+    public struct Result: Sendable {
+        public var pages: [PageFile] = []
+        public var assets: [AssetFile] = []
+        public var problems: [Problem] = []
+    }
+
+    /// Scans `<archive>/<pagesFolder>`. Pages are `<category>/<id>.md` exactly two levels down;
+    /// assets are `*.png` at any depth. Temporary files of interrupted writes are skipped.
+    public static func scan(archive: String, pagesFolder: String) -> Result {
+        var result = Result()
+        let root = archive.hasSuffix("/") ? archive : archive + "/"
+        walk(root: root, relative: pagesFolder, depth: 0, into: &result)
+        result.pages.sort { $0.path < $1.path }
+        result.assets.sort { $0.path < $1.path }
+        return result
+    }
+
+    private static func walk(root: String, relative: String, depth: Int, into result: inout Result) {
+        guard let dir = opendir(root + relative) else {
+            if depth > 0 || errno != ENOENT {
+                result.problems.append(Problem(file: relative, message: "cannot list folder: \(String(cString: strerror(errno)))"))
+            }
+            return
+        }
+        defer { closedir(dir) }
+        var subfolders: [String] = []
+        while let entry = readdir(dir) {
+            let name: String = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name == "." || name == ".." { continue }
+            if name.hasPrefix(".") { continue }
+            if AtomicFile.isTemporary(name) { continue }
+            let rel = relative + "/" + name
+            var type = entry.pointee.d_type
+            let isPNG = name.hasSuffix(".png")
+            let isPage = depth == 1 && name.hasSuffix(".md") && name.count > 3
+            if type == UInt8(DT_DIR) {
+                subfolders.append(rel)
+                continue
+            }
+            if type == UInt8(DT_LNK) { continue }
+            if !isPNG && !isPage && type != UInt8(DT_UNKNOWN) { continue }
+            var st = stat()
+            guard lstat(root + rel, &st) == 0 else {
+                result.problems.append(Problem(file: rel, message: "cannot stat: \(String(cString: strerror(errno)))"))
+                continue
+            }
+            let mode = st.st_mode & S_IFMT
+            if type == UInt8(DT_UNKNOWN) {
+                if mode == S_IFDIR { subfolders.append(rel); continue }
+                if mode == S_IFLNK { continue }
+                type = UInt8(DT_REG)
+            }
+            guard mode == S_IFREG else { continue }
+            let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+            guard let path = try? ArchivePath(rel) else {
+                result.problems.append(Problem(file: rel, message: "file name is not a valid archive path"))
+                continue
+            }
+            if isPNG {
+                result.assets.append(AssetFile(path: path, size: Int64(st.st_size), mtimeNs: mtime))
+            } else if isPage {
+                let category = String(relative.split(separator: "/").last ?? "")
+                result.pages.append(PageFile(path: path, category: category, id: String(name.dropLast(3)),
+                                             size: Int64(st.st_size), mtimeNs: mtime))
+            }
+        }
+        for folder in subfolders {
+            walk(root: root, relative: folder, depth: depth + 1, into: &result)
+        }
+    }
+
+    /// Reads a whole file (nil with an error message when it cannot be read).
+    public static func read(_ path: String, sizeHint: Int = 0) -> Result2 {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .failure(String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: max(sizeHint, 4096))
+        var count = 0
+        while true {
+            if count == bytes.count { bytes.append(contentsOf: repeatElement(0, count: bytes.count)) }
+            let n = bytes.withUnsafeMutableBytes { buffer in
+                Glibc.read(fd, buffer.baseAddress! + count, buffer.count - count)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return .failure(String(cString: strerror(errno)))
+            }
+            if n == 0 { break }
+            count += n
+        }
+        bytes.removeSubrange(count...)
+        return .success(bytes)
+    }
+
+    public enum Result2 { case success([UInt8]), failure(String) }
+}

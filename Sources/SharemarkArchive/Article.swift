@@ -1,0 +1,124 @@
+/// A parsed page with what its URLs say, as the index stores it: independent of the archive's
+/// owner and repository (those are applied when an `Article` is made), dependent only on the
+/// URL forms.
+public struct PageRecord: Hashable, Sendable {
+    public var file: PageFile
+    public var page: Page
+    public var mirrorOwner: String?
+    public var mirrorRepository: String?
+    public var mirrorBranch: String?
+    /// The local QR asset the image URL names (nil without a footer, or when it is not a valid
+    /// archive path).
+    public var qrAsset: ArchivePath?
+    public var legacyImageURL: Bool
+    public var assetOutsideArchive: Bool
+    public var date: String?
+    public var problems: [Problem]
+
+    public init(file: PageFile, page: Page, mirrorForm: URLTemplate, cdnForm: URLTemplate) {
+        self.file = file
+        self.page = page
+        legacyImageURL = false
+        assetOutsideArchive = false
+        problems = []
+        let path = file.path.value
+        if page.invalidUTF8 { problems.append(Problem(file: path, message: "not valid UTF-8 (read with replacement characters)")) }
+        if page.title == nil { problems.append(Problem(file: path, line: 1, message: "first line is not a '### title' heading")) }
+        if let footer = page.footer {
+            if let parts = mirrorForm.match(footer.linkedMirrorURL) {
+                mirrorOwner = parts.owner
+                mirrorRepository = parts.repository
+                mirrorBranch = parts.branch
+                if URLText.percentDecoded(parts.path) != path {
+                    problems.append(Problem(file: path, line: footer.linkLine,
+                                            message: "footer links to \(parts.path), not to this page"))
+                }
+            }
+            if let printed = footer.printedMirrorURL, printed != footer.linkedMirrorURL {
+                problems.append(Problem(file: path, line: footer.printedMirrorLine,
+                                        message: "printed mirror URL differs from the linked one (\(footer.linkedMirrorURL))"))
+            } else if footer.printedMirrorURL == nil {
+                problems.append(Problem(file: path, line: footer.linkLine, message: "no mirror URL printed before the QR link"))
+            }
+            var assetPath: String?
+            if let parts = cdnForm.match(footer.qrImageURL) {
+                assetPath = parts.path
+            } else if let parts = mirrorForm.match(footer.qrImageURL) {
+                assetPath = parts.path
+                legacyImageURL = true
+            } else {
+                problems.append(Problem(file: path, line: footer.qrImageLine,
+                                        message: "QR image URL is neither of the CDN nor of the mirror form: \(footer.qrImageURL)"))
+            }
+            if let assetPath {
+                let decoded = URLText.percentDecoded(assetPath)
+                do {
+                    qrAsset = try ArchivePath(decoded)
+                    if decoded != path + ".png" {
+                        problems.append(Problem(file: path, line: footer.qrImageLine,
+                                                message: "QR image names \(decoded), not \(path).png"))
+                    }
+                } catch {
+                    assetOutsideArchive = true
+                    problems.append(Problem(file: path, line: footer.qrImageLine,
+                                            message: "QR image URL names a file outside the archive: \(error)"))
+                }
+            }
+            if let original = footer.originalURL {
+                date = URLText.dateFromOriginalURL(original)
+            } else {
+                problems.append(Problem(file: path, line: footer.linkLine, message: "no original URL after the QR link"))
+            }
+        }
+        if date == nil { date = page.datelineDate }
+    }
+}
+
+/// A page of the archive with everything a user or a later step needs: its identity, its URLs
+/// as written and in canonical form, its QR asset and the flags of its quirks.
+public struct Article: Hashable, Sendable, Codable {
+    public var category: String
+    public var id: String
+    public var pagePath: ArchivePath
+    public var title: String?
+    public var size: Int64
+    public var mtimeNs: Int64
+
+    public var hasFooter: Bool
+    /// The mirror URL as printed in the footer.
+    public var mirrorURL: String?
+    /// The mirror URL built from the configuration (differs when the page uses an old name).
+    public var canonicalMirrorURL: String
+    public var linkedMirrorURL: String?
+    /// The QR image URL as written.
+    public var qrImageURL: String?
+    /// The canonical CDN URL of the QR asset (nil without a footer).
+    public var cdnQRImageURL: String?
+    /// The local PNG the page references (nil without a footer, or when it lies outside).
+    public var qrAsset: ArchivePath?
+    public var originalURL: String?
+    /// Publication date `YYYY-MM-DD`.
+    public var date: String?
+
+    public var mirrorURLLine: Int?
+    public var linkLine: Int?
+    public var qrImageLine: Int?
+    public var originalURLLine: Int?
+
+    public var invalidUTF8: Bool
+    /// The footer names the repository by an old name (an alias) or another owner.
+    public var aliasUsed: Bool
+    /// The QR image URL is of the git host's web view form, not the CDN form.
+    public var legacyImageURL: Bool
+    /// The QR image URL names a path that would leave the archive.
+    public var assetOutsideArchive: Bool
+    public var problems: [Problem]
+
+    /// `category/id`.
+    public var key: String { "\(category)/\(id)" }
+}
+
+extension ArchiveConfig {
+    /// The payload a page's QR code should encode: its canonical mirror URL.
+    public func canonicalPageURL(_ pagePath: ArchivePath) -> String { mirrorURL(path: pagePath.value) }
+}

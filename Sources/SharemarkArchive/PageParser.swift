@@ -1,0 +1,332 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The share footer of a page, as written, with 1-based line numbers.
+public struct ShareFooter: Hashable, Sendable, Codable {
+    /// The mirror URL printed as text on the line before the link (nil when that line has none).
+    public var printedMirrorURL: String?
+    public var printedMirrorLine: Int?
+    /// The `href` of the `<a>` around the QR image.
+    public var linkedMirrorURL: String
+    public var linkLine: Int
+    /// The `src` of the QR `<img>` (on the link's line).
+    public var qrImageURL: String
+    public var qrImageLine: Int
+    /// The first URL after the link that is not the mirror URL.
+    public var originalURL: String?
+    public var originalLine: Int?
+}
+
+/// What one page says, before any archive configuration is applied.
+public struct Page: Hashable, Sendable {
+    /// The text of a first line `### title` (nil when the first line is not a `###` heading).
+    public var title: String?
+    public var footer: ShareFooter?
+    /// A date (`YYYY-MM-DD`) from the first dateline `【…YYYY年MM月DD日讯】` in the body.
+    public var datelineDate: String?
+    public var invalidUTF8: Bool
+    public var hasBOM: Bool
+    public var usesCRLF: Bool
+}
+
+/// Parses pages in one pass over their bytes: linear in the page size, no regular expressions.
+///
+/// The share footer is found by structure: an `<a>` whose `href` is of the mirror URL form,
+/// holding an `<img>`; the printed mirror URL is the first URL on the closest non-blank line
+/// before it, the original URL the first URL after it that is not the mirror URL. When a page
+/// has several such structures, the last one is the footer.
+public struct PageParser: Sendable {
+    public var mirrorForm: URLTemplate
+
+    public init(mirrorForm: URLTemplate = .defaultMirror) {
+        self.mirrorForm = mirrorForm
+    }
+
+    public func parse(_ bytes: [UInt8]) -> Page {
+        bytes.withUnsafeBufferPointer { parse($0) }
+    }
+
+    public func parse(_ buffer: UnsafeBufferPointer<UInt8>) -> Page {
+        var page = Page(title: nil, footer: nil, datelineDate: nil, invalidUTF8: false, hasBOM: false, usesCRLF: false)
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return page }
+        let n = buffer.count
+        var start = 0
+        if n >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF {
+            page.hasBOM = true
+            start = 3
+        }
+        page.invalidUTF8 = !UTF8Check.isValid(UnsafeBufferPointer(rebasing: buffer[start...]))
+
+        var lineNumber = 0
+        var lineStart = start
+        var previousNonBlank: (start: Int, end: Int, number: Int)? = nil
+        var candidate: ShareFooter? = nil
+        var candidateMirrors: [String] = []
+        var pendingOriginal = false
+        var searchDateline = true
+
+        while lineStart < n || (lineStart == n && lineNumber == 0) {
+            lineNumber += 1
+            var lineEnd: Int
+            if let nl = memchr(base + lineStart, 0x0A, n - lineStart) {
+                lineEnd = base.distance(to: nl.assumingMemoryBound(to: UInt8.self))
+            } else {
+                lineEnd = n
+            }
+            let next = lineEnd + 1
+            if lineEnd > lineStart && base[lineEnd - 1] == 0x0D {
+                lineEnd -= 1
+                page.usesCRLF = true
+            }
+
+            if lineNumber == 1 {
+                if lineEnd - lineStart >= 4 && hasPrefix(base + lineStart, lineEnd - lineStart, "### ") {
+                    let t = string(base, lineStart + 4, lineEnd)
+                    let trimmed = t.trimmingWhitespace()
+                    page.title = trimmed.isEmpty ? nil : trimmed
+                }
+            }
+
+            var originalSearchFrom = lineStart
+            if let link = findFooterLink(base, lineStart, lineEnd) {
+                var footer = ShareFooter(
+                    printedMirrorURL: nil, printedMirrorLine: nil,
+                    linkedMirrorURL: link.href, linkLine: lineNumber,
+                    qrImageURL: link.src, qrImageLine: lineNumber,
+                    originalURL: nil, originalLine: nil)
+                if let prev = previousNonBlank, let url = firstURL(base, prev.start, prev.end, excluding: []) {
+                    footer.printedMirrorURL = url.text
+                    footer.printedMirrorLine = prev.number
+                }
+                candidate = footer
+                candidateMirrors = [link.href, footer.printedMirrorURL].compactMap { $0 }
+                pendingOriginal = true
+                originalSearchFrom = link.end
+            }
+            if pendingOriginal, let url = firstURL(base, originalSearchFrom, lineEnd, excluding: candidateMirrors) {
+                candidate?.originalURL = url.text
+                candidate?.originalLine = lineNumber
+                pendingOriginal = false
+            }
+            if searchDateline, let date = dateline(base, lineStart, lineEnd) {
+                page.datelineDate = date
+                searchDateline = false
+            }
+            if !isBlank(base, lineStart, lineEnd) {
+                previousNonBlank = (lineStart, lineEnd, lineNumber)
+            }
+            lineStart = next
+        }
+        page.footer = candidate
+        return page
+    }
+
+    // MARK: - Pieces of a line
+
+    private struct Link { var href: String; var src: String; var end: Int }
+
+    /// The last `<a href=MIRROR><img src=…>` on the line.
+    private func findFooterLink(_ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> Link? {
+        var found: Link? = nil
+        var i = from
+        while i < to, let p = findBytes(base + i, to - i, "<a") {
+            let at = base.distance(to: p)
+            i = at + 2
+            guard i < to, base[i] == 0x20 || base[i] == 0x09 else { continue }
+            guard let tagEnd = indexOf(0x3E, base, i, to) else { break }  // '>'
+            guard let href = attribute("href", base, i, tagEnd) else { continue }
+            let closeA = search("</a", base, tagEnd, to) ?? to
+            guard let img = search("<img", base, tagEnd, closeA) else { continue }
+            let imgEnd = indexOf(0x3E, base, img, closeA) ?? closeA
+            guard let src = attribute("src", base, img + 4, imgEnd) else { continue }
+            let hrefText = string(base, href.0, href.1)
+            guard let parts = mirrorForm.match(hrefText), parts.path.hasSuffix(".md") else { continue }
+            let srcText = string(base, src.0, src.1)
+            found = Link(href: hrefText, src: srcText, end: min(to, closeA + 3))
+            i = found!.end
+        }
+        return found
+    }
+
+    /// The value range of `name=` inside a tag (quoted with ' or ", or bare).
+    private func attribute(_ name: String, _ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> (Int, Int)? {
+        let key = Array(name.utf8)
+        var i = from
+        while i < to {
+            guard let at = search(name, base, i, to) else { return nil }
+            i = at + key.count
+            let before = at > 0 ? base[at - 1] : 0x20
+            guard before == 0x20 || before == 0x09 || before == 0x0A || before == 0x0D else { continue }
+            var j = i
+            while j < to && base[j] == 0x20 { j += 1 }
+            guard j < to && base[j] == 0x3D else { continue }  // '='
+            j += 1
+            while j < to && base[j] == 0x20 { j += 1 }
+            guard j < to else { return nil }
+            let q = base[j]
+            if q == 0x27 || q == 0x22 {
+                guard let close = indexOf(q, base, j + 1, to) else { return nil }
+                return (j + 1, close)
+            }
+            var k = j
+            while k < to && base[k] != 0x20 && base[k] != 0x3E && !(base[k] == 0x2F && k + 1 < to && base[k + 1] == 0x3E) { k += 1 }
+            return (j, k)
+        }
+        return nil
+    }
+
+    private struct FoundURL { var text: String; var end: Int }
+
+    /// The first `http://` or `https://` URL in the range that is not one of `excluding`.
+    private func firstURL(_ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int, excluding: [String]) -> FoundURL? {
+        var i = from
+        while i < to, let p = findBytes(base + i, to - i, "http") {
+            let at = base.distance(to: p)
+            var j = at + 4
+            if j < to && base[j] == UInt8(ascii: "s") { j += 1 }
+            guard to - j >= 3, base[j] == 0x3A, base[j + 1] == 0x2F, base[j + 2] == 0x2F else { i = at + 4; continue }
+            var k = j + 3
+            while k < to {
+                let c = base[k]
+                if c <= 0x20 || c == 0x27 || c == 0x22 || c == 0x3C || c == 0x3E || c == 0x29 || c == 0x5D { break }
+                k += 1
+            }
+            i = k
+            guard k > j + 3 else { continue }
+            let text = string(base, at, k)
+            if excluding.contains(text) { continue }
+            return FoundURL(text: text, end: k)
+        }
+        return nil
+    }
+
+    /// `【…YYYY年MM月DD日讯】` → `YYYY-MM-DD`.
+    private func dateline(_ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> String? {
+        var i = from
+        while i < to, let open = search("【", base, i, to) {
+            i = open + 3
+            let limit = min(to, open + 3 + 240)
+            guard let close = search("】", base, i, limit) else { continue }
+            guard let xun = search("日讯", base, i, close) else { continue }
+            // Walk back from 日讯 over: DD 月 MM 年 YYYY.
+            var k = xun
+            func digitsBefore(_ k: inout Int, max: Int) -> Int? {
+                var value = 0, mult = 1, count = 0
+                while k > open + 3 && count < max && base[k - 1] >= 0x30 && base[k - 1] <= 0x39 {
+                    value += Int(base[k - 1] - 0x30) * mult
+                    mult *= 10; count += 1; k -= 1
+                }
+                return count > 0 ? value : nil
+            }
+            func wordBefore(_ k: inout Int, _ word: String) -> Bool {
+                let w = Array(word.utf8)
+                guard k - w.count >= open + 3 else { return false }
+                for (n, b) in w.enumerated() where base[k - w.count + n] != b { return false }
+                k -= w.count
+                return true
+            }
+            guard let day = digitsBefore(&k, max: 2), wordBefore(&k, "月"),
+                  let month = digitsBefore(&k, max: 2), wordBefore(&k, "年"),
+                  let year = digitsBefore(&k, max: 4) else { continue }
+            if let date = URLText.formatDate(year: year, month: month, day: day) { return date }
+        }
+        return nil
+    }
+
+    // MARK: - Byte helpers
+
+    private func string(_ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> String {
+        String(decoding: UnsafeBufferPointer(start: base + from, count: max(0, to - from)), as: UTF8.self)
+    }
+
+    private func hasPrefix(_ p: UnsafePointer<UInt8>, _ count: Int, _ prefix: StaticString) -> Bool {
+        guard count >= prefix.utf8CodeUnitCount else { return false }
+        return memcmp(p, prefix.utf8Start, prefix.utf8CodeUnitCount) == 0
+    }
+
+    private func indexOf(_ byte: UInt8, _ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> Int? {
+        guard from < to, let p = memchr(base + from, Int32(byte), to - from) else { return nil }
+        return base.distance(to: p.assumingMemoryBound(to: UInt8.self))
+    }
+
+    private func search(_ needle: String, _ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> Int? {
+        guard from < to else { return nil }
+        var needle = needle
+        return needle.withUTF8 { n -> Int? in
+            guard let p = findBytes(base + from, to - from, n.baseAddress!, n.count) else { return nil }
+            return base.distance(to: p)
+        }
+    }
+
+    private func isBlank(_ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> Bool {
+        var i = from
+        while i < to {
+            let c = base[i]
+            if c != 0x20 && c != 0x09 && c != 0x0D { return false }
+            i += 1
+        }
+        return true
+    }
+}
+
+/// The first occurrence of `needle` in `count` bytes at `hay` (memchr on the first byte, then
+/// memcmp: linear for the short needles used here).
+@inline(__always)
+func findBytes(_ hay: UnsafePointer<UInt8>, _ count: Int, _ needle: UnsafePointer<UInt8>, _ length: Int) -> UnsafePointer<UInt8>? {
+    guard length > 0, count >= length else { return nil }
+    let first = Int32(needle[0])
+    var p = hay
+    let last = hay + (count - length)
+    while p <= last {
+        guard let q = memchr(p, first, last - p + 1) else { return nil }
+        let c = q.assumingMemoryBound(to: UInt8.self)
+        if memcmp(c, needle, length) == 0 { return UnsafePointer(c) }
+        p = UnsafePointer(c) + 1
+    }
+    return nil
+}
+
+@inline(__always)
+func findBytes(_ hay: UnsafePointer<UInt8>, _ count: Int, _ needle: StaticString) -> UnsafePointer<UInt8>? {
+    findBytes(hay, count, needle.utf8Start, needle.utf8CodeUnitCount)
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        var s = Substring(self)
+        while let f = s.first, f.isWhitespace { s.removeFirst() }
+        while let l = s.last, l.isWhitespace { s.removeLast() }
+        return String(s)
+    }
+}
+
+/// A UTF-8 validity check with an ASCII fast path.
+enum UTF8Check {
+    static func isValid(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = b.count
+        var i = 0
+        while i < n {
+            let c = b[i]
+            if c < 0x80 { i += 1; continue }
+            let need: Int
+            var minimum: UInt32
+            var value: UInt32
+            if c & 0xE0 == 0xC0 { need = 1; value = UInt32(c & 0x1F); minimum = 0x80 }
+            else if c & 0xF0 == 0xE0 { need = 2; value = UInt32(c & 0x0F); minimum = 0x800 }
+            else if c & 0xF8 == 0xF0 { need = 3; value = UInt32(c & 0x07); minimum = 0x10000 }
+            else { return false }
+            guard i + need < n else { return false }
+            for k in 1...need {
+                let d = b[i + k]
+                guard d & 0xC0 == 0x80 else { return false }
+                value = value << 6 | UInt32(d & 0x3F)
+            }
+            if value < minimum || value > 0x10FFFF || (0xD800...0xDFFF).contains(value) { return false }
+            i += need + 1
+        }
+        return true
+    }
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+import SharemarkArchive
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export", abstract: "Write every indexed page as JSON or CSV to standard output.")
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case json, csv }
+
+    @OptionGroup var options: ArchiveOptions
+    @Option(help: "json or csv.") var format: Format = .json
+
+    func run() throws {
+        try reportingErrors {
+            let (index, _) = try options.openUpdatedIndex()
+            let articles = try index.allArticles()
+            switch format {
+            case .json: try printJSON(articles)
+            case .csv: print(ArticleExport.csv(articles), terminator: "")
+            }
+        }
+    }
+}

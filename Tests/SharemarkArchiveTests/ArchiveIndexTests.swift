@@ -1,0 +1,174 @@
+import Foundation
+import Testing
+@testable import SharemarkArchive
+
+@Suite struct ArchiveIndexTests {
+    /// The example archive plus a page sharing an id with another category.
+    func makeArchive() throws -> (String, ArchiveIndex) {
+        let root = try Fixture.copyOfArchive()
+        try write("### 另一个北极\n---\n" + footer("pages/culture/n10000001.md", original: "https://www.example-news.com/gb/21/6/1/n10000001b.htm"),
+                  to: root + "/pages/culture/n10000001.md")
+        try write("not a png", to: root + "/pages/world/orphan.md.png")
+        let index = try ArchiveIndex(archive: root)
+        return (root, index)
+    }
+
+    @Test func updateIsIncremental() throws {
+        let (root, index) = try makeArchive()
+        let first = try index.update()
+        #expect(first.scanned == 5 && first.parsed == 5 && first.unchanged == 0)
+        #expect(first.pagesWithoutFooter == 1)
+        #expect(first.assets == 3)
+        #expect(FileManager.default.fileExists(atPath: root + "/.sharemark/index.sqlite"))
+        let again = try index.update()
+        #expect(again.parsed == 0 && again.unchanged == 5 && again.removed == 0)
+
+        // Modify one page: only it is read again.
+        try write("### 改过的标题\n---\n" + footer("pages/culture/n10000001.md", original: "https://x.com/y"),
+                  to: root + "/pages/culture/n10000001.md")
+        let modified = try index.update()
+        #expect(modified.parsed == 1 && modified.unchanged == 4)
+        #expect(try index.article(category: "culture", id: "n10000001")?.title == "改过的标题")
+        #expect(try index.search("改过的").count == 1)
+
+        // Delete a page and a PNG: their rows go.
+        try FileManager.default.removeItem(atPath: root + "/pages/culture/n10000001.md")
+        try FileManager.default.removeItem(atPath: root + "/pages/world/orphan.md.png")
+        let removed = try index.update()
+        #expect(removed.removed == 1 && removed.assetsRemoved == 1 && removed.scanned == 4)
+        #expect(try index.article(category: "culture", id: "n10000001") == nil)
+        #expect(try index.search("改过的").isEmpty)
+
+        // A second index object on the same file sees the same rows.
+        let reopened = try ArchiveIndex(archive: root)
+        #expect(try reopened.allArticles().count == 4)
+        #expect(reopened.config.repository == "mirror")
+    }
+
+    @Test func articlesAreResolvedWithTheInferredConfig() throws {
+        let (_, index) = try makeArchive()
+        try index.update()
+        #expect(index.config.owner == "example-org" && index.config.repository == "mirror")
+        #expect(index.config.aliases == ["old-mirror"])
+        let legacy = try #require(try index.article(category: "legacy", id: "n09000002"))
+        #expect(legacy.aliasUsed && legacy.legacyImageURL)
+        #expect(legacy.mirrorURL == "https://github.com/example-org/old-mirror/blob/master/pages/legacy/n09000002.md")
+        #expect(legacy.canonicalMirrorURL == "https://github.com/example-org/mirror/blob/master/pages/legacy/n09000002.md")
+        #expect(legacy.cdnQRImageURL == "https://cdn.jsdelivr.net/gh/example-org/mirror/pages/legacy/n09000002.md.png")
+        #expect(legacy.qrAsset?.value == "pages/legacy/n09000002.md.png")
+        #expect(legacy.date == "2019-07-03")
+        #expect(legacy.linkLine == 16)
+        let world = try #require(try index.article(category: "world", id: "n10000001"))
+        #expect(!world.aliasUsed && !world.legacyImageURL)
+        #expect(world.mirrorURL == world.canonicalMirrorURL)
+        let painting = try #require(try index.article(category: "culture", id: "painting"))
+        #expect(!painting.hasFooter && painting.qrAsset == nil && painting.cdnQRImageURL == nil)
+        #expect(try index.orphanAssets().map(\.path.value) == ["pages/world/orphan.md.png"])
+        #expect(try index.articlesWithMissingAsset().map(\.key) == ["culture/lib-05312019110343", "culture/n10000001"])
+        #expect(try index.allAssets().count == 3)
+    }
+
+    @Test func configFileWinsOverInference() throws {
+        let (root, index) = try makeArchive()
+        try write("owner = \"example-org\"\nrepository = \"old-mirror\"\n", to: root + "/sharemark.toml")
+        try index.update()
+        #expect(index.config.repository == "old-mirror" && index.config.source == .file)
+        #expect(try index.article(category: "legacy", id: "n09000002")?.aliasUsed == false)
+        #expect(try index.article(category: "world", id: "n10000001")?.aliasUsed == true)
+        try write("owner = \"example-org\"\n[qr]\nscale = \"four\"\n", to: root + "/sharemark.toml")
+        #expect(throws: ConfigFile.Error.self) { try index.update() }
+    }
+
+    @Test func lookupByEveryForm() throws {
+        let (_, index) = try makeArchive()
+        try index.update()
+        func key(_ q: String) throws -> String {
+            switch try index.lookup(q) {
+            case .found(let a): return a.key
+            case .ambiguous(let list): return "ambiguous:" + list.map(\.key).joined(separator: ",")
+            case .notFound: return "notFound"
+            case .invalid: return "invalid"
+            }
+        }
+        #expect(try key("n09000002") == "legacy/n09000002")
+        #expect(try key("legacy/n09000002") == "legacy/n09000002")
+        #expect(try key("pages/legacy/n09000002.md?t=05201200") == "legacy/n09000002")
+        #expect(try key("n10000001") == "ambiguous:culture/n10000001,world/n10000001")
+        #expect(try key("world/n10000001") == "world/n10000001")
+        #expect(try key("https://github.com/example-org/mirror/blob/master/pages/world/n10000001.md?t=1#top") == "world/n10000001")
+        #expect(try key("https://github.com/example-org/old-mirror/blob/master/pages/world/n10000001.md") == "world/n10000001")
+        #expect(try key("https://cdn.jsdelivr.net/gh/example-org/mirror/pages/legacy/n09000002.md.png") == "legacy/n09000002")
+        #expect(try key("https://github.com/example-org/old-mirror/blob/master/pages/legacy/n09000002.md.png") == "legacy/n09000002")
+        #expect(try key("https://example-news.com/gb/21/5/20/n10000001.htm") == "world/n10000001")
+        #expect(try key("http://www.example-news.com/gb/19/7/3/n09000002.htm") == "legacy/n09000002")
+        #expect(try key("https://github.com/someone/else/blob/master/pages/world/n10000001.md") == "notFound")
+        #expect(try key("nothing-here") == "notFound")
+        #expect(try key("../etc/passwd") == "invalid")
+        #expect(try key("/etc/passwd") == "invalid")
+        #expect(try key("world/../../x") == "invalid")
+        #expect(try key("a\0b") == "invalid")
+        #expect(try key("") == "invalid")
+        #expect(try key("https://cdn.jsdelivr.net/gh/example-org/mirror/pages/%2e%2e/%2e%2e/etc/passwd") == "invalid")
+    }
+
+    @Test func searchFindsChineseSubstrings() throws {
+        let (_, index) = try makeArchive()
+        try index.update()
+        #expect(try index.search("雷克雅未克").map(\.key) == ["world/n10000001"])
+        #expect(try index.search("北极").map(\.key).sorted() == ["culture/n10000001", "world/n10000001"])
+        #expect(try index.search("理事会 外长").map(\.key) == ["world/n10000001"])
+        #expect(try index.search("library").map(\.key) == ["culture/lib-05312019110343"])
+        #expect(try index.search("no such words").isEmpty)
+        #expect(try index.search("\"quoted").isEmpty)
+    }
+
+    @Test func invalidUTF8AndExport() throws {
+        let (root, index) = try makeArchive()
+        var bytes = Array("### bad \u{00e9}\n".utf8)
+        bytes.append(0xFF)
+        try Data(bytes).write(to: URL(fileURLWithPath: root + "/pages/world/bad.md"))
+        let summary = try index.update()
+        #expect(summary.invalidUTF8Pages == 1)
+        #expect(summary.problems.contains { $0.file == "pages/world/bad.md" && $0.message.contains("UTF-8") })
+        let articles = try index.allArticles()
+        #expect(articles.map(\.pagePath.value) == articles.map(\.pagePath.value).sorted())
+        let json = try JSONEncoder().encode(articles)
+        let decoded = try JSONDecoder().decode([Article].self, from: json)
+        #expect(decoded == articles)
+        let csv = ArticleExport.csv(articles)
+        #expect(csv.hasPrefix("category,id,path,title,"))
+        #expect(csv.split(separator: "\r\n").count == articles.count + 1)
+        #expect(ArticleExport.csvField("a,\"b\"\nc") == "\"a,\"\"b\"\"\nc\"")
+    }
+}
+
+/// The committed demo archive (made by Scripts/make-archive.py --pages 40 --seed 7) against its
+/// manifest.
+@Test func demoArchiveMatchesItsManifest() throws {
+    let root = Fixture.folder.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Assets/demo-archive").path
+    struct Manifest: Decodable {
+        struct Entry: Decodable { var path: String; var title: String; var payload: String?; var date: String; var quirks: [String] }
+        var entries: [Entry]
+        var orphans: [String]
+    }
+    let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: root + "/manifest.json")))
+    let index = try ArchiveIndex(archive: root, indexPath: NSTemporaryDirectory() + "sharemark-demo-\(UUID().uuidString).sqlite")
+    let summary = try index.update()
+    #expect(summary.scanned == manifest.entries.count)
+    #expect(summary.problems.isEmpty)
+    #expect(index.config.repository == "mirror" && index.config.aliases == ["old-mirror"])
+    let articles = Dictionary(uniqueKeysWithValues: try index.allArticles().map { ($0.pagePath.value, $0) })
+    for entry in manifest.entries {
+        let a = try #require(articles[entry.path])
+        #expect(a.title == entry.title)
+        #expect(a.mirrorURL == entry.payload)
+        #expect(a.hasFooter == !entry.quirks.contains("nofooter"))
+        #expect(a.aliasUsed == entry.quirks.contains("alias"))
+        #expect(a.legacyImageURL == entry.quirks.contains("legacy"))
+        #expect(a.date == entry.date)
+    }
+    #expect(try index.orphanAssets().map(\.path.value) == manifest.orphans)
+    let missing = Set(manifest.entries.filter { $0.quirks.contains("missing_png") }.map { $0.path + ".png" })
+    #expect(Set(try index.articlesWithMissingAsset().compactMap { $0.qrAsset?.value }) == missing)
+}

@@ -1,0 +1,75 @@
+import Testing
+@testable import SharemarkArchive
+
+@Suite struct ConfigTests {
+    @Test func parsesEveryKey() throws {
+        let config = try ArchiveConfig(parsing: """
+            # comment
+            owner = "example-org"   # trailing comment
+            repository = 'mirror'
+            branch = "main"
+            aliases = [
+              "old-mirror",  # the first name
+              "older#name",
+            ]
+            mirror_url = "https://github.com/{owner}/{repository}/blob/{branch}/{path}"
+            pages = "pages"
+
+            [qr]
+            scale = 8
+            margin = 2
+            level = "M"
+            """)
+        #expect(config.owner == "example-org" && config.repository == "mirror" && config.branch == "main")
+        #expect(config.aliases == ["old-mirror", "older#name"])
+        #expect(config.qr == ArchiveConfig.QROptions(scale: 8, margin: 2, level: "M"))
+        #expect(config.source == .file)
+        #expect(config.mirrorURL(path: "pages/a/b.md") == "https://github.com/example-org/mirror/blob/main/pages/a/b.md")
+    }
+
+    @Test func errorsNameFileLineAndKey() {
+        func error(_ text: String) -> String {
+            do { _ = try ArchiveConfig(parsing: text); return "no error" } catch { return error.description }
+        }
+        #expect(error("owner = \"o\"\nrepository = \"r\"\n[qr]\nscale = \"four\"") ==
+                "sharemark.toml:4: key 'qr.scale': expected an integer, found \"four\"")
+        #expect(error("owner = \"o\"\nrepository = \"r\"\ncolour = 1").hasPrefix("sharemark.toml:3: key 'colour': unknown key"))
+        #expect(error("owner = \"o\"\nrepository = \"r\"\n[qr]\nlevel = \"X\"").hasPrefix("sharemark.toml:4: key 'qr.level': expected one of"))
+        #expect(error("owner = o") .hasPrefix("sharemark.toml:1: key 'owner': unsupported value o"))
+        #expect(error("owner = \"o\nrepository = \"r\"") == "sharemark.toml:1: key 'owner': unterminated string")
+        #expect(error("owner = \"o\"\nowner = \"p\"") == "sharemark.toml:2: key 'owner': defined twice")
+        #expect(error("owner = \"o\"\nrepository = \"r\"\naliases = [1]").hasPrefix("sharemark.toml:3: key 'aliases': expected an array of strings"))
+        #expect(error("owner = \"o\"\nrepository = \"r\"\n[qr\n").hasPrefix("sharemark.toml:3: malformed table header"))
+        #expect(error("owner = \"o\"\nrepository = \"r\"\nmirror_url = \"https://x/{nope}\"").contains("unknown placeholder {nope}"))
+        #expect(error("owner = \"o\"\nrepository = \"r\"\n[qr]\nscale = true").contains("expected an integer, found true"))
+        #expect(error("owner = \"o\"").hasPrefix("sharemark.toml:1: key 'repository': missing"))
+    }
+
+    @Test func inferenceAndRenderRoundTrip() throws {
+        let config = ArchiveConfig.inferred(from: [
+            ("example-org", "mirror", "master", 30), ("example-org", "old-mirror", "master", 5),
+            ("someone-else", "fork", "main", 2),
+        ], fallbackRepository: "x")
+        #expect(config.owner == "example-org" && config.repository == "mirror" && config.branch == "master")
+        #expect(config.aliases == ["old-mirror"])
+        #expect(config.source == .inferred)
+        var reread = try ArchiveConfig(parsing: config.render())
+        reread.source = .inferred
+        #expect(reread == config)
+        let empty = ArchiveConfig.inferred(from: [], fallbackRepository: "demo")
+        #expect(empty.repository == "demo" && empty.source == .defaults)
+    }
+
+    @Test func templatesMatchAndRender() throws {
+        let mirror = URLTemplate.defaultMirror
+        let parts = try #require(mirror.match("http://github.com/o/r/blob/main/pages/a/b.md?t=1#x"))
+        #expect(parts == URLTemplate.Parts(owner: "o", repository: "r", branch: "main", path: "pages/a/b.md"))
+        let cdn = try #require(URLTemplate.defaultCDN.match("https://cdn.jsdelivr.net/gh/o/r@dev/pages/a/b.md.png"))
+        #expect(cdn.repository == "r" && cdn.branch == "dev" && cdn.path == "pages/a/b.md.png")
+        #expect(mirror.match("https://example.com/gb/21/5/20/n1.htm") == nil)
+        #expect(URLText.dateFromOriginalURL("https://www.x.com/gb/21/5/20/n1.htm") == "2021-05-20")
+        #expect(URLText.dateFromOriginalURL("https://www.x.com/gb/2019/05/31/a.html") == "2019-05-31")
+        #expect(URLText.dateFromOriginalURL("https://www.x.com/gb/tag/a.html") == nil)
+        #expect(URLText.originalKey("http://WWW.X.com/a/b.htm?x#y") == URLText.originalKey("https://x.com/a/b.htm"))
+    }
+}
