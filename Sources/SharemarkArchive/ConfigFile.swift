@@ -38,7 +38,8 @@ public struct ConfigFile: Sendable {
         var entries: [Entry] = []
         var seen: Set<String> = []
         var table = ""
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+        // "\r\n" is one Character in Swift: split on it as well as on "\n".
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { line -> Substring in
             line.hasSuffix("\r") ? line.dropLast() : line
         }[...]
         if let first = lines.first, first.hasPrefix("\u{FEFF}") { lines[lines.startIndex] = first.dropFirst() }
