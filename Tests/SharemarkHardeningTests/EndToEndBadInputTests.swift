@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+
+/// The built `sharemark` binary on archives with bad files: what it prints, and its exit code.
+/// Skipped when the binary has not been built (Scripts/test.sh builds it first).
+@Suite(.enabled(if: Run.sharemark != nil, "needs .build/debug/sharemark (swift build)"))
+struct EndToEndBadInputTests {
+    let sharemark = Run.sharemark ?? ""
+
+    @Test func indexNamesEveryBadFileAndGoesOn() throws {
+        let root = try BadArchiveTests.makeArchive(goodPages: 30)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // A 50 MB page among them.
+        let big = "pages/big/n1.md"
+        var text = Hardening.page(big)
+        let filler = String(repeating: "<p>正文正文正文 body text body text body text body text.</p>\n", count: 50 << 20 / 80)
+        text.insert(contentsOf: filler, at: text.range(of: "正文。")!.lowerBound)
+        try Hardening.write(text, to: "\(root)/\(big)")
+
+        let output = try Run.run(["/usr/bin/time", "-f", "maxrss-kb=%M", sharemark, "index", root])
+        #expect(output.status == 0, "\(output.err)")
+        let out = output.out
+        #expect(out.hasPrefix("36 pages"), "\(out)")
+        for (file, text) in [("binary.md", "not valid UTF-8"), ("truncated.md", "no original URL"),
+                             ("escape.md", "outside the archive"), ("js.md", "javascript:")] {
+            #expect(out.split(separator: "\n").contains { $0.contains("pages/bad/\(file)") && $0.contains(text) },
+                    "\(file): \(out)")
+        }
+        #expect(!out.contains("pages/big/n1.md"), "the 50 MB page is a good page: \(out)")
+        // Memory: the 50 MB page is read once, not copied over and over.
+        if let rss = output.err.split(separator: "=").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
+            #expect(rss < 600_000, "max RSS \(rss) kB")
+        }
+        let lookup = try Run.run([sharemark, "lookup", "n1", root])
+        #expect(lookup.status == 0 && lookup.out.contains("pages/big/n1.md"), "\(lookup.out)\(lookup.err)")
+    }
+
+    /// A broken sharemark.toml stops the run with exit code 78 (EX_CONFIG) and a message
+    /// naming the file, the line and the key; a missing archive is 66 (EX_NOINPUT).
+    @Test func brokenConfigStopsWithItsLocation() throws {
+        let root = try Hardening.temporaryFolder("bad-config")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try Hardening.write(Hardening.page("pages/world/n1.md"), to: "\(root)/pages/world/n1.md")
+        for (config, expected) in [
+            ("owner = \"example-org\"\nrepository = \"mirror\"\n[qr]\nscale = \"big\"\n", "sharemark.toml:4: key 'qr.scale': expected an integer"),
+            ("owner = \"example-org\"\nrepository = \"mirror\"\ncolour = \"red\"\n", "sharemark.toml:3: key 'colour': unknown key"),
+            ("owner = \"example-org\"\nrepository = [\n", "sharemark.toml:2: key 'repository'"),
+            ("\u{FF}\u{FE}o\0w\0n\0e\0r\0", "sharemark.toml:1:"),
+        ] {
+            try Hardening.write(config, to: "\(root)/sharemark.toml")
+            let output = try Run.run([sharemark, "index", root])
+            #expect(output.status == 78, "\(config): \(output.status) \(output.err)")
+            #expect(output.err.contains(expected), "\(output.err)")
+        }
+        let missing = try Run.run([sharemark, "index", root + "/nothing-here"])
+        #expect(missing.status == 66 && missing.err.contains("nothing-here"), "\(missing.err)")
+    }
+}
