@@ -6,5 +6,6 @@ struct Sharemark: AsyncParsableCommand {
         commandName: "sharemark",
         abstract: "Share links and QR codes for the pages of a Markdown mirror archive.",
         version: "0.1.0",
-        subcommands: [QRCommand.self, IndexCommand.self, LookupCommand.self, SearchCommand.self, ExportCommand.self, InitCommand.self])
+        subcommands: [QRCommand.self, IndexCommand.self, LookupCommand.self, SearchCommand.self, ExportCommand.self, InitCommand.self,
+                      RegenCommand.self, VerifyCommand.self])
 }

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# End-to-end checks of the built `sharemark` binary that need real processes: a regen killed
+# with SIGKILL at a random point and run again, and the one-regen-per-archive lock.
+# Run by Scripts/test.sh after `swift test`; SHAREMARK=path picks another binary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${SHAREMARK:-.build/debug/sharemark}
+[ -x "$bin" ] || swift build --product sharemark
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "e2e-regen: FAIL: $*" >&2; exit 1; }
+
+a=$work/archive
+python3 Scripts/make-archive.py "$a" --pages 2000 --seed 7 --png none >/dev/null
+"$bin" index "$a" >/dev/null
+# A leftover of an earlier killed write, which the next regen must remove.
+first_page=$(find "$a/pages" -name '*.md' | sort | sed -n 1p)
+echo half > "$first_page.png.sharemark-tmp-99999-1"
+
+# 1. Kill regens at random points while they write, three times.
+for round in 1 2 3; do
+  touch "$work/mark"
+  "$bin" regen --all --jobs 2 "$a" >/dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 1 500); do  # wait until it writes (at most 5 s)
+    [ -n "$(find "$a/pages" -name '*.png' -newer "$work/mark" -print -quit)" ] && break
+    sleep 0.01
+  done
+  sleep "0.0$((RANDOM % 10))"
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  written=$(find "$a/pages" -name '*.png' | wc -l)
+  echo "e2e-regen: round $round: killed; $written PNGs on disk"
+done
+
+# 2. Run again: it completes, removes temporary files, and verify finds no error.
+"$bin" regen "$a" > "$work/regen.txt" || fail "regen after kill: $(cat "$work/regen.txt")"
+leftovers=$(find "$a" -name '*.sharemark-tmp-*' | wc -l)
+[ "$leftovers" -eq 0 ] || fail "$leftovers temporary files left"
+"$bin" verify --format json "$a" > "$work/verify.json" || fail "verify after kill: $(head -c 2000 "$work/verify.json")"
+python3 - "$work/verify.json" <<'PY' || fail "verify reported errors"
+import json, sys
+report = json.load(open(sys.argv[1]))
+assert report["errors"] == 0, report["errors"]
+assert report["pagesWithFooter"] > 1900, report["pagesWithFooter"]
+PY
+# Every PNG decodes (zbar, a sample) to its page's printed mirror URL.
+"$bin" regen --stale --dry-run --json "$a" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["wouldWrite"]==0, d["wouldWrite"]' \
+  || fail "regen --stale would still rewrite files"
+echo "e2e-regen: killed regen recovered, verify clean, no temporary files"
+
+# 3. The lock: a second regen is refused with exit code 75 naming the holder, or waits.
+lock=$a/.sharemark/regen.lock
+echo "pid 4242 on testhost since now" > "$lock"
+flock "$lock" sleep 2 &
+holder=$!
+sleep 0.3
+set +e
+"$bin" regen "$a" > /dev/null 2> "$work/locked.txt"
+code=$?
+set -e
+[ "$code" -eq 75 ] || fail "locked regen exited $code, not 75"
+grep -q "pid 4242" "$work/locked.txt" || fail "locked regen did not name the holder: $(cat "$work/locked.txt")"
+start=$(date +%s%N)
+"$bin" regen --wait "$a" > /dev/null || fail "regen --wait failed"
+waited=$(python3 -c "print(round(($(date +%s%N) - $start) / 1e9, 2))")
+wait "$holder"
+python3 -c "import sys; sys.exit(0 if $waited >= 1.0 else 1)" || fail "regen --wait did not wait ($waited s)"
+echo "e2e-regen: second regen refused (75, names pid 4242) and --wait waited ${waited}s"
+echo "e2e-regen: OK"

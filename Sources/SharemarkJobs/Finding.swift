@@ -1,0 +1,78 @@
+/// One thing `sharemark verify` found about a page or a PNG: how bad, what (a stable machine
+/// name), where (archive-relative file and the footer's line) and a sentence for people.
+public struct Finding: Hashable, Sendable, Codable, CustomStringConvertible {
+    public enum Severity: String, Hashable, Sendable, Codable, Comparable {
+        case error, warning
+        public static func < (a: Severity, b: Severity) -> Bool { a == .error && b == .warning }
+    }
+
+    /// Stable names, for scripts and CI filters; never renamed once released.
+    public enum Kind: String, Hashable, Sendable, Codable, CaseIterable {
+        /// The footer references a PNG that does not exist.
+        case assetMissing = "asset-missing"
+        /// The PNG exists but is not a readable PNG image.
+        case assetNotPNG = "asset-not-png"
+        /// The PNG holds no QR code a decoder can find.
+        case qrNotFound = "qr-not-found"
+        /// The PNG's QR code encodes something other than the footer's mirror URL.
+        case payloadMismatch = "payload-mismatch"
+        /// The QR image URL names a file outside the archive.
+        case assetOutsideArchive = "asset-outside-archive"
+        /// The QR image URL is of no known form, so no local PNG can be checked.
+        case qrImageURLUnrecognised = "qr-image-url-unrecognised"
+        /// The printed mirror URL and the linked one differ.
+        case mirrorURLMismatch = "mirror-url-mismatch"
+        /// The mirror URL names the repository by an old name (alias).
+        case aliasMirrorURL = "alias-mirror-url"
+        /// The QR image URL is the git host's `/blob/` web view, not the CDN form.
+        case legacyImageURL = "legacy-image-url"
+        /// A PNG under the pages folder that no page references.
+        case orphanAsset = "orphan-asset"
+
+        public var severity: Severity {
+            switch self {
+            case .aliasMirrorURL, .legacyImageURL, .orphanAsset: return .warning
+            default: return .error
+            }
+        }
+
+        /// Whether `sharemark regen` can repair it, and with which mode.
+        public var repair: RegenerationMode? {
+            switch self {
+            case .assetMissing: return .missing
+            case .assetNotPNG, .qrNotFound, .payloadMismatch: return .stale
+            default: return nil
+            }
+        }
+    }
+
+    /// How the payload of a PNG was read: the module-grid comparison or the zbar decoder.
+    public enum Decoder: String, Hashable, Sendable, Codable {
+        case grid, zbar
+    }
+
+    public var severity: Severity
+    public var kind: Kind
+    /// Archive-relative path: the page for page findings, the PNG for orphans.
+    public var file: String
+    /// 1-based line in `file` (the footer line concerned), nil when none applies.
+    public var line: Int?
+    public var message: String
+    /// Which decoder decided, for findings about a PNG's content.
+    public var decidedBy: Decoder?
+
+    public init(kind: Kind, file: String, line: Int?, message: String, decidedBy: Decoder? = nil) {
+        self.severity = kind.severity
+        self.kind = kind
+        self.file = file
+        self.line = line
+        self.message = message
+        self.decidedBy = decidedBy
+    }
+
+    public var description: String {
+        let place = line.map { "\(file):\($0)" } ?? file
+        let decider = decidedBy.map { " [\($0.rawValue)]" } ?? ""
+        return "\(place): \(severity.rawValue): \(message) (\(kind.rawValue))\(decider)"
+    }
+}

@@ -1,0 +1,126 @@
+import SharemarkArchive
+
+/// Which assets `sharemark regen` rewrites.
+public enum RegenerationMode: String, Hashable, Sendable, Codable, CaseIterable {
+    /// Only assets that do not exist.
+    case missing
+    /// Also assets that exist but are no readable PNG or do not encode the footer's URL.
+    case stale
+    /// Every asset.
+    case all
+}
+
+/// What `sharemark regen` will write and why: made from the index's pages and PNGs, before
+/// anything is written (so `--dry-run` shows exactly what a real run does).
+public struct RegenerationPlan: Hashable, Sendable {
+    public struct Item: Hashable, Sendable {
+        /// The PNG to write, relative to the archive root.
+        public var asset: ArchivePath
+        /// The page whose footer references it.
+        public var page: ArchivePath
+        /// The footer line of the QR image (for messages).
+        public var line: Int?
+        /// Exactly the mirror URL printed in the footer.
+        public var payload: String
+        public var reason: Reason
+    }
+
+    public enum Reason: Hashable, Sendable, Codable, CustomStringConvertible {
+        case missing
+        /// The asset exists but is wrong; the text says how.
+        case stale(String)
+        case forced
+
+        public var description: String {
+            switch self {
+            case .missing: return "missing"
+            case .stale(let why): return "stale (\(why))"
+            case .forced: return "forced"
+            }
+        }
+    }
+
+    public var mode: RegenerationMode
+    public var shard: Shard
+    public var items: [Item]
+    /// Pages in the shard with a footer whose asset is already correct (or, in `missing`
+    /// mode, exists).
+    public var alreadyCorrect: Int
+    public var pagesWithoutFooter: Int
+    /// Pages with a footer whose QR asset cannot be written (outside the archive, URL of no
+    /// known form, no mirror URL): they count as failures.
+    public var unplannable: [Failure]
+
+    public struct Failure: Hashable, Sendable, Codable {
+        public var page: String
+        public var asset: String?
+        public var reason: String
+    }
+
+    /// Builds the plan.
+    ///
+    /// - Parameters:
+    ///   - articles: every page of the index.
+    ///   - assets: every PNG of the index (what exists, as of its last update).
+    ///   - archive: the archive root, to read existing PNGs in `stale` mode.
+    ///   - jobs: threads for reading and checking existing PNGs.
+    public static func make(articles: [Article], assets: [AssetFile], archive: String,
+                            mode: RegenerationMode, shard: Shard = .whole,
+                            jobs: Int = availableProcessors) -> RegenerationPlan {
+        let existing = Set(assets.map(\.path))
+        var plan = RegenerationPlan(mode: mode, shard: shard, items: [], alreadyCorrect: 0,
+                                    pagesWithoutFooter: 0, unplannable: [])
+        var toCheck: [Item] = []
+        // Two pages may reference one asset; it is written once, for the first page in order.
+        var seen = Set<ArchivePath>()
+        for article in articles where shard.contains(path: article.pagePath.value) {
+            guard article.hasFooter else { plan.pagesWithoutFooter += 1; continue }
+            guard let asset = article.qrAsset else {
+                let why = article.assetOutsideArchive
+                    ? "its QR image URL names a file outside the archive"
+                    : "its QR image URL names no file of the archive"
+                plan.unplannable.append(Failure(page: article.pagePath.value, asset: nil, reason: why))
+                continue
+            }
+            guard let payload = article.mirrorURL ?? article.linkedMirrorURL else {
+                plan.unplannable.append(Failure(page: article.pagePath.value, asset: asset.value,
+                                                reason: "its footer has no mirror URL"))
+                continue
+            }
+            guard seen.insert(asset).inserted else { continue }
+            var item = Item(asset: asset, page: article.pagePath, line: article.qrImageLine,
+                            payload: payload, reason: .missing)
+            if !existing.contains(asset) {
+                plan.items.append(item)
+            } else {
+                switch mode {
+                case .missing: plan.alreadyCorrect += 1
+                case .all: item.reason = .forced; plan.items.append(item)
+                case .stale: toCheck.append(item)
+                }
+            }
+        }
+        if !toCheck.isEmpty {
+            let root = archive
+            let statuses = parallelMap(count: toCheck.count, jobs: jobs) { [toCheck] i in
+                AssetCheck.check(file: root + "/" + toCheck[i].asset.value, payload: toCheck[i].payload)
+            }
+            for (item, status) in zip(toCheck, statuses) {
+                var item = item
+                switch status {
+                case .matches: plan.alreadyCorrect += 1; continue
+                case .missing: item.reason = .missing
+                case .notPNG(let why): item.reason = .stale("not a readable PNG: \(why)")
+                case .unreadable(let why): item.reason = .stale("cannot be read: \(why)")
+                case .noQRCode: item.reason = .stale("no QR code found")
+                case .differs(let decoded, let decoder):
+                    let what = decoded.map { "encodes \($0)" } ?? "encodes another payload"
+                    item.reason = .stale("\(what) [\(decoder.rawValue)]")
+                }
+                plan.items.append(item)
+            }
+            plan.items.sort { $0.asset < $1.asset }
+        }
+        return plan
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import SharemarkArchive
+import Synchronization
+
+/// Executes a `RegenerationPlan`: renders each payload and writes its PNG atomically (a
+/// temporary name in the same folder, renamed into place), on `jobs` threads, then makes the
+/// renames durable with one fsync per folder.
+public struct Regenerator: Sendable {
+    public var archive: String
+    public var settings: QRSettings
+    public var jobs: Int
+
+    public init(archive: String, settings: QRSettings, jobs: Int = availableProcessors) {
+        self.archive = archive
+        self.settings = settings
+        self.jobs = max(1, jobs)
+    }
+
+    /// Writes every item of `plan`. `progress` is called with (done, total) from worker
+    /// threads, at most every few items.
+    public func run(_ plan: RegenerationPlan,
+                    progress: (@Sendable (Int, Int) -> Void)? = nil) -> RegenerationSummary {
+        let start = ContinuousClock.now
+        let items = plan.items
+        let root = archive
+        let settings = self.settings
+        let done = Atomic<Int>(0)
+        let total = items.count
+        let outcomes: [String?] = parallelMap(count: items.count, jobs: jobs, chunk: 16) { i in
+            let item = items[i]
+            defer {
+                let n = done.add(1, ordering: .relaxed).newValue
+                if let progress, n % 64 == 0 || n == total { progress(n, total) }
+            }
+            do {
+                let png = try settings.png(for: item.payload)
+                try AtomicFile.write(png, to: root + "/" + item.asset.value)
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+        var summary = RegenerationSummary(plan: plan)
+        var folders = Set<String>()
+        for (item, outcome) in zip(items, outcomes) {
+            if let outcome {
+                summary.failures.append(.init(page: item.page.value, asset: item.asset.value, reason: outcome))
+            } else {
+                summary.written += 1
+                summary.writtenByReason[item.reason.name, default: 0] += 1
+                folders.insert(root + "/" + ((item.asset.value as NSString).deletingLastPathComponent))
+            }
+        }
+        AtomicFile.syncDirectories(folders)
+        summary.seconds = (ContinuousClock.now - start).seconds
+        return summary
+    }
+
+    /// Removes temporary files left by killed runs from the folders that hold the given
+    /// pages; returns their archive-relative paths. Call it while holding the `RegenLock`.
+    @discardableResult
+    public static func removeLeftovers(archive: String, pages: [ArchivePath]) -> [String] {
+        var folders = Set<String>()
+        for page in pages { folders.insert((page.value as NSString).deletingLastPathComponent) }
+        var removed: [String] = []
+        for folder in folders.sorted() {
+            let path = folder.isEmpty ? archive : archive + "/" + folder
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { continue }
+            for name in names where AtomicFile.isTemporary(name) {
+                if unlink(path + "/" + name) == 0 { removed.append(folder.isEmpty ? name : folder + "/" + name) }
+            }
+        }
+        return removed.sorted()
+    }
+}
+
+extension RegenerationPlan.Reason {
+    /// `missing`, `stale` or `forced`.
+    public var name: String {
+        switch self {
+        case .missing: return "missing"
+        case .stale: return "stale"
+        case .forced: return "forced"
+        }
+    }
+}
+
+/// What a regeneration did: counts, and every failure with its page and reason.
+public struct RegenerationSummary: Hashable, Sendable, Codable {
+    public var mode: RegenerationMode
+    public var shard: String
+    public var planned: Int
+    public var written: Int
+    /// Written, by reason (`missing`, `stale`, `forced`).
+    public var writtenByReason: [String: Int]
+    public var alreadyCorrect: Int
+    public var pagesWithoutFooter: Int
+    public var failures: [RegenerationPlan.Failure]
+    /// Temporary files of earlier, killed runs that were removed first.
+    public var leftoversRemoved: Int
+    public var seconds: Double
+
+    public init(plan: RegenerationPlan) {
+        mode = plan.mode
+        shard = plan.shard.description
+        planned = plan.items.count
+        written = 0
+        writtenByReason = [:]
+        alreadyCorrect = plan.alreadyCorrect
+        pagesWithoutFooter = plan.pagesWithoutFooter
+        failures = plan.unplannable
+        leftoversRemoved = 0
+        seconds = 0
+    }
+
+    public var succeeded: Bool { failures.isEmpty }
+
+    /// A few lines for people.
+    public var text: String {
+        var lines: [String] = []
+        let reasons = writtenByReason.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+        lines.append("written: \(written)" + (reasons.isEmpty ? "" : " (\(reasons.joined(separator: ", ")))"))
+        lines.append("already correct: \(alreadyCorrect)")
+        lines.append("pages without footer: \(pagesWithoutFooter)")
+        lines.append("failed: \(failures.count)")
+        for failure in failures {
+            lines.append("  \(failure.page): \(failure.asset.map { "\($0): " } ?? "")\(failure.reason)")
+        }
+        if leftoversRemoved > 0 { lines.append("temporary files of an interrupted run removed: \(leftoversRemoved)") }
+        lines.append(String(format: "time: %.2f s", seconds))
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (s, attoseconds) = components
+        return Double(s) + Double(attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,101 @@
+import SharemarkArchive
+
+/// Checks every page with a share footer against its QR asset, and the PNGs against the pages:
+/// from the index's pages and PNGs (no page is parsed again, no folder scanned), reading each
+/// referenced PNG, on `jobs` threads.
+public struct Verifier: Sendable {
+    public var archive: String
+    public var jobs: Int
+
+    public init(archive: String, jobs: Int = availableProcessors) {
+        self.archive = archive
+        self.jobs = max(1, jobs)
+    }
+
+    public func verify(articles: [Article], assets: [AssetFile], shard: Shard = .whole) -> Report {
+        let start = ContinuousClock.now
+        let pages = articles.filter { shard.contains(path: $0.pagePath.value) }
+        let root = archive
+        let perPage: [[Finding]] = parallelMap(count: pages.count, jobs: jobs, chunk: 16) { i in
+            Verifier.check(pages[i], archive: root)
+        }
+        var findings = perPage.flatMap { $0 }
+
+        // Orphans: PNGs no page references and not named after a page (as ArchiveIndex.orphanAssets).
+        var referenced = Set<String>()
+        for article in articles {
+            if let asset = article.qrAsset { referenced.insert(asset.value) }
+            referenced.insert(article.pagePath.value + ".png")
+        }
+        var orphans = 0
+        for asset in assets where !referenced.contains(asset.path.value) {
+            let path = asset.path.value
+            let owner = path.hasSuffix(".png") ? String(path.dropLast(4)) : path
+            guard shard.contains(path: owner) else { continue }
+            orphans += 1
+            findings.append(Finding(kind: .orphanAsset, file: path, line: nil,
+                                    message: "no page references this PNG"))
+        }
+        var report = Report(archive: archive, shard: shard, findings: findings)
+        report.pagesChecked = pages.count
+        report.pagesWithFooter = pages.count { $0.hasFooter }
+        report.assetsChecked = orphans + pages.count { $0.hasFooter && $0.qrAsset != nil }
+        report.checkedPages = pages.filter(\.hasFooter).map(\.pagePath.value)
+        report.seconds = (ContinuousClock.now - start).seconds
+        return report
+    }
+
+    /// The findings of one page.
+    static func check(_ article: Article, archive: String) -> [Finding] {
+        guard article.hasFooter else { return [] }
+        let file = article.pagePath.value
+        var findings: [Finding] = []
+        let mirrorLine = article.mirrorURLLine ?? article.linkLine
+        let imageLine = article.qrImageLine ?? article.linkLine
+
+        if let printed = article.mirrorURL, let linked = article.linkedMirrorURL, printed != linked {
+            findings.append(Finding(kind: .mirrorURLMismatch, file: file, line: mirrorLine,
+                                    message: "the printed mirror URL \(printed) differs from the linked one \(linked)"))
+        }
+        if article.aliasUsed {
+            findings.append(Finding(kind: .aliasMirrorURL, file: file, line: mirrorLine,
+                                    message: "the mirror URL \(article.mirrorURL ?? article.linkedMirrorURL ?? "") uses an old repository name; canonical: \(article.canonicalMirrorURL)"))
+        }
+        if article.legacyImageURL {
+            findings.append(Finding(kind: .legacyImageURL, file: file, line: imageLine,
+                                    message: "the QR image URL uses the legacy /blob/ form; it should be \(article.cdnQRImageURL ?? "the CDN form")"))
+        }
+        guard let asset = article.qrAsset else {
+            if article.assetOutsideArchive {
+                findings.append(Finding(kind: .assetOutsideArchive, file: file, line: imageLine,
+                                        message: "the QR image URL \(article.qrImageURL ?? "") names a file outside the archive"))
+            } else {
+                findings.append(Finding(kind: .qrImageURLUnrecognised, file: file, line: imageLine,
+                                        message: "the QR image URL \(article.qrImageURL ?? "") names no file of the archive"))
+            }
+            return findings
+        }
+        guard let payload = article.mirrorURL ?? article.linkedMirrorURL else { return findings }
+        let name = asset.value
+        switch AssetCheck.check(file: archive + "/" + name, payload: payload) {
+        case .matches:
+            break
+        case .missing:
+            findings.append(Finding(kind: .assetMissing, file: file, line: imageLine,
+                                    message: "the QR image \(name) does not exist"))
+        case .notPNG(let why), .unreadable(let why):
+            findings.append(Finding(kind: .assetNotPNG, file: file, line: imageLine,
+                                    message: "the QR image \(name) is not a readable PNG: \(why)"))
+        case .noQRCode:
+            findings.append(Finding(kind: .qrNotFound, file: file, line: imageLine,
+                                    message: "the QR image \(name) holds no QR code a decoder can read",
+                                    decidedBy: .zbar))
+        case .differs(let decoded, let decoder):
+            let what = decoded.map { "encodes \($0)" } ?? "encodes another payload"
+            findings.append(Finding(kind: .payloadMismatch, file: file, line: imageLine,
+                                    message: "the QR image \(name) \(what), not the footer's mirror URL \(payload)",
+                                    decidedBy: decoder))
+        }
+        return findings
+    }
+}

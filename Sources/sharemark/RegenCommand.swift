@@ -1,0 +1,148 @@
+import ArgumentParser
+import Foundation
+import SharemarkArchive
+import SharemarkJobs
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct RegenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "regen",
+        abstract: "Write the QR code PNGs the pages' share footers reference.",
+        discussion: """
+            Each PNG encodes exactly the mirror URL printed in its page's footer, drawn with the
+            archive's QR options (default: scale 4, margin 4, level L, as `qrencode -s 4`).
+            Files are written under a temporary name and renamed into place; temporary files of
+            an interrupted run are removed first. One regen runs per archive at a time (lock
+            file .sharemark/regen.lock): a second one fails at once with exit code 75 naming
+            the holder's pid, or waits for it with --wait.
+            Exit codes: 0 done, 1 some assets failed, 75 the archive is locked by another regen.
+            """)
+
+    @OptionGroup var options: ArchiveOptions
+
+    @Flag(help: "Also rewrite PNGs that are no readable PNG or do not encode the footer's mirror URL.")
+    var stale = false
+
+    @Flag(help: "Rewrite every PNG.")
+    var all = false
+
+    @Flag(help: "List what would be written and why; write nothing.")
+    var dryRun = false
+
+    @Option(help: ArgumentHelp("Threads that render and write (default: the number of processors).", valueName: "n"))
+    var jobs: Int?
+
+    @Option(help: ArgumentHelp("Only the pages of shard I of N (I from 1), as a CI matrix splits them.", valueName: "I/N"))
+    var shard: String?
+
+    @Flag(help: "Wait for another regen of the archive to finish instead of failing.")
+    var wait = false
+
+    @Flag(help: "Print the summary (or, with --dry-run, the plan) as JSON.")
+    var json = false
+
+    func validate() throws {
+        if stale && all { throw ValidationError("--stale and --all exclude each other") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let shard { do { _ = try Shard(parsing: shard) } catch { throw ValidationError(error.description) } }
+    }
+
+    func run() throws {
+        try reportingErrors { try execute() }
+    }
+
+    private func execute() throws {
+        do {
+            let mode: RegenerationMode = all ? .all : stale ? .stale : .missing
+            let shard = try parsedShard(self.shard)
+            let jobs = self.jobs ?? availableProcessors
+
+            var lock: RegenLock?
+            if !dryRun {
+                do {
+                    lock = try RegenLock(archive: options.archive, wait: wait)
+                } catch let held as RegenLock.Held {
+                    throw CLIError(held.description, code: 75)
+                } catch {
+                    throw CLIError("\(error)", code: 73)
+                }
+            }
+            defer { lock?.release() }
+
+            let (index, _) = try options.openUpdatedIndex()
+            let articles = try index.allArticles()
+            let leftovers = dryRun ? [] : Regenerator.removeLeftovers(archive: options.archive, pages: articles.map(\.pagePath))
+            let plan = RegenerationPlan.make(articles: articles, assets: try index.allAssets(),
+                                             archive: options.archive, mode: mode, shard: shard, jobs: jobs)
+            if dryRun {
+                printPlan(plan)
+                return
+            }
+            let bar = ProgressBar(enabled: isatty(2) == 1, label: "writing QR images")
+            var progress: (@Sendable (Int, Int) -> Void)? = nil
+            if bar.enabled { progress = { @Sendable done, total in bar.show(done, total) } }
+            let regenerator = Regenerator(archive: options.archive, settings: QRSettings(index.config.qr), jobs: jobs)
+            var summary = regenerator.run(plan, progress: progress)
+            bar.finish()
+            summary.leftoversRemoved = leftovers.count
+            if json { try printJSON(summary) } else { print(summary.text) }
+            if !summary.succeeded { throw ExitCode(1) }
+        }
+    }
+
+    private func printPlan(_ plan: RegenerationPlan) {
+        if json {
+            struct Entry: Encodable { var asset: String; var page: String; var payload: String; var reason: String }
+            struct Document: Encodable {
+                var mode: String; var shard: String; var wouldWrite: Int; var alreadyCorrect: Int
+                var pagesWithoutFooter: Int; var items: [Entry]; var failures: [RegenerationPlan.Failure]
+            }
+            try? printJSON(Document(
+                mode: plan.mode.rawValue, shard: plan.shard.description, wouldWrite: plan.items.count,
+                alreadyCorrect: plan.alreadyCorrect, pagesWithoutFooter: plan.pagesWithoutFooter,
+                items: plan.items.map { Entry(asset: $0.asset.value, page: $0.page.value, payload: $0.payload,
+                                              reason: $0.reason.description) },
+                failures: plan.unplannable))
+            return
+        }
+        for item in plan.items { print("\(item.asset.value): \(item.reason) \(item.payload)") }
+        for failure in plan.unplannable { print("\(failure.page): cannot write: \(failure.reason)") }
+        print("would write \(plan.items.count); already correct \(plan.alreadyCorrect); "
+              + "pages without footer \(plan.pagesWithoutFooter); cannot write \(plan.unplannable.count)")
+    }
+}
+
+/// A progress bar on standard error, redrawn at most ten times a second.
+final class ProgressBar: Sendable {
+    let enabled: Bool
+    let label: String
+    private let last = Mutex<UInt64>(0)
+
+    init(enabled: Bool, label: String) {
+        self.enabled = enabled
+        self.label = label
+    }
+
+    func show(_ done: Int, _ total: Int) {
+        guard enabled else { return }
+        let now = DispatchTime.now().uptimeNanoseconds
+        let draw = last.withLock { last -> Bool in
+            guard now - last > 100_000_000 || done == total else { return false }
+            last = now
+            return true
+        }
+        guard draw else { return }
+        let width = 30
+        let filled = total > 0 ? done * width / total : width
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        let percent = total > 0 ? done * 100 / total : 100
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(label) [\(bar)] \(done)/\(total) \(percent)%".utf8))
+    }
+
+    func finish() {
+        if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}

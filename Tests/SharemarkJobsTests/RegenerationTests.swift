@@ -1,0 +1,122 @@
+import Foundation
+import SharemarkArchive
+import SharemarkJobs
+import SharemarkQR
+import Testing
+
+@Suite struct RegenerationTests {
+    @Test func planListsWhatEachModeWritesAndWhy() throws {
+        let a = try faultyArchive()
+        defer { a.remove() }
+        let missing = try a.plan(.missing)
+        #expect(missing.items.map(\.asset.value) == ["pages/china/missing.md.png"])
+        #expect(missing.items.first?.reason == .missing)
+        #expect(missing.items.first?.payload == TestArchive.mirrorURL("pages/china/missing.md"))
+        #expect(missing.pagesWithoutFooter == 1)
+        #expect(missing.unplannable.map(\.page) == ["pages/china/outside.md"])
+
+        let stale = try a.plan(.stale)
+        let reasons = Dictionary(uniqueKeysWithValues: stale.items.map { ($0.asset.value, $0.reason) })
+        #expect(Set(reasons.keys) == ["pages/china/missing.md.png", "pages/china/notpng.md.png", "pages/china/wrong.md.png",
+                                      "pages/china/wrongodd.md.png", "pages/china/blank.md.png"])
+        #expect(reasons["pages/china/missing.md.png"] == .missing)
+        for (asset, reason) in reasons where asset != "pages/china/missing.md.png" {
+            guard case .stale = reason else { Issue.record("\(asset): \(reason)"); continue }
+        }
+        // The printed URL is the payload, also for an alias page and a page whose link differs.
+        #expect(stale.alreadyCorrect == 7)
+
+        let all = try a.plan(.all)
+        #expect(all.items.count == 12)
+        #expect(all.items.filter { $0.reason == .forced }.count == 11)
+    }
+
+    @Test func staleRegenerationLeavesOnlyWhatNeedsThePagesEdited() throws {
+        let a = try faultyArchive()
+        defer { a.remove() }
+        let summary = try a.regen(.stale)
+        #expect(summary.written == 5)
+        #expect(summary.failures.map(\.page) == ["pages/china/outside.md"])
+        let after = try a.verify()
+        #expect(Set(after.findings.map(\.kind)) == [.assetOutsideArchive, .mirrorURLMismatch, .aliasMirrorURL,
+                                                    .legacyImageURL, .orphanAsset])
+        #expect(after.repairCommand == nil)
+        #expect(try a.plan(.stale).items.isEmpty)
+    }
+
+    @Test func regeneratedImagesMatchQrencodeAndZbar() throws {
+        let a = try TestArchive()
+        defer { a.remove() }
+        var pages: [String] = []
+        for i in 0..<12 { pages.append(try a.page("world/n\(1000 + i).md")) }
+        pages.append(try a.page("culture/alias.md", repository: "old-mirror"))
+        try a.write("junk", to: "pages/world/n1000.md.png")
+        let summary = try a.regen(.stale)
+        #expect(summary.written == 13 && summary.succeeded)
+        #expect(try a.verify().errors.isEmpty)
+        let oracle = NSTemporaryDirectory() + "sharemark-oracle-\(UUID().uuidString).png"
+        defer { try? FileManager.default.removeItem(atPath: oracle) }
+        for page in pages {
+            let url = page.hasSuffix("alias.md") ? TestArchive.mirrorURL(page, repository: "old-mirror") : TestArchive.mirrorURL(page)
+            let png = a.root + "/" + page + ".png"
+            let decoded = try run("/usr/bin/zbarimg", ["--raw", "-q", png])
+            #expect(decoded.status == 0)
+            #expect(String(decoding: decoded.output, as: UTF8.self) == url + "\n")
+            #expect(try run("/usr/bin/qrencode", ["-s", "4", "-o", oracle, url]).status == 0)
+            let expected = try PNGImage(pngBytes: Array(try Data(contentsOf: URL(fileURLWithPath: oracle))))
+            let actual = try PNGImage(pngBytes: try a.bytes(page + ".png"))
+            #expect(actual == expected, "\(page) differs from qrencode's image")
+        }
+    }
+
+    @Test func shardsSplitPlansAndReportsWithoutOverlapOrGap() throws {
+        let a = try TestArchive()
+        defer { a.remove() }
+        for i in 0..<60 { try a.page("c\(i % 4)/n\(i).md") }
+        try a.png("pages/c1/orphan.md.png", payload: "https://example.com/")
+        let whole = try a.plan(.missing)
+        #expect(whole.items.count == 60)
+        for count in [1, 2, 3, 5] {
+            var seen: [String] = []
+            var findings: [Finding] = []
+            for i in 1...count {
+                let shard = try Shard(parsing: "\(i)/\(count)")
+                seen += try a.plan(.missing, shard: shard).items.map(\.asset.value)
+                findings += try a.verify(shard: shard).findings
+            }
+            #expect(seen.count == Set(seen).count, "overlap with \(count) shards")
+            #expect(Set(seen) == Set(whole.items.map(\.asset.value)), "gap with \(count) shards")
+            let wholeReport = try a.verify()
+            #expect(findings.count == wholeReport.findings.count)
+            #expect(Set(findings) == Set(wholeReport.findings))
+        }
+    }
+
+    @Test func leftoverTemporaryFilesAreRemoved() throws {
+        let a = try TestArchive()
+        defer { a.remove() }
+        let page = try a.page("world/n1.md")
+        try a.write("half", to: page + ".png" + AtomicFile.temporaryMarker + "999-1")
+        let removed = Regenerator.removeLeftovers(archive: a.root, pages: [try ArchivePath(page)])
+        #expect(removed == [page + ".png" + AtomicFile.temporaryMarker + "999-1"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: a.root + "/pages/world").sorted() == ["n1.md"])
+    }
+
+    @Test func secondLockIsRefusedWithTheHoldersPidOrWaits() throws {
+        let a = try TestArchive()
+        defer { a.remove() }
+        let first = try RegenLock(archive: a.root, wait: false)
+        do {
+            _ = try RegenLock(archive: a.root, wait: false)
+            Issue.record("a second lock was granted")
+        } catch let held as RegenLock.Held {
+            #expect(held.pid == getpid())
+            #expect(held.description.contains("pid \(getpid())"))
+        }
+        let released = Date()
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { first.release() }
+        let second = try RegenLock(archive: a.root, wait: true)
+        #expect(Date().timeIntervalSince(released) >= 0.25)
+        second.release()
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import SharemarkJobs
+import Testing
+
+@Suite struct ReportFormatTests {
+    @Test func githubAnnotationsPointAtTheFooterLine() throws {
+        let a = try faultyArchive()
+        defer { a.remove() }
+        let lines = try a.verify().render(.github).split(separator: "\n").map(String.init)
+        let base = a.root
+        #expect(lines.contains { $0.hasPrefix("::error file=\(base)/pages/china/missing.md,line=\(TestArchive.imageLine),title=sharemark asset-missing::") })
+        #expect(lines.contains { $0.hasPrefix("::warning file=\(base)/pages/culture/alias.md,line=\(TestArchive.mirrorLine),title=sharemark alias-mirror-url::") })
+        #expect(lines.contains { $0.hasPrefix("::warning file=\(base)/pages/culture/orphan.md.png,title=sharemark orphan-asset::") })
+        #expect(lines.filter { $0.hasPrefix("::error ") }.count == 7)
+        #expect(lines.filter { $0.hasPrefix("::warning ") }.count == 3)
+    }
+
+    @Test func githubPathsAreRelativeToTheRepositoryForTheCurrentFolder() {
+        var report = Report(archive: ".", shard: .whole,
+                            findings: [Finding(kind: .assetMissing, file: "pages/a/b.md", line: 3, message: "50% gone,\nreally")])
+        report.pagesChecked = 1
+        let first = report.render(.github).split(separator: "\n").first.map(String.init)
+        #expect(first == "::error file=pages/a/b.md,line=3,title=sharemark asset-missing::50%25 gone,%0Areally")
+    }
+
+    @Test func junitIsWellFormedXMLWithAFailurePerError() throws {
+        let a = try faultyArchive()
+        defer { a.remove() }
+        let xml = try a.verify().render(.junit)
+        let counter = JUnitCounter()
+        let parser = XMLParser(data: Data(xml.utf8))
+        parser.delegate = counter
+        #expect(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
+        #expect(counter.failures == 7)
+        #expect(counter.failureTypes.contains("payload-mismatch"))
+        #expect(counter.testcases == 14)  // 13 pages with a footer and the orphan PNG
+    }
+
+    @Test func jsonHasCountsRepairCommandAndFindings() throws {
+        let a = try faultyArchive()
+        defer { a.remove() }
+        let object = try JSONSerialization.jsonObject(with: Data(try a.verify().render(.json).utf8)) as? [String: Any]
+        #expect(object?["errors"] as? Int == 7)
+        #expect(object?["warnings"] as? Int == 3)
+        #expect(object?["pagesChecked"] as? Int == 14)
+        #expect(object?["repairCommand"] as? String == "sharemark regen --stale \(a.root)")
+        let findings = object?["findings"] as? [[String: Any]] ?? []
+        #expect(findings.count == 10)
+        let missing = findings.first { $0["kind"] as? String == "asset-missing" }
+        #expect(missing?["file"] as? String == "pages/china/missing.md")
+        #expect(missing?["line"] as? Int == TestArchive.imageLine)
+        #expect(missing?["severity"] as? String == "error")
+        #expect(findings.first { $0["kind"] as? String == "payload-mismatch" }?["decidedBy"] as? String == "zbar")
+    }
+}
+
+final class JUnitCounter: NSObject, XMLParserDelegate {
+    var failures = 0
+    var testcases = 0
+    var failureTypes: [String] = []
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                attributes: [String: String] = [:]) {
+        if name == "failure" { failures += 1; failureTypes.append(attributes["type"] ?? "") }
+        if name == "testcase" { testcases += 1 }
+    }
+}

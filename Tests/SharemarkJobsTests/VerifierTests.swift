@@ -1,0 +1,118 @@
+import Foundation
+import SharemarkArchive
+import SharemarkJobs
+import Testing
+
+/// An archive with one page per kind of fault, plus correct pages of both geometries.
+func faultyArchive() throws -> TestArchive {
+    let a = try TestArchive()
+    let m = { (page: String, repository: String) in TestArchive.mirrorURL(page, repository: repository) }
+    // Correct pages: our renderer, another scale, another geometry (zbar path), CRLF.
+    try a.png(a.page("world/n1.md") + ".png", payload: m("pages/world/n1.md", "mirror"))
+    try a.png(a.page("world/n2.md") + ".png", payload: m("pages/world/n2.md", "mirror"), scale: 6)
+    try a.write(oddGeometryPNG(payload: m("pages/world/n3.md", "mirror")), to: a.page("world/n3.md") + ".png")
+    try a.png(a.page("world/n4.md", crlf: true) + ".png", payload: m("pages/world/n4.md", "mirror"))
+    // A page without footer.
+    try a.page("world/painting.md", footer: false)
+    // Errors.
+    try a.page("china/missing.md")
+    try a.write("<html>not a png</html>", to: a.page("china/notpng.md") + ".png")
+    try a.png(a.page("china/wrong.md") + ".png", payload: m("pages/china/other.md", "mirror"))
+    try a.write(oddGeometryPNG(payload: m("pages/china/other.md", "mirror")), to: a.page("china/wrongodd.md") + ".png")
+    try a.write(blankPNG(), to: a.page("china/blank.md") + ".png")
+    try a.page("china/outside.md", image: TestArchive.cdnURL("pages/../../outside.png"))
+    try a.png(a.page("china/disagree.md", linked: m("pages/china/elsewhere.md", "mirror")) + ".png",
+              payload: m("pages/china/disagree.md", "mirror"))
+    // Warnings.
+    try a.png(a.page("culture/alias.md", repository: "old-mirror") + ".png",
+              payload: m("pages/culture/alias.md", "old-mirror"))
+    try a.png(a.page("culture/legacy.md", image: m("pages/culture/legacy.md.png", "mirror")) + ".png",
+              payload: m("pages/culture/legacy.md", "mirror"))
+    try a.png("pages/culture/orphan.md.png", payload: m("pages/culture/orphan.md", "mirror"))
+    return a
+}
+
+struct Expected: Hashable, CustomStringConvertible {
+    var file: String, line: Int?, severity: Finding.Severity, kind: Finding.Kind
+    var description: String { "\(file):\(line ?? 0) \(severity) \(kind.rawValue)" }
+}
+
+let expectedFaults: Set<Expected> = [
+    Expected(file: "pages/china/missing.md", line: TestArchive.imageLine, severity: .error, kind: .assetMissing),
+    Expected(file: "pages/china/notpng.md", line: TestArchive.imageLine, severity: .error, kind: .assetNotPNG),
+    Expected(file: "pages/china/wrong.md", line: TestArchive.imageLine, severity: .error, kind: .payloadMismatch),
+    Expected(file: "pages/china/wrongodd.md", line: TestArchive.imageLine, severity: .error, kind: .payloadMismatch),
+    Expected(file: "pages/china/blank.md", line: TestArchive.imageLine, severity: .error, kind: .qrNotFound),
+    Expected(file: "pages/china/outside.md", line: TestArchive.imageLine, severity: .error, kind: .assetOutsideArchive),
+    Expected(file: "pages/china/disagree.md", line: TestArchive.mirrorLine, severity: .error, kind: .mirrorURLMismatch),
+    Expected(file: "pages/culture/alias.md", line: TestArchive.mirrorLine, severity: .warning, kind: .aliasMirrorURL),
+    Expected(file: "pages/culture/legacy.md", line: TestArchive.imageLine, severity: .warning, kind: .legacyImageURL),
+    Expected(file: "pages/culture/orphan.md.png", line: nil, severity: .warning, kind: .orphanAsset),
+]
+
+@Suite struct VerifierTests {
+    @Test func everyPlantedFaultIsFoundAndNothingElse() throws {
+        let a = try faultyArchive()
+        defer { a.remove() }
+        let report = try a.verify()
+        let found = Set(report.findings.map { Expected(file: $0.file, line: $0.line, severity: $0.severity, kind: $0.kind) })
+        #expect(found == expectedFaults, "\(report.text)")
+        #expect(report.findings.count == expectedFaults.count)
+        #expect(report.pagesChecked == 14)
+        #expect(report.pagesWithFooter == 13)
+        #expect(report.exitCode(strict: false) == 1)
+    }
+
+    @Test func decodingFindingsNameTheirDecoder() throws {
+        let a = try faultyArchive()
+        defer { a.remove() }
+        let report = try a.verify()
+        let byFile = Dictionary(uniqueKeysWithValues: report.findings.map { ($0.file, $0) })
+        // Our geometry of another payload: the grid differs, zbar reads what it holds.
+        #expect(byFile["pages/china/wrong.md"]?.decidedBy == .zbar)
+        #expect(byFile["pages/china/wrong.md"]?.message.contains("pages/china/other.md") == true)
+        #expect(byFile["pages/china/wrongodd.md"]?.decidedBy == .zbar)
+        #expect(byFile["pages/china/blank.md"]?.decidedBy == .zbar)
+        #expect(byFile["pages/china/missing.md"]?.decidedBy == nil)
+    }
+
+    @Test func assetCheckUsesTheGridForOurGeometryAndZbarForOthers() throws {
+        let url = TestArchive.mirrorURL("pages/world/n1.md")
+        let ours = try QRSettings().png(for: url)
+        #expect(AssetCheck.check(pngBytes: ours, payload: url) == .matches(.grid))
+        #expect(AssetCheck.check(pngBytes: try oddGeometryPNG(payload: url), payload: url) == .matches(.zbar))
+        #expect(AssetCheck.check(pngBytes: blankPNG(), payload: url) == .noQRCode)
+        if case .notPNG = AssetCheck.check(pngBytes: Array("GIF89a".utf8), payload: url) {} else { Issue.record("not a PNG expected") }
+    }
+
+    @Test func repairCommandNamesTheRegenMode() throws {
+        let a = try faultyArchive()
+        defer { a.remove() }
+        let report = try a.verify()
+        #expect(report.repairCommand == "sharemark regen --stale \(a.root)")
+        #expect(report.text.hasSuffix("  sharemark regen --stale \(a.root)"))
+
+        let b = try TestArchive()
+        defer { b.remove() }
+        try b.page("world/n1.md")
+        #expect(try b.verify().repairCommand == "sharemark regen \(b.root)")
+        _ = try b.regen(.missing)
+        let clean = try b.verify()
+        #expect(clean.findings.isEmpty)
+        #expect(clean.repairCommand == nil)
+        #expect(clean.text.hasSuffix("nothing needs repair"))
+        #expect(clean.exitCode(strict: true) == 0)
+    }
+
+    @Test func warningsFailOnlyWhenStrict() throws {
+        let a = try TestArchive()
+        defer { a.remove() }
+        let m = { (page: String, repository: String) in TestArchive.mirrorURL(page, repository: repository) }
+        try a.png(a.page("culture/alias.md", repository: "old-mirror") + ".png",
+                  payload: m("pages/culture/alias.md", "old-mirror"))
+        let report = try a.verify()
+        #expect(report.errors.isEmpty && report.warnings.count == 1)
+        #expect(report.exitCode(strict: false) == 0)
+        #expect(report.exitCode(strict: true) == 1)
+    }
+}
