@@ -7,5 +7,5 @@ struct Sharemark: AsyncParsableCommand {
         abstract: "Share links and QR codes for the pages of a Markdown mirror archive.",
         version: "0.1.0",
         subcommands: [QRCommand.self, IndexCommand.self, LookupCommand.self, SearchCommand.self, ExportCommand.self, InitCommand.self,
-                      RegenCommand.self, VerifyCommand.self])
+                      RegenCommand.self, VerifyCommand.self, ServeCommand.self])
 }

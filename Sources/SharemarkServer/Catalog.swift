@@ -1,0 +1,68 @@
+import SharemarkArchive
+import SharemarkQR
+
+/// An article as the API shows it: identity, share links, original link and date.
+public struct ArticleSummary: Codable, Sendable, Equatable {
+    public var title: String?
+    public var category: String
+    public var id: String
+    public var mirrorURL: String?
+    public var canonicalMirrorURL: String
+    public var qrImageURL: String?
+    public var originalURL: String?
+    public var date: String?
+
+    public init(title: String?, category: String, id: String, mirrorURL: String?, canonicalMirrorURL: String,
+                qrImageURL: String?, originalURL: String?, date: String?) {
+        self.title = title
+        self.category = category
+        self.id = id
+        self.mirrorURL = mirrorURL
+        self.canonicalMirrorURL = canonicalMirrorURL
+        self.qrImageURL = qrImageURL
+        self.originalURL = originalURL
+        self.date = date
+    }
+
+    /// The link readers are given, and that the share QR encodes: the printed mirror URL, or the
+    /// canonical one for pages without a footer.
+    public var shareURL: String { mirrorURL ?? canonicalMirrorURL }
+}
+
+/// What the server knows of one article: what it shows, and where the QR asset lies.
+public struct CatalogEntry: Sendable, Equatable {
+    public var summary: ArticleSummary
+    /// The archive-relative PNG the page references, when it has one.
+    public var qrAsset: ArchivePath?
+
+    public init(summary: ArticleSummary, qrAsset: ArchivePath?) {
+        self.summary = summary
+        self.qrAsset = qrAsset
+    }
+}
+
+/// How share QR codes of an archive are drawn when the asset has to be rendered.
+public struct ShareQRStyle: Sendable, Hashable {
+    public var scale: Int
+    public var margin: Int
+    public var level: ErrorCorrectionLevel
+
+    public init(scale: Int = 4, margin: Int = 4, level: ErrorCorrectionLevel = .L) {
+        self.scale = scale
+        self.margin = margin
+        self.level = level
+    }
+}
+
+/// The read side of an archive index, as the server uses it. One value is one opened index; a
+/// rebuilt index is opened as a new value and swapped in (see `CatalogStore`).
+public protocol ArticleCatalog: Sendable {
+    /// The archive root directory; QR assets are relative to it.
+    var archiveRoot: String { get }
+    var style: ShareQRStyle { get }
+    func article(category: String, id: String) throws -> CatalogEntry?
+    /// Every article with this id, in any category.
+    func articles(id: String) throws -> [CatalogEntry]
+    func search(_ query: String, limit: Int) throws -> [CatalogEntry]
+    func articleCount() throws -> Int
+}

@@ -1,0 +1,98 @@
+/// The server-rendered search page: one form, results with their share link, QR image and
+/// original link. No scripts, no external resources; every text is escaped.
+enum HTMLPage {
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// A path segment as it appears in a link to this server.
+    static func pathSegment(_ text: String) -> String {
+        var allowed = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~".utf8.map { $0 }
+        allowed.sort()
+        var out = ""
+        for byte in text.utf8 {
+            if allowed.contains(byte) {
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                out += "%" + String(byte >> 4, radix: 16, uppercase: true) + String(byte & 15, radix: 16, uppercase: true)
+            }
+        }
+        return out
+    }
+
+    /// Only http(s) URLs become links; anything else is shown as text.
+    static func isWebURL(_ text: String) -> Bool {
+        let lower = text.lowercased()
+        return lower.hasPrefix("https://") || lower.hasPrefix("http://")
+    }
+
+    static let style = """
+        body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
+        header{background:#1d2330;color:#fff;padding:1rem 1.5rem}header h1{margin:0;font-size:1.3rem}
+        header p{margin:.2rem 0 0;color:#b8c0cf;font-size:.9rem}
+        main{max-width:56rem;margin:0 auto;padding:1.5rem}
+        form{display:flex;gap:.5rem;margin-bottom:1.2rem}
+        input[type=search]{flex:1;font:inherit;padding:.5rem .7rem;border:1px solid #b8c0cf;border-radius:6px}
+        button{font:inherit;padding:.5rem 1.1rem;border:0;border-radius:6px;background:#2f6fde;color:#fff;cursor:pointer}
+        .count{color:#5b6475;margin:.5rem 0 1rem}
+        ol{list-style:none;padding:0;margin:0}
+        li{display:flex;gap:1rem;background:#fff;border:1px solid #e1e5ec;border-radius:8px;padding:1rem;margin-bottom:.8rem}
+        li img{width:120px;height:120px;image-rendering:pixelated;flex:none;border:1px solid #eef0f4}
+        li div{min-width:0}h2{font-size:1.05rem;margin:0 0 .3rem}
+        .meta{color:#5b6475;font-size:.85rem;margin:0 0 .4rem}
+        .link{font-size:.85rem;overflow-wrap:anywhere;margin:.15rem 0}
+        a{color:#2f6fde;text-decoration:none}a:hover{text-decoration:underline}
+        """
+
+    static func render(query: String, results: [ArticleSummary], articleCount: Int, limit: Int) -> String {
+        var html = """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(query.isEmpty ? "Sharemark" : escape(query) + " – Sharemark")</title>
+            <style>\(style)</style></head>
+            <body><header><h1>Sharemark</h1><p>Share links and QR codes for \(articleCount) archived articles</p></header>
+            <main><form method="get" action="/" role="search">
+            <input type="search" name="q" value="\(escape(query))" placeholder="Search titles and text" aria-label="Search">
+            <button type="submit">Search</button></form>
+
+            """
+        if !query.isEmpty {
+            let more = results.count >= limit ? " (first \(limit))" : ""
+            html += "<p class=\"count\">\(results.count) result\(results.count == 1 ? "" : "s")\(more) for “\(escape(query))”</p>\n<ol>\n"
+            for article in results {
+                let qr = "/v1/articles/\(pathSegment(article.category))/\(pathSegment(article.id))/qr.png"
+                let title = escape(article.title ?? article.id)
+                let share = article.shareURL
+                var meta = escape(article.category) + " / " + escape(article.id)
+                if let date = article.date { meta += " · " + escape(date) }
+                html += "<li><a href=\"\(escape(share))\"><img src=\"\(escape(qr))\" alt=\"QR code of the share link\" width=\"120\" height=\"120\"></a><div>"
+                html += "<h2><a href=\"\(escape(share))\">\(title)</a></h2><p class=\"meta\">\(meta)</p>"
+                html += "<p class=\"link\">Share: <a href=\"\(escape(share))\">\(escape(share))</a></p>"
+                if let original = article.originalURL {
+                    if isWebURL(original) {
+                        html += "<p class=\"link\">Original: <a href=\"\(escape(original))\" rel=\"noreferrer\">\(escape(original))</a></p>"
+                    } else {
+                        html += "<p class=\"link\">Original: \(escape(original))</p>"
+                    }
+                }
+                html += "</div></li>\n"
+            }
+            html += "</ol>\n"
+        }
+        html += "</main></body></html>\n"
+        return html
+    }
+}

@@ -1,0 +1,44 @@
+import SharemarkArchive
+import SharemarkQR
+
+/// An `ArticleCatalog` over an opened `ArchiveIndex`.
+public struct IndexCatalog: ArticleCatalog {
+    public let index: ArchiveIndex
+    public let style: ShareQRStyle
+
+    public init(index: ArchiveIndex) {
+        self.index = index
+        let qr = index.config.qr
+        self.style = ShareQRStyle(scale: qr.scale, margin: qr.margin, level: ErrorCorrectionLevel(name: qr.level) ?? .L)
+    }
+
+    /// Opens the index of `archive` (at `indexPath`, or the archive's default place).
+    public static func open(archive: String, indexPath: String? = nil) throws -> IndexCatalog {
+        IndexCatalog(index: try ArchiveIndex(archive: archive, indexPath: indexPath))
+    }
+
+    public var archiveRoot: String { index.archive }
+
+    public func article(category: String, id: String) throws -> CatalogEntry? {
+        try index.article(category: category, id: id).map(Self.entry)
+    }
+
+    public func articles(id: String) throws -> [CatalogEntry] {
+        try index.articles(id: id).map(Self.entry)
+    }
+
+    public func search(_ query: String, limit: Int) throws -> [CatalogEntry] {
+        try index.search(query, limit: limit).map(Self.entry)
+    }
+
+    public func articleCount() throws -> Int { try index.counts().pages }
+
+    static func entry(_ article: Article) -> CatalogEntry {
+        CatalogEntry(
+            summary: ArticleSummary(
+                title: article.title, category: article.category, id: article.id, mirrorURL: article.mirrorURL,
+                canonicalMirrorURL: article.canonicalMirrorURL, qrImageURL: article.qrImageURL,
+                originalURL: article.originalURL, date: article.date),
+            qrAsset: article.qrAsset)
+    }
+}

@@ -1,0 +1,111 @@
+import NIOCore
+import Synchronization
+
+/// Bytes ready to send, with their strong entity tag.
+public struct CachedImage: Sendable {
+    public let bytes: ByteBuffer
+    public let etag: String
+    /// Whether the bytes are the archive's own asset (true) or were rendered (false).
+    public let fromAsset: Bool
+
+    init(bytes: [UInt8], fromAsset: Bool) {
+        self.bytes = ByteBuffer(bytes: bytes)
+        self.etag = ETag.strong(bytes)
+        self.fromAsset = fromAsset
+    }
+}
+
+/// Strong entity tags from a content hash (64-bit FNV-1a and the length).
+enum ETag {
+    static func strong(_ bytes: some Collection<UInt8>) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return "\"" + String(repeating: "0", count: 16 - hex.count) + hex + "-" + String(bytes.count, radix: 16) + "\""
+    }
+
+    /// Whether an `If-None-Match` value names `etag` (or is `*`). Weak comparison, as RFC 9110
+    /// asks for `If-None-Match`.
+    static func matches(_ header: String?, _ etag: String) -> Bool {
+        guard let header else { return false }
+        for part in header.split(separator: ",") {
+            var tag = part.trimmingPrefixSpaces()
+            if tag == "*" { return true }
+            if tag.hasPrefix("W/") { tag = tag.dropFirst(2) }
+            if tag == etag { return true }
+        }
+        return false
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingPrefixSpaces() -> Substring {
+        var s = self
+        while let c = s.first, c == " " || c == "\t" { s = s.dropFirst() }
+        while let c = s.last, c == " " || c == "\t" { s = s.dropLast() }
+        return s
+    }
+}
+
+/// What identifies a cached share image: the asset file as it is on disk (path, size and
+/// modification time; a changed file is a new key), or, with no usable file, the payload; and
+/// the format and style it is drawn in.
+struct QRCacheKey: Hashable, Sendable {
+    var source: String
+    var size: Int64
+    var mtimeNs: Int64
+    var format: ImageFormat
+    var style: ShareQRStyle
+}
+
+enum ImageFormat: String, Hashable, Sendable {
+    case png, svg
+
+    var contentType: String { self == .png ? "image/png" : "image/svg+xml" }
+}
+
+/// A bounded in-memory cache (least recently inserted out first, by entries and bytes).
+final class QRCache: Sendable {
+    private struct State {
+        var entries: [QRCacheKey: CachedImage] = [:]
+        var order: [QRCacheKey] = []
+        var head = 0
+        var bytes = 0
+    }
+
+    private let state = Mutex(State())
+    let maxEntries: Int
+    let maxBytes: Int
+
+    init(maxEntries: Int = 4096, maxBytes: Int = 64 << 20) {
+        self.maxEntries = maxEntries
+        self.maxBytes = maxBytes
+    }
+
+    func get(_ key: QRCacheKey) -> CachedImage? {
+        state.withLock { $0.entries[key] }
+    }
+
+    func put(_ key: QRCacheKey, _ image: CachedImage) {
+        let size = image.bytes.readableBytes
+        guard size <= maxBytes else { return }
+        state.withLock { state in
+            if state.entries.updateValue(image, forKey: key) != nil { return }
+            state.order.append(key)
+            state.bytes += size
+            while state.entries.count > maxEntries || state.bytes > maxBytes, state.head < state.order.count {
+                let old = state.order[state.head]
+                state.head += 1
+                if let removed = state.entries.removeValue(forKey: old) { state.bytes -= removed.bytes.readableBytes }
+            }
+            if state.head > 1024, state.head * 2 > state.order.count {
+                state.order.removeFirst(state.head)
+                state.head = 0
+            }
+        }
+    }
+
+    var count: Int { state.withLock { $0.entries.count } }
+}

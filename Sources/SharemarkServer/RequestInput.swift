@@ -1,0 +1,57 @@
+/// Parsing of what a client sends: path parameters and query strings.
+enum RequestInput {
+    /// Decodes `%XX` escapes; nil when an escape is malformed or the result is not UTF-8.
+    static func percentDecoded<S: StringProtocol>(_ text: S, plusIsSpace: Bool = false) -> String? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var iterator = text.utf8.makeIterator()
+        while let byte = iterator.next() {
+            switch byte {
+            case UInt8(ascii: "%"):
+                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+                    return nil
+                }
+                bytes.append(high << 4 | low)
+            case UInt8(ascii: "+") where plusIsSpace:
+                bytes.append(UInt8(ascii: " "))
+            default:
+                bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+
+    /// A query string as form fields (`+` is a space), first value of each name kept.
+    /// A field whose escapes are malformed maps to nil, so the caller can name it in a 400.
+    static func query(_ query: String?) -> [String: String?] {
+        var fields: [String: String?] = [:]
+        guard let query, !query.isEmpty else { return fields }
+        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = percentDecoded(parts[0], plusIsSpace: true), fields[name] == nil else { continue }
+            let value = parts.count > 1 ? parts[1] : ""
+            fields[name] = .some(percentDecoded(value, plusIsSpace: true))
+        }
+        return fields
+    }
+
+    /// A category or id from the path: decoded, and refused (nil) when it could name anything
+    /// but one file-name component: empty, `.`/`..`, a slash or backslash, NUL or control bytes.
+    static func pathComponent<S: StringProtocol>(_ raw: S) -> String? {
+        guard let text = percentDecoded(raw), !text.isEmpty, text != ".", text != ".." else { return nil }
+        for scalar in text.unicodeScalars {
+            if scalar == "/" || scalar == "\\" || scalar.value < 0x20 || scalar.value == 0x7f { return nil }
+        }
+        if text.hasPrefix("..") { return nil }
+        return text
+    }
+}

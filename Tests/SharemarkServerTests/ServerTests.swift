@@ -1,0 +1,338 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import SharemarkArchive
+import SharemarkQR
+import Testing
+@testable import SharemarkServer
+
+/// Runs `body` against a live server (ephemeral loopback port) over a fresh test archive.
+func withServer(settings: ServerSettings = ServerSettings(), watch: Bool = false,
+                _ body: @Sendable (any TestClientProtocol, TestArchive, SharemarkServer) async throws -> Void) async throws {
+    let archive = try TestArchive.make()
+    defer { archive.remove() }
+    let server = try archive.server(settings: settings)
+    let app = server.application(watchIndexAt: watch ? ArchiveIndex.defaultPath(archive: archive.root) : nil)
+    try await app.test(.live) { client in try await body(client, archive, server) }
+}
+
+func json(_ response: TestResponse) throws -> [String: Any] {
+    try #require(JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+}
+
+/// Checks a problem-details answer: status, content type and the four members.
+func expectProblem(_ response: TestResponse, _ status: Int, mentioning word: String? = nil,
+                   sourceLocation: SourceLocation = #_sourceLocation) throws {
+    #expect(response.status.code == status, sourceLocation: sourceLocation)
+    #expect(response.headers[.contentType] == "application/problem+json", sourceLocation: sourceLocation)
+    let body = try json(response)
+    #expect(body["status"] as? Int == status, sourceLocation: sourceLocation)
+    #expect(body["type"] is String && body["title"] is String, sourceLocation: sourceLocation)
+    let detail = try #require(body["detail"] as? String, sourceLocation: sourceLocation)
+    if let word { #expect(detail.contains(word), "detail: \(detail)", sourceLocation: sourceLocation) }
+}
+
+@Suite struct ArticleEndpoints {
+    @Test func articleByCategoryAndID() async throws {
+        try await withServer { client, _, _ in
+            let response = try await client.execute(uri: "/v1/articles/world/n10000001", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
+            let body = try json(response)
+            #expect(Set(body.keys) == ["title", "category", "id", "mirrorURL", "canonicalMirrorURL", "qrImageURL", "originalURL", "date"])
+            #expect(body["title"] as? String == "北极理事会外长会议在雷克雅未克开幕")
+            #expect(body["category"] as? String == "world")
+            #expect(body["id"] as? String == "n10000001")
+            #expect(body["mirrorURL"] as? String == TestArchive.mirrorURL("world", "n10000001"))
+            #expect(body["canonicalMirrorURL"] as? String == TestArchive.mirrorURL("world", "n10000001"))
+            #expect(body["qrImageURL"] as? String == "https://cdn.jsdelivr.net/gh/example-org/mirror/pages/world/n10000001.md.png")
+            #expect(body["originalURL"] as? String == "https://www.example-news.com/gb/21/5/20/n10000001.htm")
+            #expect(body["date"] as? String == "2021-05-20")
+        }
+    }
+
+    @Test func articleByUniqueID() async throws {
+        try await withServer { client, _, _ in
+            let response = try await client.execute(uri: "/v1/articles/n10000004", method: .get)
+            #expect(response.status == .ok)
+            #expect(try json(response)["category"] as? String == "world")
+        }
+    }
+
+    @Test func ambiguousIDIsAConflictListingTheCandidates() async throws {
+        try await withServer { client, _, _ in
+            let response = try await client.execute(uri: "/v1/articles/n10000001", method: .get)
+            try expectProblem(response, 409, mentioning: "culture/n10000001")
+            let candidates = try #require(try json(response)["candidates"] as? [[String: Any]])
+            #expect(Set(candidates.compactMap { $0["category"] as? String }) == ["world", "culture"])
+        }
+    }
+
+    @Test func unknownArticlesAre404() async throws {
+        try await withServer { client, _, _ in
+            try expectProblem(try await client.execute(uri: "/v1/articles/world/n999", method: .get), 404, mentioning: "world/n999")
+            try expectProblem(try await client.execute(uri: "/v1/articles/n999", method: .get), 404)
+            try expectProblem(try await client.execute(uri: "/v1/articles/nowhere/n10000001/qr.png", method: .get), 404)
+            try expectProblem(try await client.execute(uri: "/v1/nothing-here", method: .get), 404)
+        }
+    }
+
+    @Test func pageWithoutFooterHasACanonicalLinkOnly() async throws {
+        try await withServer { client, _, _ in
+            let response = try await client.execute(uri: "/v1/articles/culture/painting", method: .get)
+            #expect(response.status == .ok)
+            let body = try json(response)
+            #expect(body["mirrorURL"] == nil || body["mirrorURL"] is NSNull)
+            #expect(body["canonicalMirrorURL"] as? String == TestArchive.mirrorURL("culture", "painting"))
+        }
+    }
+
+    @Test(arguments: [
+        "/v1/articles/..%2f..%2fetc/passwd",
+        "/v1/articles/%2e%2e/%2e%2e/qr.png",
+        "/v1/articles/world/..%2fn10000001/qr.png",
+        "/v1/articles/world/n10000001%00/qr.png",
+        "/v1/articles/%2fetc/passwd/qr.png",
+        "/v1/articles/world/%2e%2e",
+        "/v1/articles/../../etc/passwd",
+        "/v1/articles/world/..%5c..%5cetc/qr.svg",
+        "/v1/articles/%2Fetc%2Fpasswd",
+        "/v1/articles/world/n10000001.md.png",
+    ])
+    func traversalAttemptsAre404(uri: String) async throws {
+        try await withServer { client, _, _ in
+            let response = try await client.execute(uri: uri, method: .get)
+            try expectProblem(response, 404)
+        }
+    }
+}
+
+@Suite struct ShareQREndpoints {
+    @Test func validAssetIsServedAsItIsWithCachingHeaders() async throws {
+        try await withServer { client, archive, _ in
+            let response = try await client.execute(uri: "/v1/articles/world/n10000001/qr.png", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "image/png")
+            #expect(response.headers[.cacheControl] == "public, max-age=300")
+            let etag = try #require(response.headers[.eTag])
+            #expect(etag.hasPrefix("\"") && etag.hasSuffix("\""))
+            let asset = try Data(contentsOf: URL(fileURLWithPath: archive.root + "/pages/world/n10000001.md.png"))
+            #expect(Data(buffer: response.body) == asset)
+            #expect(try zbarDecode(Array(buffer: response.body)) == TestArchive.mirrorURL("world", "n10000001"))
+
+            let again = try await client.execute(uri: "/v1/articles/world/n10000001/qr.png", method: .get,
+                                                 headers: [.ifNoneMatch: etag])
+            #expect(again.status == .notModified)
+            #expect(again.body.readableBytes == 0)
+            #expect(again.headers[.eTag] == etag)
+            let other = try await client.execute(uri: "/v1/articles/world/n10000001/qr.png", method: .get,
+                                                 headers: [.ifNoneMatch: "\"something-else\""])
+            #expect(other.status == .ok)
+        }
+    }
+
+    @Test func missingAssetIsRenderedFromTheMirrorURL() async throws {
+        try await withServer { client, _, server in
+            let response = try await client.execute(uri: "/v1/articles/world/n10000002/qr.png", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.headers[.eTag] != nil)
+            #expect(try zbarDecode(Array(buffer: response.body)) == TestArchive.mirrorURL("world", "n10000002"))
+            let image = try PNGImage(pngBytes: Array(buffer: response.body))
+            #expect(image.width == 164)  // version 4, 41 modules at scale 4: the archive's style
+            let metrics = String(decoding: server.metrics.exposition(), as: UTF8.self)
+            #expect(metrics.contains(#"sharemark_qr_renders_total{format="png"} 1"#))
+        }
+    }
+
+    @Test func assetOfAnotherURLIsReplacedByARenderedOne() async throws {
+        try await withServer { client, archive, _ in
+            let response = try await client.execute(uri: "/v1/articles/world/n10000003/qr.png", method: .get)
+            #expect(response.status == .ok)
+            let asset = try Data(contentsOf: URL(fileURLWithPath: archive.root + "/pages/world/n10000003.md.png"))
+            #expect(Data(buffer: response.body) != asset)
+            #expect(try zbarDecode(Array(buffer: response.body)) == TestArchive.mirrorURL("world", "n10000003"))
+        }
+    }
+
+    @Test func pageWithoutFooterGetsARenderedQR() async throws {
+        try await withServer { client, _, _ in
+            let response = try await client.execute(uri: "/v1/articles/culture/painting/qr.png", method: .get)
+            #expect(response.status == .ok)
+            #expect(try zbarDecode(Array(buffer: response.body)) == TestArchive.mirrorURL("culture", "painting"))
+        }
+    }
+
+    @Test func svgOfTheShareQR() async throws {
+        try await withServer { client, _, _ in
+            let response = try await client.execute(uri: "/v1/articles/culture/n10000001/qr.svg", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "image/svg+xml")
+            let etag = try #require(response.headers[.eTag])
+            #expect(String(buffer: response.body).contains("<svg"))
+            let again = try await client.execute(uri: "/v1/articles/culture/n10000001/qr.svg", method: .get,
+                                                 headers: [.ifNoneMatch: "W/\"x\", \(etag)"])
+            #expect(again.status == .notModified)
+        }
+    }
+
+    @Test func changedAssetFileIsReadAgain() async throws {
+        try await withServer { client, archive, _ in
+            let first = try await client.execute(uri: "/v1/articles/world/n10000004/qr.png", method: .get)
+            // Same payload, another module size: a new file, still valid, served as it is.
+            let path = archive.root + "/pages/world/n10000004.md.png"
+            try run("/usr/bin/qrencode", ["-o", path, "-s", "6", TestArchive.mirrorURL("world", "n10000004")])
+            let second = try await client.execute(uri: "/v1/articles/world/n10000004/qr.png", method: .get)
+            #expect(first.headers[.eTag] != second.headers[.eTag])
+            #expect(Data(buffer: second.body) == (try Data(contentsOf: URL(fileURLWithPath: path))))
+        }
+    }
+}
+
+@Suite struct AdHocQREndpoint {
+    @Test func pngOfAnyData() async throws {
+        try await withServer { client, _, _ in
+            let response = try await client.execute(uri: "/v1/qr?data=hello+world%21&scale=3&margin=2&level=M", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "image/png")
+            #expect(response.headers[.eTag] != nil)
+            #expect(try zbarDecode(Array(buffer: response.body)) == "hello world!")
+            let image = try PNGImage(pngBytes: Array(buffer: response.body))
+            #expect(image.width == (21 + 4) * 3)  // 12 bytes fit version 1 at level M
+        }
+    }
+
+    @Test func coloursAndSVG() async throws {
+        try await withServer { client, _, _ in
+            let png = try await client.execute(uri: "/v1/qr?data=abc&fg=112233&bg=ffeeddff", method: .get)
+            #expect(png.status == .ok)
+            let image = try PNGImage(pngBytes: Array(buffer: png.body))
+            #expect(image.pixel(x: 0, y: 0) == RGBAColor(red: 0xff, green: 0xee, blue: 0xdd))
+            #expect(try zbarDecode(Array(buffer: png.body)) == "abc")
+            let svg = try await client.execute(uri: "/v1/qr?data=abc&format=svg", method: .get)
+            #expect(svg.status == .ok)
+            #expect(svg.headers[.contentType] == "image/svg+xml")
+            #expect(String(buffer: svg.body).contains("<svg"))
+        }
+    }
+
+    @Test(arguments: [
+        ("/v1/qr", "data"),
+        ("/v1/qr?data=", "data"),
+        ("/v1/qr?data=%ZZ", "data"),
+        ("/v1/qr?data=" + String(repeating: "x", count: 3000), "data"),
+        ("/v1/qr?data=a&format=gif", "format"),
+        ("/v1/qr?data=a&scale=0", "scale"),
+        ("/v1/qr?data=a&scale=21", "scale"),
+        ("/v1/qr?data=a&scale=four", "scale"),
+        ("/v1/qr?data=a&margin=-1", "margin"),
+        ("/v1/qr?data=a&margin=21", "margin"),
+        ("/v1/qr?data=a&level=X", "level"),
+        ("/v1/qr?data=a&fg=red", "fg"),
+        ("/v1/qr?data=a&bg=12345", "bg"),
+        ("/v1/qr?data=" + String(repeating: "y", count: 2800) + "&scale=20&margin=20", "scale"),
+        ("/v1/search", "q"),
+        ("/v1/search?q=", "q"),
+        ("/v1/search?q=arctic&limit=0", "limit"),
+        ("/v1/search?q=" + String(repeating: "z", count: 300), "q"),
+    ])
+    func badParametersAre400NamingThem(uri: String, parameter: String) async throws {
+        try await withServer { client, _, _ in
+            let response = try await client.execute(uri: uri, method: .get)
+            try expectProblem(response, 400, mentioning: "'\(parameter)'")
+        }
+    }
+}
+
+@Suite struct SearchPageHealthMetrics {
+    @Test func searchFindsArticles() async throws {
+        try await withServer { client, _, _ in
+            let response = try await client.execute(uri: "/v1/search?q=Arctic", method: .get)
+            #expect(response.status == .ok)
+            let body = try json(response)
+            let results = try #require(body["results"] as? [[String: Any]])
+            #expect(Set(results.compactMap { $0["id"] as? String }) == ["n10000002", "n10000004"])
+            #expect(body["count"] as? Int == 2)
+            let chinese = try await client.execute(uri: "/v1/search?q=%E7%90%86%E4%BA%8B%E4%BC%9A", method: .get)
+            let found = try #require(try json(chinese)["results"] as? [[String: Any]])
+            #expect(found.first?["id"] as? String == "n10000001")
+        }
+    }
+
+    @Test func htmlPageEscapesAndLinksQRImages() async throws {
+        try await withServer { client, _, _ in
+            let empty = try await client.execute(uri: "/", method: .get)
+            #expect(empty.status == .ok)
+            #expect(empty.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(String(buffer: empty.body).contains("<form method=\"get\" action=\"/\""))
+
+            let response = try await client.execute(uri: "/?q=arctic+council", method: .get)
+            let html = String(buffer: response.body)
+            #expect(html.contains("Arctic &lt;b&gt;council&lt;/b&gt; &amp; &quot;friends&quot; meet"))
+            #expect(!html.contains("<b>council</b>"))
+            #expect(html.contains("<img src=\"/v1/articles/world/n10000002/qr.png\""))
+            #expect(html.contains("https://www.example-news.com/gb/21/5/20/n10000002.htm"))
+            #expect(html.contains("value=\"arctic council\""))
+            #expect(!html.contains("<script"))
+
+            let hostile = try await client.execute(uri: "/?q=%3Cscript%3Ealert(1)%3C/script%3E", method: .get)
+            #expect(!String(buffer: hostile.body).contains("<script>"))
+        }
+    }
+
+    @Test func healthAndMetrics() async throws {
+        try await withServer { client, _, _ in
+            let health = try await client.execute(uri: "/healthz", method: .get)
+            #expect(health.status == .ok)
+            #expect(try json(health)["articles"] as? Int == 6)
+            _ = try await client.execute(uri: "/v1/articles/world/n10000001/qr.png", method: .get)
+            _ = try await client.execute(uri: "/v1/articles/world/n10000001/qr.png", method: .get)
+            _ = try await client.execute(uri: "/v1/qr?data=x", method: .get)
+            let metrics = try await client.execute(uri: "/metrics", method: .get)
+            #expect(metrics.status == .ok)
+            #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
+            let text = String(buffer: metrics.body)
+            #expect(text.contains("sharemark_index_articles 6"))
+            #expect(text.contains(#"sharemark_http_requests_total{route="/v1/articles/{category}/{id}/qr.png",method="GET",status="200"} 2"#))
+            #expect(text.contains(#"sharemark_http_request_duration_seconds_bucket{route="/v1/qr""#))
+            #expect(text.contains(#"sharemark_qr_renders_total{format="png"} 1"#))
+            #expect(text.contains("sharemark_qr_cache_hits_total 1"))
+            #expect(text.contains("# TYPE sharemark_http_requests_total counter"))
+        }
+    }
+}
+
+@Suite struct IndexReload {
+    @Test func rebuiltIndexIsPickedUp() async throws {
+        let settings = ServerSettings(reloadInterval: .milliseconds(100))
+        try await withServer(settings: settings, watch: true) { client, archive, _ in
+            try expectProblem(try await client.execute(uri: "/v1/articles/world/n20000001", method: .get), 404)
+            try archive.addPage(category: "world", id: "n20000001", title: "A page added later", png: .valid)
+            _ = try ArchiveIndex(archive: archive.root).update()
+            var status = 0
+            for _ in 0..<100 {
+                status = Int(try await client.execute(uri: "/v1/articles/world/n20000001", method: .get).status.code)
+                if status == 200 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(status == 200)
+            let health = try json(try await client.execute(uri: "/healthz", method: .get))
+            #expect(health["articles"] as? Int == 7)
+            #expect((health["generation"] as? Int ?? 0) >= 2)
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains("sharemark_index_articles 7"))
+        }
+    }
+
+    @Test func snapshotTakenBeforeAReloadStaysUsable() async throws {
+        let archive = try TestArchive.make()
+        defer { archive.remove() }
+        let server = try archive.server()
+        let before = server.store.snapshot
+        try archive.addPage(category: "world", id: "n20000002", title: "Later", png: .missing)
+        _ = try ArchiveIndex(archive: archive.root).update()
+        try server.reload()
+        #expect(server.store.snapshot.generation == before.generation + 1)
+        #expect(try before.article(category: "world", id: "n10000001") != nil)
+        #expect(try server.store.snapshot.article(category: "world", id: "n20000002") != nil)
+    }
+}
