@@ -49,13 +49,14 @@ say "two regens with --wait: both succeeded; verify clean; no temporary files"
 
 # The service, on a free port of 127.0.0.1.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+up() { python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5).read()' "http://127.0.0.1:$port/healthz" 2>/dev/null; }
 "$bin" serve "$a" --host 127.0.0.1 --port "$port" > "$work/serve.log" 2>&1 & server=$!
 for _ in $(seq 1 200); do
-  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  up && break
   kill -0 "$server" 2>/dev/null || fail "serve exited: $(tail -20 "$work/serve.log")"
   sleep 0.1
 done
-curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || fail "serve did not come up"
+up || fail "serve did not come up"
 
 # The load: N threads for at most S seconds, or until the flag file goes away.
 load() {  # $1 = mode (qr | mixed), $2 = threads, $3 = seconds, $4 = flag file
@@ -144,6 +145,6 @@ sleep 3
 rm -f "$work/flag"
 wait $loader || fail "clients during index rebuild: $(cat "$work/load3.txt")"
 kill -0 "$server" || fail "serve died: $(tail -20 "$work/serve.log")"
-curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || fail "serve stopped answering"
+up || fail "serve stopped answering"
 say "32 clients during index update and rebuild: $(head -1 "$work/load3.txt")"
 say "all held"
