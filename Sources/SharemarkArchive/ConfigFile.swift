@@ -133,7 +133,7 @@ public struct ConfigFile: Sendable {
     }
 
     static func parseValue(_ text: String) throws(Message) -> Value {
-        guard let first = text.first else { throw Message(text: "missing value") }
+        guard let first = text.unicodeScalars.first else { throw Message(text: "missing value") }
         if first == "\"" || first == "'" {
             var rest = Substring(text)
             let s = try parseString(&rest)
@@ -148,7 +148,7 @@ public struct ConfigFile: Sendable {
             while true {
                 rest = rest.drop(while: { $0 == " " || $0 == "\t" })
                 if rest.first == "]" { rest = rest.dropFirst(); break }
-                guard let c = rest.first else { throw Message(text: "unterminated array") }
+                guard let c = rest.unicodeScalars.first else { throw Message(text: "unterminated array") }
                 guard c == "\"" || c == "'" else { throw Message(text: "expected an array of strings, found \(text)") }
                 items.append(try parseString(&rest))
                 rest = rest.drop(while: { $0 == " " || $0 == "\t" })
@@ -168,13 +168,19 @@ public struct ConfigFile: Sendable {
         throw Message(text: "unsupported value \(text) (expected a string, integer, boolean or array of strings)")
     }
 
+    /// Works on Unicode scalars, not Characters: a combining mark after a quote or after the
+    /// hex digits of an escape would otherwise merge with them into one Character.
     static func parseString(_ s: inout Substring) throws(Message) -> String {
-        let quote = s.removeFirst()
-        var out = ""
-        while let c = s.popFirst() {
-            if c == quote { return out }
+        var scalars = s.unicodeScalars[...]
+        let quote = scalars.removeFirst()
+        var out = String.UnicodeScalarView()
+        while let c = scalars.popFirst() {
+            if c == quote {
+                s = Substring(scalars)
+                return String(out)
+            }
             if c == "\\" && quote == "\"" {
-                guard let e = s.popFirst() else { break }
+                guard let e = scalars.popFirst() else { break }
                 switch e {
                 case "\"": out.append("\"")
                 case "\\": out.append("\\")
@@ -183,12 +189,13 @@ public struct ConfigFile: Sendable {
                 case "r": out.append("\r")
                 case "u", "U":
                     let count = e == "u" ? 4 : 8
-                    let hex = s.prefix(count)
-                    guard hex.count == count, let v = UInt32(hex, radix: 16), let scalar = Unicode.Scalar(v) else {
+                    let hex = scalars.prefix(count)
+                    guard hex.count == count, hex.allSatisfy(\.properties.isASCIIHexDigit),
+                          let v = UInt32(String(String.UnicodeScalarView(hex)), radix: 16), let scalar = Unicode.Scalar(v) else {
                         throw Message(text: "invalid \\\(e) escape")
                     }
-                    out.unicodeScalars.append(scalar)
-                    s = s.dropFirst(count)
+                    out.append(scalar)
+                    scalars = scalars.dropFirst(count)
                 default: throw Message(text: "invalid escape \\\(e)")
                 }
             } else {
