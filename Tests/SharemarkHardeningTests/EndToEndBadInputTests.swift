@@ -55,4 +55,47 @@ struct EndToEndBadInputTests {
         let missing = try Run.run([sharemark, "index", root + "/nothing-here"])
         #expect(missing.status == 66 && missing.err.contains("nothing-here"), "\(missing.err)")
     }
+
+    /// An archive with real QR codes whose first few footer pages get bad PNGs.
+    func archiveWithQRCodes(_ name: String) throws -> (root: String, pages: [String]) {
+        let root = try Hardening.temporaryFolder(name)
+        let script = Hardening.repository.appendingPathComponent("Scripts/make-archive.py").path
+        let made = try Run.run(["python3", script, root, "--pages", "12", "--seed", "3", "--png", "qrencode", "--force"])
+        #expect(made.status == 0, "\(made.err)")
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/manifest.json"))) as? [String: Any]
+        let entries = manifest?["entries"] as? [[String: Any]] ?? []
+        let pages = entries.filter { ($0["quirks"] as? [String])?.isEmpty == true }.compactMap { $0["path"] as? String }
+        return (root, pages)
+    }
+
+    /// A FIFO where a page's PNG should be: verify names it and goes on, instead of waiting
+    /// forever for a writer.
+    @Test func fifoInPlaceOfAPNGDoesNotHangVerify() throws {
+        let (root, pages) = try archiveWithQRCodes("fifo-asset")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let asset = "\(root)/\(pages[0]).png"
+        try FileManager.default.removeItem(atPath: asset)
+        #expect(mkfifo(asset, 0o644) == 0)
+        let output = try Run.run(["timeout", "60", sharemark, "verify", root])
+        #expect(output.status == 1, "exit \(output.status) (124: it hung): \(output.out.suffix(2000))\(output.err)")
+        #expect(output.out.contains("\(pages[0]).png") && output.out.contains("not a regular file"), "\(output.out)")
+    }
+
+    /// PNGs of 8 KB that claim 8192×8192 pixels (within libpng's defaults): verify refuses them
+    /// from their header, quickly and in bounded memory, and says what they are.
+    @Test func decompressionBombsAsAssetsStayBounded() throws {
+        let (root, pages) = try archiveWithQRCodes("bomb-asset")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let rows = [UInt8](repeating: 0, count: (1 + 8192 / 8) * 8192)
+        let deflated = try Run.run(["python3", "-c", "import sys, zlib; sys.stdout.buffer.write(zlib.compress(sys.stdin.buffer.read(), 9))"],
+                                   stdin: Data(rows))
+        let bomb = PNGBuilder.png(width: 8192, height: 8192, bitDepth: 1, colourType: 0, idat: Array(deflated.stdout))
+        #expect(bomb.count < 16_000)
+        for page in pages.prefix(4) { try Hardening.write(Data(bomb), to: "\(root)/\(page).png") }
+        let output = try Run.run(["/usr/bin/time", "-f", "maxrss-kb=%M", "timeout", "120", sharemark, "verify", "--jobs", "2", root])
+        #expect(output.status == 1, "\(output.out.suffix(2000))\(output.err)")
+        #expect(output.out.contains("8192×8192"), "\(output.out)")
+        let rss = output.err.split(separator: "\n").last { $0.hasPrefix("maxrss-kb=") }.flatMap { Int($0.dropFirst(10)) } ?? 0
+        #expect(rss > 0 && rss < 300_000, "max RSS \(rss) kB")
+    }
 }
