@@ -31,6 +31,12 @@ struct EndToEndBadInputTests {
         if let rss = output.err.split(separator: "=").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
             #expect(rss < 600_000, "max RSS \(rss) kB")
         }
+        // verify goes through the same archive: the image URL leaving the archive is an error
+        // (exit 1) naming the file and line; the pages that cannot be checked do not stop it.
+        let verify = try Run.run(["timeout", "120", sharemark, "verify", root])
+        #expect(verify.status == 1, "\(verify.status): \(verify.out.suffix(2000))\(verify.err)")
+        #expect(verify.out.contains("pages/bad/escape.md:") && verify.out.contains("asset-outside-archive"), "\(verify.out)")
+        #expect(verify.out.contains("checked 36 pages"), "\(verify.out)")
         let lookup = try Run.run([sharemark, "lookup", "n1", root])
         #expect(lookup.status == 0 && lookup.out.contains("pages/big/n1.md"), "\(lookup.out)\(lookup.err)")
     }
