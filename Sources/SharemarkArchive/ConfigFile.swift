@@ -102,10 +102,11 @@ public struct ConfigFile: Sendable {
 
     /// The line without a `#` comment (a `#` inside a string is kept).
     static func strippingComment(_ line: Substring) -> Substring {
-        var quote: Character? = nil
+        // By Unicode scalar: a quote followed by a combining mark is one Character.
+        var quote: Unicode.Scalar? = nil
         var escaped = false
-        for i in line.indices {
-            let c = line[i]
+        for i in line.unicodeScalars.indices {
+            let c = line.unicodeScalars[i]
             if let q = quote {
                 if escaped { escaped = false; continue }
                 if c == "\\" && q == "\"" { escaped = true; continue }
@@ -120,9 +121,9 @@ public struct ConfigFile: Sendable {
     }
 
     static func arrayIsClosed(_ text: String) -> Bool {
-        var quote: Character? = nil
+        var quote: Unicode.Scalar? = nil
         var escaped = false
-        for c in text {
+        for c in text.unicodeScalars {
             if let q = quote {
                 if escaped { escaped = false; continue }
                 if c == "\\" && q == "\"" { escaped = true; continue }
