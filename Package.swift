@@ -60,6 +60,15 @@ let package = Package(
             name: "SharemarkArchiveTests", dependencies: ["SharemarkArchive"],
             exclude: ["Fixtures"]),
         .testTarget(name: "SharemarkJobsTests", dependencies: ["SharemarkJobs"]),
+        // Bad input, fuzz findings, crash safety and concurrency, through the libraries and
+        // the built `sharemark` binary. Tests/Fuzz holds libFuzzer entry points (Scripts/fuzz.sh).
+        .testTarget(
+            name: "SharemarkHardeningTests",
+            dependencies: [
+                "SharemarkQR", "SharemarkArchive", "SharemarkJobs",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            exclude: ["Fixtures"]),
         .testTarget(
             name: "SharemarkServerTests",
             dependencies: [

@@ -7,3 +7,7 @@ swift build
 swift test "$@"
 # End-to-end runs of the built binary (killed regen, lock): real processes and signals.
 Scripts/e2e-regen.sh
+# Concurrency (two regens, the service during regen and index rebuilds) and abuse of a live
+# service on 127.0.0.1: real processes, bounded in time.
+Scripts/concurrency-test.sh
+Scripts/abuse-test.sh

@@ -140,8 +140,24 @@ public struct ArchiveConfig: Hashable, Sendable, Codable {
 
     /// The configuration as `sharemark.toml` text (every key, so it documents itself).
     public func render() -> String {
+        // A basic string on one line: quotes, backslashes and control characters escaped, so
+        // that any value read from a file renders to text that reads back the same.
         func q(_ s: String) -> String {
-            "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            var out = "\""
+            for scalar in s.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                    out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+                        + String(scalar.value, radix: 16, uppercase: true)
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
         }
         return """
         # Sharemark archive configuration.

@@ -168,6 +168,12 @@ extension ArchiveIndex {
         }
     }
 
+    /// Whether the index has been brought up to date at least once (a freshly created file has
+    /// the schema but no pages yet: a reader must not take it for an empty archive).
+    public func hasBeenUpdated() throws -> Bool {
+        try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'forms'") != nil }
+    }
+
     /// Counts for a status line.
     public func counts() throws -> (pages: Int, assets: Int) {
         try pool.read { db in

@@ -67,29 +67,33 @@ public enum ArchiveScanner {
         var subfolders: [String] = []
         var st = stat()
         while let entry = readdir(dir) {
-            var type = entry.pointee.d_type
-            let found: (name: String, isPNG: Bool, isPage: Bool)? = withUnsafePointer(to: entry.pointee.d_name) { tuple in
-                tuple.withMemoryRebound(to: UInt8.self, capacity: 256) { p in
-                    let length = strlen(p)
-                    if length == 0 || p[0] == UInt8(ascii: ".") { return nil }  // ., .., hidden
-                    let bytes = UnsafeBufferPointer(start: p, count: length)
-                    func hasSuffix(_ suffix: StaticString) -> Bool {
-                        let n = suffix.utf8CodeUnitCount
-                        return length > n && memcmp(p + (length - n), suffix.utf8Start, n) == 0
-                    }
-                    let isPNG = hasSuffix(".png")
-                    let isPage = depth == 1 && hasSuffix(".md")
-                    if type != UInt8(DT_DIR) && type != UInt8(DT_UNKNOWN) && !isPNG && !isPage { return nil }
-                    if findBytes(p, length, ".sharemark-tmp-") != nil { return nil }  // AtomicFile.temporaryMarker
-                    let name = String(decoding: bytes, as: UTF8.self)
-                    return (name, isPNG, isPage)
+            // The name is read in place: readdir's record may be shorter than `struct dirent`,
+            // and copying the struct (or its 256-byte `d_name`) can read past the end of the
+            // kernel's buffer and fault.
+            let record = UnsafeRawPointer(entry)
+            var type = record.load(fromByteOffset: Self.typeOffset, as: UInt8.self)
+            let namePointer = record.advanced(by: Self.nameOffset).assumingMemoryBound(to: UInt8.self)
+            let found: (name: String, isPNG: Bool, isPage: Bool)? = {
+                let p = namePointer
+                let length = strlen(namePointer)
+                if length == 0 || p[0] == UInt8(ascii: ".") { return nil }  // ., .., hidden
+                let bytes = UnsafeBufferPointer(start: p, count: length)
+                func hasSuffix(_ suffix: StaticString) -> Bool {
+                    let n = suffix.utf8CodeUnitCount
+                    return length > n && memcmp(p + (length - n), suffix.utf8Start, n) == 0
                 }
-            }
+                let isPNG = hasSuffix(".png")
+                let isPage = depth == 1 && hasSuffix(".md")
+                if type != UInt8(DT_DIR) && type != UInt8(DT_UNKNOWN) && !isPNG && !isPage { return nil }
+                if findBytes(p, length, ".sharemark-tmp-") != nil { return nil }  // AtomicFile.temporaryMarker
+                let name = String(decoding: bytes, as: UTF8.self)
+                return (name, isPNG, isPage)
+            }()
             guard let found else { continue }
             if type == UInt8(DT_DIR) { subfolders.append(folderPrefix + found.name); continue }
             if type == UInt8(DT_LNK) { continue }
-            let statResult = withUnsafePointer(to: entry.pointee.d_name) { tuple in
-                tuple.withMemoryRebound(to: CChar.self, capacity: 256) { fstatat(dirfd(dir), $0, &st, AT_SYMLINK_NOFOLLOW) }
+            let statResult = namePointer.withMemoryRebound(to: CChar.self, capacity: 1) {
+                fstatat(dirfd(dir), $0, &st, AT_SYMLINK_NOFOLLOW)
             }
             guard statResult == 0 else {
                 result.problems.append(Problem(file: folderPrefix + found.name, message: "cannot stat: \(String(cString: strerror(errno)))"))
@@ -117,6 +121,9 @@ public enum ArchiveScanner {
             walk(root: root, relative: folder, depth: depth + 1, into: &result)
         }
     }
+
+    private static let typeOffset = MemoryLayout<dirent>.offset(of: \dirent.d_type)!
+    private static let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
 
     /// Reads a whole file (nil with an error message when it cannot be read).
     public static func read(_ path: String, sizeHint: Int = 0) -> Result2 {

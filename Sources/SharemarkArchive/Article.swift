@@ -40,15 +40,37 @@ public struct PageRecord: Hashable, Sendable {
             } else if footer.printedMirrorURL == nil {
                 problems.append(Problem(file: path, line: footer.linkLine, message: "no mirror URL printed before the QR link"))
             }
+            // The URL forms match whatever the scheme: a `javascript:` or `data:` link must not
+            // pass for the page's mirror URL or image.
+            if !PageRecord.isHTTP(footer.linkedMirrorURL) {
+                problems.append(Problem(file: path, line: footer.linkLine,
+                                        message: "footer link is not an http(s) URL: \(footer.linkedMirrorURL)"))
+            }
+            if !PageRecord.isHTTP(footer.qrImageURL) {
+                problems.append(Problem(file: path, line: footer.qrImageLine,
+                                        message: "QR image URL is not an http(s) URL: \(footer.qrImageURL)"))
+            }
             var assetPath: String?
+            var imageParts: URLTemplate.Parts?
             if let parts = cdnForm.match(footer.qrImageURL) {
                 assetPath = parts.path
+                imageParts = parts
             } else if let parts = mirrorForm.match(footer.qrImageURL) {
                 assetPath = parts.path
+                imageParts = parts
                 legacyImageURL = true
             } else {
                 problems.append(Problem(file: path, line: footer.qrImageLine,
                                         message: "QR image URL is neither of the CDN nor of the mirror form: \(footer.qrImageURL)"))
+            }
+            // The image must come from the repository the footer links to: another repository's
+            // file is not this archive's asset, whatever its path.
+            if let image = imageParts, let owner = mirrorOwner, let repository = mirrorRepository,
+               image.owner.lowercased() != owner.lowercased() || image.repository != repository {
+                let (imageOwner, imageRepository) = (image.owner, image.repository)
+                problems.append(Problem(file: path, line: footer.qrImageLine,
+                                        message: "QR image URL is of another repository (\(imageOwner)/\(imageRepository), "
+                                            + "not \(owner)/\(repository)): \(footer.qrImageURL)"))
             }
             if let assetPath {
                 let decoded = URLText.percentDecoded(assetPath)
@@ -71,6 +93,14 @@ public struct PageRecord: Hashable, Sendable {
             }
         }
         if date == nil { date = page.datelineDate }
+    }
+}
+
+extension PageRecord {
+    /// Whether a URL starts with `http://` or `https://` (any case).
+    static func isHTTP(_ url: String) -> Bool {
+        let head = url.prefix(8).lowercased()
+        return head.hasPrefix("http://") || head.hasPrefix("https://")
     }
 }
 

@@ -38,7 +38,8 @@ public struct ConfigFile: Sendable {
         var entries: [Entry] = []
         var seen: Set<String> = []
         var table = ""
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+        // "\r\n" is one Character in Swift: split on it as well as on "\n".
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { line -> Substring in
             line.hasSuffix("\r") ? line.dropLast() : line
         }[...]
         if let first = lines.first, first.hasPrefix("\u{FEFF}") { lines[lines.startIndex] = first.dropFirst() }
@@ -101,10 +102,11 @@ public struct ConfigFile: Sendable {
 
     /// The line without a `#` comment (a `#` inside a string is kept).
     static func strippingComment(_ line: Substring) -> Substring {
-        var quote: Character? = nil
+        // By Unicode scalar: a quote followed by a combining mark is one Character.
+        var quote: Unicode.Scalar? = nil
         var escaped = false
-        for i in line.indices {
-            let c = line[i]
+        for i in line.unicodeScalars.indices {
+            let c = line.unicodeScalars[i]
             if let q = quote {
                 if escaped { escaped = false; continue }
                 if c == "\\" && q == "\"" { escaped = true; continue }
@@ -119,9 +121,9 @@ public struct ConfigFile: Sendable {
     }
 
     static func arrayIsClosed(_ text: String) -> Bool {
-        var quote: Character? = nil
+        var quote: Unicode.Scalar? = nil
         var escaped = false
-        for c in text {
+        for c in text.unicodeScalars {
             if let q = quote {
                 if escaped { escaped = false; continue }
                 if c == "\\" && q == "\"" { escaped = true; continue }
@@ -132,7 +134,7 @@ public struct ConfigFile: Sendable {
     }
 
     static func parseValue(_ text: String) throws(Message) -> Value {
-        guard let first = text.first else { throw Message(text: "missing value") }
+        guard let first = text.unicodeScalars.first else { throw Message(text: "missing value") }
         if first == "\"" || first == "'" {
             var rest = Substring(text)
             let s = try parseString(&rest)
@@ -147,7 +149,7 @@ public struct ConfigFile: Sendable {
             while true {
                 rest = rest.drop(while: { $0 == " " || $0 == "\t" })
                 if rest.first == "]" { rest = rest.dropFirst(); break }
-                guard let c = rest.first else { throw Message(text: "unterminated array") }
+                guard let c = rest.unicodeScalars.first else { throw Message(text: "unterminated array") }
                 guard c == "\"" || c == "'" else { throw Message(text: "expected an array of strings, found \(text)") }
                 items.append(try parseString(&rest))
                 rest = rest.drop(while: { $0 == " " || $0 == "\t" })
@@ -167,13 +169,19 @@ public struct ConfigFile: Sendable {
         throw Message(text: "unsupported value \(text) (expected a string, integer, boolean or array of strings)")
     }
 
+    /// Works on Unicode scalars, not Characters: a combining mark after a quote or after the
+    /// hex digits of an escape would otherwise merge with them into one Character.
     static func parseString(_ s: inout Substring) throws(Message) -> String {
-        let quote = s.removeFirst()
-        var out = ""
-        while let c = s.popFirst() {
-            if c == quote { return out }
+        var scalars = s.unicodeScalars[...]
+        let quote = scalars.removeFirst()
+        var out = String.UnicodeScalarView()
+        while let c = scalars.popFirst() {
+            if c == quote {
+                s = Substring(scalars)
+                return String(out)
+            }
             if c == "\\" && quote == "\"" {
-                guard let e = s.popFirst() else { break }
+                guard let e = scalars.popFirst() else { break }
                 switch e {
                 case "\"": out.append("\"")
                 case "\\": out.append("\\")
@@ -182,12 +190,13 @@ public struct ConfigFile: Sendable {
                 case "r": out.append("\r")
                 case "u", "U":
                     let count = e == "u" ? 4 : 8
-                    let hex = s.prefix(count)
-                    guard hex.count == count, let v = UInt32(hex, radix: 16), let scalar = Unicode.Scalar(v) else {
+                    let hex = scalars.prefix(count)
+                    guard hex.count == count, hex.allSatisfy(\.properties.isASCIIHexDigit),
+                          let v = UInt32(String(String.UnicodeScalarView(hex)), radix: 16), let scalar = Unicode.Scalar(v) else {
                         throw Message(text: "invalid \\\(e) escape")
                     }
-                    out.unicodeScalars.append(scalar)
-                    s = s.dropFirst(count)
+                    out.append(scalar)
+                    scalars = scalars.dropFirst(count)
                 default: throw Message(text: "invalid escape \\\(e)")
                 }
             } else {

@@ -132,14 +132,21 @@ public struct PageParser: Sendable {
     private func findFooterLink(_ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> Link? {
         var found: Link? = nil
         var i = from
+        // The next '>', "</a" and "<img" are searched for once per occurrence, not again from
+        // every `<a` (a long line of unclosed links would otherwise take quadratic time).
+        var nextTagEnd = NextOccurrence(), nextClose = NextOccurrence(), nextImg = NextOccurrence()
         while i < to, let p = findBytes(base + i, to - i, "<a") {
             let at = base.distance(to: p)
             i = at + 2
             guard i < to, base[i] == 0x20 || base[i] == 0x09 else { continue }
-            guard let tagEnd = indexOf(0x3E, base, i, to) else { break }  // '>'
-            guard let href = attribute("href", base, i, tagEnd) else { continue }
-            let closeA = search("</a", base, tagEnd, to) ?? to
-            guard let img = search("<img", base, tagEnd, closeA) else { continue }
+            let tagStart = i
+            guard let tagEnd = nextTagEnd.find(i, { indexOf(0x3E, base, $0, to) }) else { break }  // '>'
+            // An `<a` inside this tag's text is no tag: go on after its '>'.
+            i = tagEnd
+            guard let href = attribute("href", base, tagStart, tagEnd) else { continue }
+            let closeA = nextClose.find(tagEnd, { search("</a", base, $0, to) }) ?? to
+            // An "<img" that starts before closeA lies wholly before it ("</a" cannot overlap it).
+            guard let img = nextImg.find(tagEnd, { search("<img", base, $0, to) }), img < closeA else { continue }
             let imgEnd = indexOf(0x3E, base, img, closeA) ?? closeA
             guard let src = attribute("src", base, img + 4, imgEnd) else { continue }
             let hrefText = string(base, href.0, href.1)
@@ -149,6 +156,19 @@ public struct PageParser: Sendable {
             i = found!.end
         }
         return found
+    }
+
+    /// The first occurrence of something at or after a position, remembered for later
+    /// positions up to that occurrence.
+    private struct NextOccurrence {
+        var from = Int.max
+        var at: Int? = nil
+        mutating func find(_ position: Int, _ search: (Int) -> Int?) -> Int? {
+            if position >= from, at.map({ $0 >= position }) ?? true { return at }
+            from = position
+            at = search(position)
+            return at
+        }
     }
 
     /// The value range of `name=` inside a tag (quoted with ' or ", or bare).

@@ -31,6 +31,7 @@ public enum AssetCheck {
         switch readFile(path) {
         case .failure(let code) where code == ENOENT || code == ENOTDIR: return .missing
         case .failure(let code): return .unreadable(String(cString: strerror(code)))
+        case .notRegularFile: return .unreadable("not a regular file")
         case .success(let bytes): return check(pngBytes: bytes, payload: payload)
         }
     }
@@ -38,7 +39,10 @@ public enum AssetCheck {
     /// Checks PNG bytes against `payload`.
     public static func check(pngBytes: [UInt8], payload: String) -> AssetStatus {
         let image: PNGImage
-        do { image = try PNGImage(pngBytes: pngBytes) } catch { return .notPNG(error.description) }
+        do {
+            image = try PNGImage(pngBytes: pngBytes, maxWidth: QRImageReader.maxSide, maxHeight: QRImageReader.maxSide,
+                                 maxPixels: QRImageReader.maxSide * QRImageReader.maxSide)
+        } catch { return .notPNG(error.description) }
         if let grid = try? QRImageReader.read(image) {
             if case .matches = QRImageReader.check(grid, expected: payload) { return .matches(.grid) }
         }
@@ -51,16 +55,18 @@ public enum AssetCheck {
         return .differs(decoded: String(decoding: payloads[0], as: UTF8.self), .zbar)
     }
 
-    enum ReadResult { case success([UInt8]), failure(Int32) }
+    enum ReadResult { case success([UInt8]), failure(Int32), notRegularFile }
 
     /// The whole file, read with one `read` loop (no Foundation overhead per small file).
     static func readFile(_ path: String) -> ReadResult {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO named like a PNG must not wait for a writer forever.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return .failure(errno) }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { return .failure(errno) }
         if (info.st_mode & S_IFMT) == S_IFDIR { return .failure(EISDIR) }
+        if (info.st_mode & S_IFMT) != S_IFREG { return .notRegularFile }
         var bytes = [UInt8](repeating: 0, count: max(Int(info.st_size), 0) + 1)
         var filled = 0
         while true {

@@ -10,6 +10,11 @@ public enum QRImageReader {
         public var description: String { "not a QR image of known geometry: \(reason)" }
     }
 
+    /// The largest side of a share QR image that is decoded at all when checking PNG bytes
+    /// (a version 40 symbol at 20 pixels a module with a margin of 4 is 3,700). A few kilobytes
+    /// of PNG can claim 8192×8192, which would take a gigabyte to decode and read.
+    public static let maxSide = 4096
+
     public static func read(_ image: PNGImage) throws(NotRecognised) -> ModuleGrid {
         let side = image.width
         guard side > 0, side == image.height else {
@@ -93,7 +98,7 @@ public enum QRImageReader {
     public static func check(pngBytes: some Collection<UInt8>, expected: String) -> PayloadMatch {
         let grid: ModuleGrid
         do {
-            grid = try read(try PNGImage(pngBytes: pngBytes))
+            grid = try read(try PNGImage(pngBytes: pngBytes, maxWidth: maxSide, maxHeight: maxSide, maxPixels: maxSide * maxSide))
         } catch let error as PNGDecodeError {
             return .notRecognised(error.description)
         } catch {

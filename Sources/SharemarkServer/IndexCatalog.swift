@@ -13,8 +13,17 @@ public struct IndexCatalog: ArticleCatalog {
     }
 
     /// Opens the index of `archive` (at `indexPath`, or the archive's default place).
+    /// An index being built from nothing (its file is new and its first update not committed)
+    /// is refused, so that a reload keeps serving the previous index instead of answering 404.
     public static func open(archive: String, indexPath: String? = nil) throws -> IndexCatalog {
-        IndexCatalog(index: try ArchiveIndex(archive: archive, indexPath: indexPath))
+        let index = try ArchiveIndex(archive: archive, indexPath: indexPath)
+        guard try index.hasBeenUpdated() else { throw IndexNotBuilt(path: index.databasePath) }
+        return IndexCatalog(index: index)
+    }
+
+    public struct IndexNotBuilt: Error, CustomStringConvertible {
+        public let path: String
+        public var description: String { "the index \(path) is being built and has no pages yet" }
     }
 
     public var archiveRoot: String { index.archive }

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Abuse of a live `sharemark serve` on 127.0.0.1: oversized query strings and headers,
+# thousands of idle connections, slow clients sending a byte a second, malformed HTTP and
+# pipelined floods. After each, the server must be up, answer a fresh client within seconds,
+# and keep its memory bounded. Prints what held. Every loop is bounded in count and time.
+# Usage: Scripts/abuse-test.sh   (SHAREMARK=path picks another binary; IDLE=n idle connections, default 2000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${SHAREMARK:-.build/debug/sharemark}
+[ -x "$bin" ] || swift build --product sharemark
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+work=$(mktemp -d)
+server=""
+cleanup() {
+  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+python3 Scripts/make-archive.py "$work/archive" --pages 300 --seed 5 --png none >/dev/null
+"$bin" index "$work/archive" >/dev/null
+# Room for the idle connections on both sides (the server inherits this limit).
+hard=$(ulimit -Hn)
+want=$(( ${IDLE:-2000} + 512 ))
+if [ "$hard" = unlimited ] || [ "$hard" -ge "$want" ]; then ulimit -n "$want"; else ulimit -n "$hard"; fi
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+up() { python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5).read()' "http://127.0.0.1:$port/healthz" 2>/dev/null; }
+"$bin" serve "$work/archive" --host 127.0.0.1 --port "$port" > "$work/serve.log" 2>&1 & server=$!
+for _ in $(seq 1 200); do
+  up && break
+  kill -0 "$server" 2>/dev/null || { echo "abuse-test: serve exited: $(tail -20 "$work/serve.log")" >&2; exit 1; }
+  sleep 0.1
+done
+
+python3 - "$port" "$server" "${IDLE:-2000}" "$work/archive/manifest.json" <<'PY'
+import json, os, resource, socket, sys, threading, time
+port, pid, idle_wanted, manifest = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+entry = next(e for e in json.load(open(manifest))["entries"] if "nofooter" not in e["quirks"])
+cat, ident = entry["path"].split("/")[1], entry["path"].split("/")[2][:-3]
+results, failures = [], []
+
+def rss_mb():
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"): return int(line.split()[1]) // 1024
+    return -1
+
+def alive():
+    try: os.kill(pid, 0); return True
+    except OSError: return False
+
+def exchange(data, timeout=5.0, chunks=None):
+    """Sends raw bytes; returns the status line (or what happened) within the timeout."""
+    try: s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    except OSError as e: return f"cannot connect: {e}"
+    note = ""
+    try:
+        try:
+            if chunks:
+                for c in chunks: s.sendall(c)
+            else: s.sendall(data)
+        except (BrokenPipeError, ConnectionResetError): note = " (closed while the client was sending)"
+        except TimeoutError: note = " (stopped reading while the client was sending)"
+        s.settimeout(timeout)
+        buf = b""
+        deadline = time.time() + timeout
+        while b"\r\n" not in buf and time.time() < deadline:
+            try: got = s.recv(65536)
+            except TimeoutError: return "no answer in %.0f s" % timeout + note
+            except ConnectionResetError: return ("reset" if not buf else buf.split(b"\r\n")[0].decode("latin1")) + note
+            if not got: return ("closed" if not buf else buf.split(b"\r\n")[0].decode("latin1")) + note
+            buf += got
+        return (buf.split(b"\r\n")[0].decode("latin1") if buf else "no answer") + note
+    finally: s.close()
+
+def healthy(label):
+    """A fresh client gets the article within 5 s; the process is up."""
+    t = time.time()
+    answer = "server gone" if not alive() else exchange(f"GET /v1/articles/{cat}/{ident} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    ok = answer.startswith("HTTP/1.1 200")
+    line = f"{label} | then a fresh client: {answer} in {time.time() - t:.2f} s, RSS {rss_mb()} MB"
+    results.append(("held" if ok else "FAILED") + "  " + line)
+    if not ok: failures.append(line)
+    return ok
+
+base = rss_mb()
+results.append(f"start: RSS {base} MB")
+req = lambda target, extra=b"": b"GET " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra + b"Connection: close\r\n\r\n"
+
+# 1. Oversized query strings and headers.
+for size in (8 << 10, 64 << 10, 1 << 20, 8 << 20):
+    answer = exchange(req(b"/v1/search?q=" + b"a" * size), timeout=10)
+    healthy(f"query string of {size >> 10} KiB -> {answer}")
+for size in (16 << 10, 1 << 20, 8 << 20):
+    answer = exchange(req(b"/healthz", b"X-Big: " + b"b" * size + b"\r\n"), timeout=10)
+    healthy(f"one header of {size >> 10} KiB -> {answer}")
+answer = exchange(req(b"/healthz", b"".join(b"X-H%d: v\r\n" % i for i in range(20000))), timeout=10)
+healthy(f"20,000 headers -> {answer}")
+
+# 2. Malformed HTTP.
+for name, data in [
+    ("garbage", os.urandom(4096)), ("NUL bytes", b"GET /\x00\x00 HTTP/1.1\r\n\r\n"),
+    ("no version", b"GET /healthz\r\n\r\n"), ("HTTP/9.9", b"GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n"),
+    ("bad method", b"G\x01T /healthz HTTP/1.1\r\nHost: x\r\n\r\n"), ("header without colon", b"GET / HTTP/1.1\r\nHost x\r\n\r\n"),
+    ("negative Content-Length", b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n"),
+    ("Content-Length and chunked", b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\nZZZZ\r\n"),
+    ("bad chunk size", b"POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFF\r\n"),
+    ("huge declared body", b"POST /v1/search HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\nabc"),
+    ("bad percent-encoding", req(b"/v1/search?q=%E4%ZZ%FF%")), ("path traversal", req(b"/v1/articles/../../etc/passwd/qr.png")),
+    ("encoded traversal", req(b"/v1/articles/%2e%2e/%2e%2e%2fetc%2fpasswd/qr.png")),
+    ("absolute URI", b"GET http://evil.example/ HTTP/1.1\r\nHost: x\r\n\r\n"), ("only CRLFs", b"\r\n" * 5000),
+    ("LF only", b"GET /healthz HTTP/1.1\nHost: x\n\n"),
+]:
+    healthy(f"{name} -> {exchange(data)}")
+
+# 3. A flood of pipelined requests on one connection.
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" * 2000)
+got, deadline = b"", time.time() + 20
+while got.count(b"HTTP/1.1 200") < 2000 and time.time() < deadline:
+    try: chunk = s.recv(1 << 20)
+    except socket.timeout: break
+    if not chunk: break
+    got += chunk
+s.close()
+healthy(f"2,000 pipelined requests -> {got.count(b'HTTP/1.1 200')} answered")
+
+# 4. Slow clients: a byte a second, for at most 6 s, while others are served.
+def slow(n):
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    data = req(b"/healthz")
+    try:
+        for i in range(6):
+            s.sendall(data[i:i + 1]); time.sleep(1)
+    except OSError: pass
+    finally: s.close()
+threads = [threading.Thread(target=slow, args=(n,)) for n in range(50)]
+for t in threads: t.start()
+time.sleep(2)
+healthy("50 clients sending a byte a second (while they send)")
+for t in threads: t.join()
+
+# 5. Thousands of idle connections, held open while a fresh client asks.
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+count = max(0, min(idle_wanted, soft - 200))
+idle = []
+for i in range(count):
+    try:
+        c = socket.socket(); c.settimeout(5); c.connect(("127.0.0.1", port)); idle.append(c)
+    except OSError as e:
+        results.append(f"note: idle connection {i} failed: {e}"); break
+healthy(f"{len(idle)} idle connections open (fd limit {soft})")
+half = [c for c in idle[: len(idle) // 2]]
+for c in half:
+    try: c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # a started request, never finished
+    except OSError: pass
+healthy(f"{len(half)} of them with a request started and never finished")
+for c in idle: c.close()
+time.sleep(1)
+healthy("after closing them all")
+
+end = rss_mb()
+bounded = end - base < 300
+results.append(f"{'held' if bounded else 'FAILED'}  memory: RSS {base} MB at start, {end} MB at the end (bound: +300 MB)")
+if not bounded: failures.append("RSS grew too much")
+print("\n".join("abuse-test: " + r for r in results))
+print(f"abuse-test: {len([r for r in results if r.startswith('held')])} held, {len(failures)} failed")
+sys.exit(1 if failures else 0)
+PY

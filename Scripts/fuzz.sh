@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Builds a libFuzzer target with AddressSanitizer and runs it on a seed corpus.
+#
+#   Scripts/fuzz.sh TARGET [SECONDS] [extra libFuzzer flags...]
+#   TARGET: png (PNGImage + QRImageReader), page (PageParser), config (ArchiveConfig / ConfigFile)
+#   SECONDS: how long to run (default 60); 0 builds and replays the corpus only.
+#
+# Each target is the module's sources plus an entry file from Tests/Fuzz/<Target>/, compiled by
+# swiftc in one module with -sanitize=fuzzer,address. The C shim is compiled by clang with
+# -fsanitize=fuzzer-no-link,address; libpng, libqrencode and libzbar come from the system.
+# Everything goes to .build-fuzz/ (git-ignored). The corpus grows in .build-fuzz/corpus-TARGET;
+# crashes are written to .build-fuzz/crashes-TARGET/. Runs at low priority in one process.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target=${1:?usage: Scripts/fuzz.sh png|page|config [SECONDS] [libFuzzer flags...]}
+seconds=${2:-60}
+shift $(( $# >= 2 ? 2 : 1 ))
+root=$PWD
+out=$root/.build-fuzz
+mkdir -p "$out"
+swift_flags=(-sanitize=fuzzer,address -parse-as-library -O -g -swift-version 6 -enable-testing)
+
+# The sanitizer runtime makes gold warn once per symbol; nothing to act on.
+quiet() { grep -v "Cannot export local symbol" || true; }
+
+build_png() {
+  # CPNGShim has no module map of its own (SwiftPM makes one): write one for swiftc.
+  mkdir -p "$out/CPNGShim"
+  cat > "$out/CPNGShim/module.modulemap" <<MAP
+module CPNGShim {
+    header "$root/Sources/CPNGShim/include/sharemark_png.h"
+    export *
+}
+MAP
+  clang -c -g -O1 -fsanitize=fuzzer-no-link,address $(pkg-config --cflags libpng) \
+    -I Sources/CPNGShim/include Sources/CPNGShim/sharemark_png.c -o "$out/sharemark_png.o"
+  swiftc "${swift_flags[@]}" -module-name SharemarkQR \
+    -I "$out/CPNGShim" -I Sources/CPNG -I Sources/CQREncode -I Sources/CZBar \
+    -Xcc "$(pkg-config --cflags libpng)" \
+    Sources/SharemarkQR/*.swift Tests/Fuzz/PNGReader/main.swift "$out/sharemark_png.o" \
+    $(pkg-config --libs libpng libqrencode zbar) -o "$out/fuzz-png" 2> >(quiet >&2)
+}
+
+# The GRDB-free part of SharemarkArchive: what the page and config parsers need.
+archive_sources=(PageParser URLTemplate ConfigFile ArchiveConfig ArchivePath)
+build_archive() {  # $1 = entry folder, $2 = binary name
+  local files=()
+  for f in "${archive_sources[@]}"; do files+=("Sources/SharemarkArchive/$f.swift"); done
+  swiftc "${swift_flags[@]}" -module-name SharemarkArchive "${files[@]}" "Tests/Fuzz/$1/main.swift" -o "$out/$2" 2> >(quiet >&2)
+}
+
+seed() {  # fills the seed corpus of $1 once
+  local dir=$out/seeds-$1
+  [ -d "$dir" ] && return
+  mkdir -p "$dir"
+  case $1 in
+    png)
+      local i=0
+      for f in $(find /work/shared/examples/archive Assets/demo-archive Tests -name '*.png' 2>/dev/null | head -40); do
+        i=$((i + 1)); cp "$f" "$dir/seed-$i.png"
+      done
+      local url=https://github.com/example-org/mirror/blob/master/pages/world/n10000001.md
+      qrencode -o "$dir/qrencode-s4.png" -s 4 "$url"
+      qrencode -o "$dir/qrencode-v10-H.png" -s 2 -v 10 -l H "$url"
+      qrencode -o "$dir/qrencode-m0.png" -s 1 -m 0 "$url"
+      qrencode -o "$dir/qrencode-rgb.png" -s 3 --foreground=203040 --background=F0F0E0 "$url"
+      if command -v pngtopnm >/dev/null; then
+        pngtopnm "$dir/qrencode-s4.png" | pnmtopng > "$dir/netpbm-gray.png"
+        pngtopnm "$dir/qrencode-s4.png" | ppmtoppm 2>/dev/null | pnmtopng -interlace > "$dir/netpbm-interlaced.png" || true
+      fi
+      # Mode byte first (see Tests/Fuzz/PNGReader/main.swift): 0 and 1 for every PNG, and a
+      # mode-2 bitmap of a real symbol.
+      for f in "$dir"/*.png; do
+        { printf '\001'; cat "$f"; } > "$f.crc"
+        { printf '\000'; cat "$f"; } > "$f.tmp" && mv "$f.tmp" "$f"
+      done
+      for m in 0 2; do
+        qrencode -o - -s 1 -m $m "$url" | pngtopnm | pnmtoplainpnm | python3 -c '
+import sys
+t = sys.stdin.read().split()
+w, h, maxval = int(t[1]), int(t[2]), int(t[3])
+bits = "".join("1" if int(v) * 2 < maxval else "0" for v in t[4:])
+out = bytearray([2, w - 1]) + bytearray(int(bits[i:i + 8].ljust(8, "0"), 2) for i in range(0, len(bits), 8))
+sys.stdout.buffer.write(out)' > "$dir/bitmap-m$m.bin"
+      done
+      for f in "$dir"/qrencode-s4.png "$dir"/netpbm-gray.png; do
+        [ -f "$f" ] || continue
+        local size; size=$(stat -c %s "$f")
+        head -c $((size / 2)) "$f" > "$f.half"
+        head -c 60 "$f" > "$f.head"
+      done
+      ;;
+    page)
+      find /work/shared/examples/archive Assets/demo-archive -name '*.md' 2>/dev/null | head -60 |
+        while read -r f; do cp "$f" "$dir/$(echo "$f" | tr '/' '_')"; done
+      ;;
+    config)
+      printf 'owner = "example-org"\nrepository = "mirror"\nbranch = "master"\naliases = ["old-mirror"]\n[qr]\nscale = 4\nmargin = 4\nlevel = "L"\n' > "$dir/full.toml"
+      printf 'mirror_url = "https://github.com/{owner}/{repository}/blob/{branch}/{path}"\ncdn_url = "https://cdn.jsdelivr.net/gh/{owner}/{repository}/{path}"\npages = "pages"\n' > "$dir/urls.toml"
+      printf '# comment\nowner = "a" # trailing\n\n[qr]\nlevel = "H"\nscale = 100\n' > "$dir/comments.toml"
+      printf 'owner = "a\\"b\\\\c"\naliases = []\nqr.margin = 0\n' > "$dir/escapes.toml"
+      find Tests -name '*.toml' 2>/dev/null | while read -r f; do cp "$f" "$dir/"; done
+      ;;
+  esac
+}
+
+case $target in
+  png) build_png; bin=$out/fuzz-png; max_len=65536 ;;
+  page) build_archive PageParser fuzz-page; bin=$out/fuzz-page; max_len=65536 ;;
+  config) build_archive ConfigParser fuzz-config; bin=$out/fuzz-config; max_len=4096 ;;
+  *) echo "unknown target $target (png, page, config)" >&2; exit 2 ;;
+esac
+seed "$target"
+corpus=$out/corpus-$target
+crashes=$out/crashes-$target
+mkdir -p "$corpus" "$crashes"
+echo "fuzz.sh: built $bin; running ${seconds}s" >&2
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
+# Swift's own backtracer trips ASan on a fatal error; libFuzzer's report is enough.
+export SWIFT_BACKTRACE=enable=no
+runs=()
+[ "$seconds" -eq 0 ] && runs=(-runs=0)
+exec nice -n 10 "$bin" "$corpus" "$out/seeds-$target" -rss_limit_mb=2048 -max_len=$max_len \
+  -timeout=10 -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$crashes/" "${runs[@]}" "$@"

@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+@testable import SharemarkArchive
+
+/// A whole archive with broken files among good ones, indexed through the library: every bad
+/// file is named with its problem, every good page is indexed, nothing hangs.
+@Suite struct BadArchiveTests {
+    /// Good pages plus one of each kind of bad file. Returns the archive folder.
+    static func makeArchive(goodPages: Int = 20) throws -> String {
+        let root = try Hardening.temporaryFolder("bad-archive")
+        for i in 0..<goodPages {
+            let path = "pages/world/n\(20000000 + i).md"
+            try Hardening.write(Hardening.page(path), to: "\(root)/\(path)")
+        }
+        // Truncated mid-footer, binary, invalid UTF-8.
+        let truncated = Hardening.page("pages/bad/truncated.md")
+        try Hardening.write(String(truncated[..<truncated.range(of: "原文地址")!.lowerBound].dropLast(3)),
+                            to: "\(root)/pages/bad/truncated.md")
+        try Hardening.write(Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 2654435761 >> 7) }), to: "\(root)/pages/bad/binary.md")
+        var invalid = Array(Hardening.page("pages/bad/invalid.md").utf8)
+        invalid.insert(contentsOf: [0xFF, 0xFE, 0xC0], at: 12)
+        try Hardening.write(Data(invalid), to: "\(root)/pages/bad/invalid.md")
+        // Hostile footers.
+        try Hardening.write(Hardening.page("pages/bad/escape.md", imageURL: Hardening.cdn + "pages/../../../etc/passwd"),
+                            to: "\(root)/pages/bad/escape.md")
+        try Hardening.write(Hardening.page("pages/bad/js.md", mirrorURL: "javascript://github.com/example-org/mirror/blob/master/pages/bad/js.md"),
+                            to: "\(root)/pages/bad/js.md")
+        // A symbolic link loop, a link out of the archive, a folder named like a page, a FIFO.
+        let fm = FileManager.default
+        try fm.createSymbolicLink(atPath: "\(root)/pages/loop", withDestinationPath: ".")
+        try fm.createDirectory(atPath: "\(root)/pages/bad/deeper", withIntermediateDirectories: true)
+        try fm.createSymbolicLink(atPath: "\(root)/pages/bad/deeper/up", withDestinationPath: "../..")
+        try fm.createSymbolicLink(atPath: "\(root)/pages/bad/passwd.md", withDestinationPath: "/etc/passwd")
+        try fm.createDirectory(atPath: "\(root)/pages/bad/folder.md", withIntermediateDirectories: true)
+        #expect(mkfifo("\(root)/pages/bad/fifo.md", 0o644) == 0)
+        return root
+    }
+
+    @Test func everyGoodPageIsIndexedAndEveryBadFileNamed() throws {
+        let root = try Self.makeArchive()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let index = try ArchiveIndex(archive: root)
+        let summary = try index.update()
+        let problems = summary.problems.map(\.description)
+        // 20 good pages and the five readable bad ones; links, the folder and the FIFO are not pages.
+        #expect(summary.scanned == 25, "\(problems)")
+        #expect(try index.allArticles().filter { $0.category == "world" && $0.problems.isEmpty }.count == 20)
+        func named(_ file: String, _ text: String) -> Bool {
+            summary.problems.contains { $0.file == "pages/bad/\(file)" && $0.message.contains(text) }
+        }
+        #expect(named("binary.md", "not valid UTF-8"), "\(problems)")
+        #expect(named("invalid.md", "not valid UTF-8"), "\(problems)")
+        #expect(named("truncated.md", "no original URL"), "\(problems)")
+        #expect(named("escape.md", "outside the archive"), "\(problems)")
+        #expect(named("js.md", "javascript:"), "\(problems)")
+        // Nothing was read through a link.
+        #expect(try index.allArticles().allSatisfy { !$0.pagePath.value.contains("loop") && !$0.pagePath.value.contains("passwd") })
+        // The second run reads nothing again and finds the same.
+        let again = try index.update()
+        #expect(again.parsed == 0 && again.problems == summary.problems)
+    }
+
+    /// A page that cannot be read (as root, a permission bit does not stop reading: run as
+    /// `nobody` there) is named with the reason; the others are indexed.
+    @Test func unreadablePageIsNamed() throws {
+        let sharemark = try #require(Run.sharemark, "build sharemark first (swift build)")
+        let root = try Hardening.temporaryFolder("unreadable")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for i in 0..<3 {
+            try Hardening.write(Hardening.page("pages/world/n\(i).md"), to: "\(root)/pages/world/n\(i).md")
+        }
+        try Hardening.write(Hardening.page("pages/world/secret.md"), to: "\(root)/pages/world/secret.md")
+        chmod("\(root)/pages/world/secret.md", 0)
+        var command = [sharemark, "index", root, "--json"]
+        if getuid() == 0 {
+            // The archive is made the other user's; only the page keeps mode 000.
+            _ = try Run.bash("chown -R nobody '\(root)' && chmod 755 '\(root)' && chmod 711 '\(NSTemporaryDirectory())' || true")
+            command = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"] + command
+        }
+        let output = try Run.run(command)
+        #expect(output.status == 0, "\(output.err)")
+        #expect(output.out.contains("pages/world/secret.md") && output.out.contains("Permission denied"), "\(output.out)")
+        #expect(output.out.contains("\"scanned\" : 4"), "\(output.out)")
+    }
+}
+
+/// Broken configuration files: the message names the file, the line and the key.
+@Suite struct BadConfigTests {
+    @Test(arguments: [
+        ("owner = \"a\"\nrepository = \"b\"\n[qr\nscale = 4\n", 3, "malformed table header"),
+        ("owner = \"a\"\nrepository = \"b\"\nbranch = \"unterminated\n", 3, "unterminated string"),
+        ("owner = \"a\"\nrepository = \"b\"\nowner = \"c\"\n", 3, "defined twice"),
+        ("owner = \"a\"\nrepository = \"b\"\njust some words\n", 3, "expected 'key = value'"),
+        ("owner = \"a\"\nrepository = \"b\"\n[[qr]]\n", 3, "malformed table header"),
+        ("owner = \"a\"\nrepository = \"b\"\nbranch = \"x\\q\"\n", 3, "invalid escape"),
+        ("owner = \"a\"\nrepository = \"b\"\naliases = [\"x\", 3]\n", 3, "array of strings"),
+        ("owner = \"a\"\nrepository = \"b\"\nbranch = 1979-05-27\n", 3, "unsupported value"),
+        ("owner = \"a\"\nrepository = \"b\"\nrepo = \"c\"\n", 3, "unknown key"),
+        ("owner = \"a\"\nrepository = \"b\"\n[qr]\nsize = 4\n", 4, "unknown key"),
+        ("owner = \"a\"\nrepository = \"b\"\n[qr]\nscale = \"4\"\n", 4, "expected an integer"),
+        ("owner = \"a\"\nrepository = \"b\"\n[qr]\nscale = 0\n", 4, "expected an integer in 1...100"),
+        ("owner = \"a\"\nrepository = \"b\"\n[qr]\nscale = 99999999999999999999\n", 4, "unsupported value"),
+        ("owner = \"a\"\nrepository = \"b\"\n[qr]\nlevel = \"X\"\n", 4, "expected one of"),
+        ("owner = \"a\"\nrepository = \"b\"\n[qr]\nlevel = true\n", 4, "expected a string"),
+        ("owner = 42\nrepository = \"b\"\n", 1, "expected a string"),
+        ("owner = \"a/b\"\nrepository = \"b\"\n", 1, "without '/'"),
+        ("owner = \"a\"\nrepository = \"b\"\npages = \"../elsewhere\"\n", 3, ""),
+        ("owner = \"a\"\nrepository = \"b\"\nmirror_url = \"https://example.com/{nothing}\"\n", 3, ""),
+    ])
+    func malformedConfigIsNamed(_ text: String, _ line: Int, _ fragment: String) {
+        do {
+            _ = try ArchiveConfig(parsing: text, file: "sharemark.toml")
+            Issue.record("accepted:\n\(text)")
+        } catch {
+            #expect(error.file == "sharemark.toml" && error.line == line, "\(error)")
+            #expect(error.description.hasPrefix("sharemark.toml:\(line): "), "\(error)")
+            #expect(fragment.isEmpty || error.message.contains(fragment), "\(error)")
+        }
+    }
+
+    /// A configuration saved with CRLF line ends (an editor on Windows) reads as the same.
+    @Test func crlfConfigReadsTheSame() throws {
+        let lf = "owner = \"example-org\"\nrepository = \"mirror\"\nbranch = \"main\"\n\n[qr]\nscale = 8\nlevel = \"M\"\n"
+        let crlf = lf.replacingOccurrences(of: "\n", with: "\r\n")
+        let a = try ArchiveConfig(parsing: lf), b = try ArchiveConfig(parsing: crlf)
+        #expect(a == b)
+        #expect(b.branch == "main" && b.qr.scale == 8)
+        // With a BOM too.
+        #expect(try ArchiveConfig(parsing: "\u{FEFF}" + crlf) == a)
+    }
+
+    @Test func binaryAndHugeConfigAreRefusedQuickly() throws {
+        let binary = String(decoding: (0..<2000).map { UInt8(truncatingIfNeeded: $0 * 131) }, as: UTF8.self)
+        #expect(throws: ConfigFile.Error.self) { try ArchiveConfig(parsing: binary) }
+        let huge = "owner = \"a\"\nrepository = \"b\"\naliases = [" + String(repeating: "\"x\", ", count: 200_000)
+        let clock = ContinuousClock()
+        let elapsed = clock.measure { #expect(throws: ConfigFile.Error.self) { try ArchiveConfig(parsing: huge) } }
+        #expect(elapsed < .seconds(20))
+    }
+}

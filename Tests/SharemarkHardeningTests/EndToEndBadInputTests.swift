@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+
+/// The built `sharemark` binary on archives with bad files: what it prints, and its exit code.
+/// Skipped when the binary has not been built (Scripts/test.sh builds it first).
+@Suite
+struct EndToEndBadInputTests {
+    let sharemark = Run.sharemark ?? ""
+
+    @Test func indexNamesEveryBadFileAndGoesOn() throws {
+        let root = try BadArchiveTests.makeArchive(goodPages: 30)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // A 50 MB page among them.
+        let big = "pages/big/n1.md"
+        var text = Hardening.page(big)
+        let filler = String(repeating: "<p>正文正文正文 body text body text body text body text.</p>\n", count: 50 << 20 / 80)
+        text.insert(contentsOf: filler, at: text.range(of: "正文。")!.lowerBound)
+        try Hardening.write(text, to: "\(root)/\(big)")
+
+        let output = try Run.run(["/usr/bin/time", "-f", "maxrss-kb=%M", sharemark, "index", root])
+        #expect(output.status == 0, "\(output.err)")
+        let out = output.out
+        #expect(out.hasPrefix("36 pages"), "\(out)")
+        for (file, text) in [("binary.md", "not valid UTF-8"), ("truncated.md", "no original URL"),
+                             ("escape.md", "outside the archive"), ("js.md", "javascript:")] {
+            #expect(out.split(separator: "\n").contains { $0.contains("pages/bad/\(file)") && $0.contains(text) },
+                    "\(file): \(out)")
+        }
+        #expect(!out.contains("pages/big/n1.md"), "the 50 MB page is a good page: \(out)")
+        // Memory: the 50 MB page is read once, not copied over and over.
+        if let rss = output.err.split(separator: "=").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
+            #expect(rss < 600_000, "max RSS \(rss) kB")
+        }
+        // verify goes through the same archive: the image URL leaving the archive is an error
+        // (exit 1) naming the file and line; the pages that cannot be checked do not stop it.
+        let verify = try Run.run(["timeout", "120", sharemark, "verify", root])
+        #expect(verify.status == 1, "\(verify.status): \(verify.out.suffix(2000))\(verify.err)")
+        #expect(verify.out.contains("pages/bad/escape.md:") && verify.out.contains("asset-outside-archive"), "\(verify.out)")
+        #expect(verify.out.contains("checked 36 pages"), "\(verify.out)")
+        let lookup = try Run.run([sharemark, "lookup", "n1", root])
+        #expect(lookup.status == 0 && lookup.out.contains("pages/big/n1.md"), "\(lookup.out)\(lookup.err)")
+    }
+
+    /// A broken sharemark.toml stops the run with exit code 78 (EX_CONFIG) and a message
+    /// naming the file, the line and the key; a missing archive is 66 (EX_NOINPUT).
+    @Test func brokenConfigStopsWithItsLocation() throws {
+        let root = try Hardening.temporaryFolder("bad-config")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try Hardening.write(Hardening.page("pages/world/n1.md"), to: "\(root)/pages/world/n1.md")
+        for (config, expected) in [
+            ("owner = \"example-org\"\nrepository = \"mirror\"\n[qr]\nscale = \"big\"\n", "sharemark.toml:4: key 'qr.scale': expected an integer"),
+            ("owner = \"example-org\"\nrepository = \"mirror\"\ncolour = \"red\"\n", "sharemark.toml:3: key 'colour': unknown key"),
+            ("owner = \"example-org\"\nrepository = [\n", "sharemark.toml:2: key 'repository'"),
+            ("\u{FF}\u{FE}o\0w\0n\0e\0r\0", "sharemark.toml:1:"),
+        ] {
+            try Hardening.write(config, to: "\(root)/sharemark.toml")
+            let output = try Run.run([sharemark, "index", root])
+            #expect(output.status == 78, "\(config): \(output.status) \(output.err)")
+            #expect(output.err.contains(expected), "\(output.err)")
+        }
+        let missing = try Run.run([sharemark, "index", root + "/nothing-here"])
+        #expect(missing.status == 66 && missing.err.contains("nothing-here"), "\(missing.err)")
+    }
+
+    /// An archive with real QR codes whose first few footer pages get bad PNGs.
+    func archiveWithQRCodes(_ name: String) throws -> (root: String, pages: [String]) {
+        let root = try Hardening.temporaryFolder(name)
+        let script = Hardening.repository.appendingPathComponent("Scripts/make-archive.py").path
+        let made = try Run.run(["python3", script, root, "--pages", "12", "--seed", "3", "--png", "qrencode", "--force"])
+        #expect(made.status == 0, "\(made.err)")
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/manifest.json"))) as? [String: Any]
+        let entries = manifest?["entries"] as? [[String: Any]] ?? []
+        let pages = entries.filter { ($0["quirks"] as? [String])?.isEmpty == true }.compactMap { $0["path"] as? String }
+        return (root, pages)
+    }
+
+    /// A FIFO where a page's PNG should be: verify names it and goes on, instead of waiting
+    /// forever for a writer.
+    @Test func fifoInPlaceOfAPNGDoesNotHangVerify() throws {
+        let (root, pages) = try archiveWithQRCodes("fifo-asset")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let asset = "\(root)/\(pages[0]).png"
+        try FileManager.default.removeItem(atPath: asset)
+        #expect(mkfifo(asset, 0o644) == 0)
+        let output = try Run.run(["timeout", "60", sharemark, "verify", root])
+        #expect(output.status == 1, "exit \(output.status) (124: it hung): \(output.out.suffix(2000))\(output.err)")
+        #expect(output.out.contains("\(pages[0]).png") && output.out.contains("not a regular file"), "\(output.out)")
+    }
+
+    /// PNGs of 8 KB that claim 8192×8192 pixels (within libpng's defaults): verify refuses them
+    /// from their header, quickly and in bounded memory, and says what they are.
+    @Test func decompressionBombsAsAssetsStayBounded() throws {
+        let (root, pages) = try archiveWithQRCodes("bomb-asset")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let rows = [UInt8](repeating: 0, count: (1 + 8192 / 8) * 8192)
+        let deflated = try Run.run(["python3", "-c", "import sys, zlib; sys.stdout.buffer.write(zlib.compress(sys.stdin.buffer.read(), 9))"],
+                                   stdin: Data(rows))
+        let bomb = PNGBuilder.png(width: 8192, height: 8192, bitDepth: 1, colourType: 0, idat: Array(deflated.stdout))
+        #expect(bomb.count < 16_000)
+        for page in pages.prefix(4) { try Hardening.write(Data(bomb), to: "\(root)/\(page).png") }
+        let output = try Run.run(["/usr/bin/time", "-f", "maxrss-kb=%M", "timeout", "120", sharemark, "verify", "--jobs", "2", root])
+        #expect(output.status == 1, "\(output.out.suffix(2000))\(output.err)")
+        #expect(output.out.contains("8192×8192"), "\(output.out)")
+        let rss = output.err.split(separator: "\n").last { $0.hasPrefix("maxrss-kb=") }.flatMap { Int($0.dropFirst(10)) } ?? 0
+        #expect(rss > 0 && rss < 300_000, "max RSS \(rss) kB")
+    }
+}
