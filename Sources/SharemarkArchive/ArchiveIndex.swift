@@ -92,6 +92,10 @@ public final class ArchiveIndex: Sendable {
                 CREATE VIRTUAL TABLE title_fts USING fts5(title, tokenize = 'trigram');
                 """)
         }
+        migrator.registerMigration("v2-problem-kinds") { db in
+            // Problems now carry a kind: read every page again on the next update.
+            try db.execute(sql: "UPDATE pages SET size = -1")
+        }
         return migrator
     }
 
@@ -304,7 +308,7 @@ public final class ArchiveIndex: Sendable {
                     case .success(let bytes): page = parser.parse(bytes)
                     case .failure(let message):
                         page = Page(title: nil, footer: nil, datelineDate: nil, invalidUTF8: false, hasBOM: false, usesCRLF: false)
-                        readProblem = Problem(file: file.path.value, message: "cannot read: \(message)")
+                        readProblem = Problem(.pageUnreadable, file: file.path.value, message: "cannot read: \(message)")
                     }
                     var record = PageRecord(file: file, page: page, mirrorForm: mirrorForm, cdnForm: cdnForm)
                     if let readProblem { record.problems = [readProblem] }
@@ -350,15 +354,20 @@ public final class ArchiveIndex: Sendable {
     }
 
     static func encodeProblems(_ problems: [Problem]) -> String {
-        problems.map { "\($0.line.map(String.init) ?? "")\t\($0.message.replacingOccurrences(of: "\n", with: " "))" }
+        problems.map { "\($0.line.map(String.init) ?? "")\t\($0.kind.rawValue)\t\($0.message.replacingOccurrences(of: "\n", with: " "))" }
             .joined(separator: "\n")
     }
 
     static func decodeProblems(_ text: String, file: String? = nil) -> [Problem] {
         guard !text.isEmpty else { return [] }
         return text.split(separator: "\n").map { line in
-            let parts = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
-            return Problem(file: file ?? "", line: Int(parts[0]), message: parts.count > 1 ? String(parts[1]) : "")
+            // "line<TAB>kind<TAB>message"; indexes written before kinds had "line<TAB>message".
+            let parts = line.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
+            if parts.count == 3, let kind = Problem.Kind(rawValue: String(parts[1])) {
+                return Problem(kind, file: file ?? "", line: Int(parts[0]), message: String(parts[2]))
+            }
+            let message = parts.dropFirst().joined(separator: "\t")
+            return Problem(.unclassified, file: file ?? "", line: Int(parts[0]), message: message)
         }
     }
 }

@@ -22,20 +22,6 @@ public struct AssetFile: Hashable, Sendable, Codable {
     public var mtimeNs: Int64
 }
 
-/// A file-specific message: what is wrong, and where.
-public struct Problem: Hashable, Sendable, Codable, CustomStringConvertible {
-    public var file: String
-    public var line: Int?
-    public var message: String
-    public init(file: String, line: Int? = nil, message: String) {
-        self.file = file; self.line = line; self.message = message
-    }
-    public var description: String {
-        if let line { return "\(file):\(line): \(message)" }
-        return "\(file): \(message)"
-    }
-}
-
 /// Lists the pages folder with opendir/readdir and lstat, without following symbolic links.
 public enum ArchiveScanner {
     public struct Result: Sendable {
@@ -57,7 +43,7 @@ public enum ArchiveScanner {
     private static func walk(root: String, relative: String, depth: Int, into result: inout Result) {
         guard let dir = opendir(root + relative) else {
             if depth > 0 || errno != ENOENT {
-                result.problems.append(Problem(file: relative, message: "cannot list folder: \(String(cString: strerror(errno)))"))
+                result.problems.append(Problem(.folderUnreadable, file: relative, message: "cannot list folder: \(String(cString: strerror(errno)))"))
             }
             return
         }
@@ -90,13 +76,23 @@ public enum ArchiveScanner {
                 return (name, isPNG, isPage)
             }()
             guard let found else { continue }
-            if type == UInt8(DT_DIR) { subfolders.append(folderPrefix + found.name); continue }
-            if type == UInt8(DT_LNK) { continue }
+            if type == UInt8(DT_DIR) {
+                if found.isPage || found.isPNG { result.problems.append(Self.notAFile(folderPrefix + found.name, "a folder")) }
+                subfolders.append(folderPrefix + found.name)
+                continue
+            }
+            if type == UInt8(DT_LNK) {
+                // Not followed: a link could lead out of the archive or into a loop.
+                if found.isPage || found.isPNG {
+                    result.problems.append(Self.notAFile(folderPrefix + found.name, "a symbolic link (not followed)"))
+                }
+                continue
+            }
             let statResult = namePointer.withMemoryRebound(to: CChar.self, capacity: 1) {
                 fstatat(dirfd(dir), $0, &st, AT_SYMLINK_NOFOLLOW)
             }
             guard statResult == 0 else {
-                result.problems.append(Problem(file: folderPrefix + found.name, message: "cannot stat: \(String(cString: strerror(errno)))"))
+                result.problems.append(Problem(.fileUnreadable, file: folderPrefix + found.name, message: "cannot stat: \(String(cString: strerror(errno)))"))
                 continue
             }
             let mode = st.st_mode & S_IFMT
@@ -104,10 +100,16 @@ public enum ArchiveScanner {
                 if mode == S_IFDIR { subfolders.append(folderPrefix + found.name); continue }
                 type = UInt8(DT_REG)
             }
-            guard mode == S_IFREG, found.isPNG || found.isPage else { continue }
+            guard found.isPNG || found.isPage else { continue }
+            guard mode == S_IFREG else {
+                let what = mode == S_IFLNK ? "a symbolic link (not followed)" : mode == S_IFIFO ? "a FIFO"
+                    : mode == S_IFSOCK ? "a socket" : mode == S_IFDIR ? "a folder" : "a device"
+                result.problems.append(Self.notAFile(folderPrefix + found.name, what))
+                continue
+            }
             let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
             guard let path = try? ArchivePath(folderPrefix + found.name) else {
-                result.problems.append(Problem(file: folderPrefix + found.name, message: "file name is not a valid archive path"))
+                result.problems.append(Problem(.fileNameInvalid, file: folderPrefix + found.name, message: "file name is not a valid archive path"))
                 continue
             }
             if found.isPNG {
@@ -120,6 +122,10 @@ public enum ArchiveScanner {
         for folder in subfolders {
             walk(root: root, relative: folder, depth: depth + 1, into: &result)
         }
+    }
+
+    private static func notAFile(_ path: String, _ what: String) -> Problem {
+        Problem(.notAFile, file: path, message: "is \(what), not a regular file; left out")
     }
 
     private static let typeOffset = MemoryLayout<dirent>.offset(of: \dirent.d_type)!

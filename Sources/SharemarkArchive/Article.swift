@@ -22,32 +22,34 @@ public struct PageRecord: Hashable, Sendable {
         assetOutsideArchive = false
         problems = []
         let path = file.path.value
-        if page.invalidUTF8 { problems.append(Problem(file: path, message: "not valid UTF-8 (read with replacement characters)")) }
-        if page.title == nil { problems.append(Problem(file: path, line: 1, message: "first line is not a '### title' heading")) }
+        if page.invalidUTF8 { problems.append(Problem(.invalidUTF8, file: path, message: "not valid UTF-8 (read with replacement characters)")) }
+        if page.title == nil { problems.append(Problem(.titleMissing, file: path, line: 1, message: "first line is not a '### title' heading")) }
         if let footer = page.footer {
             if let parts = mirrorForm.match(footer.linkedMirrorURL) {
                 mirrorOwner = parts.owner
                 mirrorRepository = parts.repository
                 mirrorBranch = parts.branch
-                if URLText.percentDecoded(parts.path) != path {
-                    problems.append(Problem(file: path, line: footer.linkLine,
+                // A link that disagrees with the printed URL is reported as that disagreement.
+                let agrees = footer.printedMirrorURL == nil || footer.printedMirrorURL == footer.linkedMirrorURL
+                if agrees && URLText.percentDecoded(parts.path) != path {
+                    problems.append(Problem(.footerLinksElsewhere, file: path, line: footer.linkLine,
                                             message: "footer links to \(parts.path), not to this page"))
                 }
             }
             if let printed = footer.printedMirrorURL, printed != footer.linkedMirrorURL {
-                problems.append(Problem(file: path, line: footer.printedMirrorLine,
+                problems.append(Problem(.mirrorURLMismatch, file: path, line: footer.printedMirrorLine,
                                         message: "printed mirror URL differs from the linked one (\(footer.linkedMirrorURL))"))
             } else if footer.printedMirrorURL == nil {
-                problems.append(Problem(file: path, line: footer.linkLine, message: "no mirror URL printed before the QR link"))
+                problems.append(Problem(.mirrorURLNotPrinted, file: path, line: footer.linkLine, message: "no mirror URL printed before the QR link"))
             }
             // The URL forms match whatever the scheme: a `javascript:` or `data:` link must not
             // pass for the page's mirror URL or image.
             if !PageRecord.isHTTP(footer.linkedMirrorURL) {
-                problems.append(Problem(file: path, line: footer.linkLine,
+                problems.append(Problem(.footerLinkNotHTTP, file: path, line: footer.linkLine,
                                         message: "footer link is not an http(s) URL: \(footer.linkedMirrorURL)"))
             }
             if !PageRecord.isHTTP(footer.qrImageURL) {
-                problems.append(Problem(file: path, line: footer.qrImageLine,
+                problems.append(Problem(.imageURLNotHTTP, file: path, line: footer.qrImageLine,
                                         message: "QR image URL is not an http(s) URL: \(footer.qrImageURL)"))
             }
             var assetPath: String?
@@ -60,7 +62,7 @@ public struct PageRecord: Hashable, Sendable {
                 imageParts = parts
                 legacyImageURL = true
             } else {
-                problems.append(Problem(file: path, line: footer.qrImageLine,
+                problems.append(Problem(.imageURLUnrecognised, file: path, line: footer.qrImageLine,
                                         message: "QR image URL is neither of the CDN nor of the mirror form: \(footer.qrImageURL)"))
             }
             // The image must come from the repository the footer links to: another repository's
@@ -68,7 +70,7 @@ public struct PageRecord: Hashable, Sendable {
             if let image = imageParts, let owner = mirrorOwner, let repository = mirrorRepository,
                image.owner.lowercased() != owner.lowercased() || image.repository != repository {
                 let (imageOwner, imageRepository) = (image.owner, image.repository)
-                problems.append(Problem(file: path, line: footer.qrImageLine,
+                problems.append(Problem(.imageOfOtherRepository, file: path, line: footer.qrImageLine,
                                         message: "QR image URL is of another repository (\(imageOwner)/\(imageRepository), "
                                             + "not \(owner)/\(repository)): \(footer.qrImageURL)"))
             }
@@ -77,19 +79,19 @@ public struct PageRecord: Hashable, Sendable {
                 do {
                     qrAsset = try ArchivePath(decoded)
                     if decoded != path + ".png" {
-                        problems.append(Problem(file: path, line: footer.qrImageLine,
+                        problems.append(Problem(.imageNamesOtherFile, file: path, line: footer.qrImageLine,
                                                 message: "QR image names \(decoded), not \(path).png"))
                     }
                 } catch {
                     assetOutsideArchive = true
-                    problems.append(Problem(file: path, line: footer.qrImageLine,
+                    problems.append(Problem(.imageOutsideArchive, file: path, line: footer.qrImageLine,
                                             message: "QR image URL names a file outside the archive: \(error)"))
                 }
             }
             if let original = footer.originalURL {
                 date = URLText.dateFromOriginalURL(original)
             } else {
-                problems.append(Problem(file: path, line: footer.linkLine, message: "no original URL after the QR link"))
+                problems.append(Problem(.originalURLMissing, file: path, line: footer.linkLine, message: "no original URL after the QR link"))
             }
         }
         if date == nil { date = page.datelineDate }

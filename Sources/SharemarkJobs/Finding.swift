@@ -1,3 +1,5 @@
+import SharemarkArchive
+
 /// One thing `sharemark verify` found about a page or a PNG: how bad, what (a stable machine
 /// name), where (archive-relative file and the footer's line) and a sentence for people.
 public struct Finding: Hashable, Sendable, Codable, CustomStringConvertible {
@@ -28,10 +30,26 @@ public struct Finding: Hashable, Sendable, Codable, CustomStringConvertible {
         case legacyImageURL = "legacy-image-url"
         /// A PNG under the pages folder that no page references.
         case orphanAsset = "orphan-asset"
+        /// A page or a PNG that could not be read, or is not a regular file.
+        case fileUnreadable = "file-unreadable"
+        /// The footer's link or QR image URL is not an http(s) URL (`javascript:`, `data:`…).
+        case footerURLNotHTTP = "footer-url-not-http"
+        /// The footer links to another page, or its image names another page's PNG or another
+        /// repository's file.
+        case footerNamesOtherPage = "footer-names-other-page"
+        /// The footer has a QR link but no mirror URL printed before it.
+        case mirrorURLNotPrinted = "mirror-url-not-printed"
+        /// The page is not valid UTF-8 (it was read with replacement characters).
+        case invalidUTF8 = "invalid-utf8"
+        /// The page does not start with a `### title` line.
+        case titleMissing = "title-missing"
+        /// The footer has no original URL after the QR link.
+        case originalURLMissing = "original-url-missing"
 
         public var severity: Severity {
             switch self {
-            case .aliasMirrorURL, .legacyImageURL, .orphanAsset: return .warning
+            case .aliasMirrorURL, .legacyImageURL, .orphanAsset, .invalidUTF8, .titleMissing, .originalURLMissing:
+                return .warning
             default: return .error
             }
         }
@@ -60,6 +78,24 @@ public struct Finding: Hashable, Sendable, Codable, CustomStringConvertible {
     public var message: String
     /// Which decoder decided, for findings about a PNG's content.
     public var decidedBy: Decoder?
+
+    /// The finding for a problem the index found in a file, or nil when the verifier reports
+    /// that problem itself from the article's fields (so it is reported once).
+    public init?(_ problem: Problem) {
+        let kind: Kind
+        switch problem.kind {
+        case .mirrorURLMismatch, .imageURLUnrecognised, .imageOutsideArchive: return nil
+        case .folderUnreadable, .fileUnreadable, .fileNameInvalid, .notAFile, .pageUnreadable, .unclassified:
+            kind = .fileUnreadable
+        case .footerLinkNotHTTP, .imageURLNotHTTP: kind = .footerURLNotHTTP
+        case .footerLinksElsewhere, .imageOfOtherRepository, .imageNamesOtherFile: kind = .footerNamesOtherPage
+        case .mirrorURLNotPrinted: kind = .mirrorURLNotPrinted
+        case .invalidUTF8: kind = .invalidUTF8
+        case .titleMissing: kind = .titleMissing
+        case .originalURLMissing: kind = .originalURLMissing
+        }
+        self.init(kind: kind, file: problem.file, line: problem.line, message: problem.message)
+    }
 
     public init(kind: Kind, file: String, line: Int?, message: String, decidedBy: Decoder? = nil) {
         self.severity = kind.severity

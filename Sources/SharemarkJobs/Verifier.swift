@@ -12,7 +12,10 @@ public struct Verifier: Sendable {
         self.jobs = max(1, jobs)
     }
 
-    public func verify(articles: [Article], assets: [AssetFile], shard: Shard = .whole) -> Report {
+    /// `scanProblems` are the problems of the index update's scan (files it could not list or
+    /// read); the problems found in each page come with its article.
+    public func verify(articles: [Article], assets: [AssetFile], scanProblems: [Problem] = [],
+                       shard: Shard = .whole) -> Report {
         let start = ContinuousClock.now
         let pages = articles.filter { shard.contains(path: $0.pagePath.value) }
         let root = archive
@@ -21,12 +24,16 @@ public struct Verifier: Sendable {
         }
         var findings = perPage.flatMap { $0 }
 
-        // Orphans: PNGs no page references and not named after a page (as ArchiveIndex.orphanAssets).
         var referenced = Set<String>()
         for article in articles {
             if let asset = article.qrAsset { referenced.insert(asset.value) }
             referenced.insert(article.pagePath.value + ".png")
         }
+        // A referenced PNG that the scan could not take is reported with its page, below.
+        findings += scanProblems.filter { shard.contains(path: $0.file) && !referenced.contains($0.file) }
+            .compactMap { Finding($0) }
+
+        // Orphans: PNGs no page references and not named after a page (as ArchiveIndex.orphanAssets).
         var orphans = 0
         for asset in assets where !referenced.contains(asset.path.value) {
             let path = asset.path.value
@@ -47,9 +54,9 @@ public struct Verifier: Sendable {
 
     /// The findings of one page.
     static func check(_ article: Article, archive: String) -> [Finding] {
-        guard article.hasFooter else { return [] }
+        var findings = article.problems.compactMap { Finding($0) }
+        guard article.hasFooter else { return findings }
         let file = article.pagePath.value
-        var findings: [Finding] = []
         let mirrorLine = article.mirrorURLLine ?? article.linkLine
         let imageLine = article.qrImageLine ?? article.linkLine
 

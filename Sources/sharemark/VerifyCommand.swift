@@ -42,9 +42,13 @@ struct VerifyCommand: ParsableCommand {
     private func execute() throws {
         do {
             let shard = try parsedShard(self.shard)
-            let (index, _) = try options.openUpdatedIndex()
+            let (index, update) = try options.openUpdatedIndex()
+            // The update's problems that belong to no indexed page: files it could not list or read.
+            let pages = Set(try index.allArticles().map(\.pagePath.value))
+            let scanProblems = update.problems.filter { !pages.contains($0.file) }
             let report = Verifier(archive: options.archive, jobs: jobs ?? availableProcessors)
-                .verify(articles: try index.allArticles(), assets: try index.allAssets(), shard: shard)
+                .verify(articles: try index.allArticles(), assets: try index.allAssets(),
+                        scanProblems: scanProblems, shard: shard)
             print(report.render(format))
             let code = report.exitCode(strict: strict)
             if code != 0 { throw ExitCode(code) }

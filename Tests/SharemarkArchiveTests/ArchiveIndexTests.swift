@@ -184,8 +184,8 @@ import Testing
     #expect(Set(try index.articlesWithMissingAsset().compactMap { $0.qrAsset?.value }) == missing)
 }
 
-/// Symbolic links are not followed (a link back up would loop), hidden and temporary files
-/// are skipped, and files at other depths are not pages.
+/// Symbolic links are not followed (a link back up would loop; a linked page is named as a
+/// problem), hidden and temporary files are skipped, and files at other depths are not pages.
 @Test func scanSkipsLinksHiddenAndTemporaryFiles() throws {
     let root = try Fixture.copyOfArchive()
     let fm = FileManager.default
@@ -200,5 +200,7 @@ import Testing
         "pages/culture/lib-05312019110343.md", "pages/culture/painting.md",
         "pages/legacy/n09000002.md", "pages/world/n10000001.md"])
     #expect(scan.assets.count == 2)
-    #expect(scan.problems.isEmpty)
+    #expect(scan.problems.map(\.description) == [
+        "pages/world/link.md: is a symbolic link (not followed), not a regular file; left out"])
+    #expect(scan.problems.map(\.kind) == [.notAFile])
 }

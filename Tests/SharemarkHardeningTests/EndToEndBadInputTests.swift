@@ -36,6 +36,14 @@ struct EndToEndBadInputTests {
         let verify = try Run.run(["timeout", "120", sharemark, "verify", root])
         #expect(verify.status == 1, "\(verify.status): \(verify.out.suffix(2000))\(verify.err)")
         #expect(verify.out.contains("pages/bad/escape.md:") && verify.out.contains("asset-outside-archive"), "\(verify.out)")
+        // The problems the index found are findings too, each once, with its own kind.
+        let findings = verify.out.split(separator: "\n")
+        for (file, kind, severity) in [("binary.md", "invalid-utf8", "warning"), ("truncated.md", "original-url-missing", "warning"),
+                                       ("js.md", "footer-url-not-http", "error")] {
+            #expect(findings.filter { $0.contains("pages/bad/\(file):") && $0.contains("(\(kind))") && $0.contains(": \(severity): ") }.count == 1,
+                    "\(file) \(kind): \(verify.out)")
+        }
+        #expect(findings.filter { $0.contains("pages/bad/escape.md:") }.count == 1, "\(verify.out)")
         #expect(verify.out.contains("checked 36 pages"), "\(verify.out)")
         let lookup = try Run.run([sharemark, "lookup", "n1", root])
         #expect(lookup.status == 0 && lookup.out.contains("pages/big/n1.md"), "\(lookup.out)\(lookup.err)")
@@ -82,9 +90,16 @@ struct EndToEndBadInputTests {
         let asset = "\(root)/\(pages[0]).png"
         try FileManager.default.removeItem(atPath: asset)
         #expect(mkfifo(asset, 0o644) == 0)
+        // And a FIFO named like a page: named once, as a file that cannot be read.
+        let page = "\(root)/pages/world/fifo.md"
+        try FileManager.default.createDirectory(atPath: "\(root)/pages/world", withIntermediateDirectories: true)
+        #expect(mkfifo(page, 0o644) == 0)
         let output = try Run.run(["timeout", "60", sharemark, "verify", root])
         #expect(output.status == 1, "exit \(output.status) (124: it hung): \(output.out.suffix(2000))\(output.err)")
-        #expect(output.out.contains("\(pages[0]).png") && output.out.contains("not a regular file"), "\(output.out)")
+        let lines = output.out.split(separator: "\n")
+        #expect(lines.filter { $0.contains("\(pages[0]).png") && $0.contains("not a regular file") }.count == 1, "\(output.out)")
+        #expect(lines.filter { $0.hasPrefix("pages/world/fifo.md: error: is a FIFO") && $0.contains("(file-unreadable)") }.count == 1,
+                "\(output.out)")
     }
 
     /// PNGs of 8 KB that claim 8192×8192 pixels (within libpng's defaults): verify refuses them
