@@ -1,4 +1,5 @@
 import SharemarkArchive
+import Synchronization
 
 /// Checks every page with a share footer against its QR asset, and the PNGs against the pages:
 /// from the index's pages and PNGs (no page is parsed again, no folder scanned), reading each
@@ -13,14 +14,21 @@ public struct Verifier: Sendable {
     }
 
     /// `scanProblems` are the problems of the index update's scan (files it could not list or
-    /// read); the problems found in each page come with its article.
+    /// read); the problems found in each page come with its article. `progress` is called with
+    /// (pages done, pages in all) from worker threads.
     public func verify(articles: [Article], assets: [AssetFile], scanProblems: [Problem] = [],
-                       shard: Shard = .whole) -> Report {
+                       shard: Shard = .whole, progress: (@Sendable (Int, Int) -> Void)? = nil) -> Report {
         let start = ContinuousClock.now
         let pages = articles.filter { shard.contains(path: $0.pagePath.value) }
         let root = archive
+        let done = Atomic<Int>(0)
         let perPage: [[Finding]] = parallelMap(count: pages.count, jobs: jobs, chunk: 16) { i in
-            Verifier.check(pages[i], archive: root)
+            let findings = Verifier.check(pages[i], archive: root)
+            if let progress {
+                let n = done.add(1, ordering: .relaxed).newValue
+                if n % 64 == 0 || n == pages.count { progress(n, pages.count) }
+            }
+            return findings
         }
         var findings = perPage.flatMap { $0 }
 

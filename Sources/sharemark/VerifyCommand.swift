@@ -10,8 +10,13 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check every share footer against its QR code PNG.",
         discussion: """
-            Errors: a missing PNG, an unreadable PNG, a QR code that does not encode exactly the footer's mirror URL, a QR image outside the archive, printed and linked mirror URLs that differ. \
-            Warnings: a mirror URL under an old repository name, a legacy /blob/ QR image URL, a PNG no page references.
+            Errors: a missing PNG, an unreadable PNG, a QR code that does not encode exactly the footer's mirror URL, a QR image outside the archive, printed and linked mirror URLs that differ, \
+            a footer URL that is not http(s) or names another page, a page or PNG that cannot be read. \
+            Warnings: a mirror URL under an old repository name, a legacy /blob/ QR image URL, a PNG no page references, \
+            a page that is not valid UTF-8, has no title or no original URL.
+
+            Each finding has a stable kind (such as asset-missing); for a PNG's content it also names the decoder that decided: \
+            grid (the module grid read back and compared with libqrencode's encoding of the URL) or zbar.
 
             Exit codes: 0 clean, 1 errors (or warnings, with --strict).
             """)
@@ -43,12 +48,17 @@ struct VerifyCommand: ParsableCommand {
         do {
             let shard = try parsedShard(self.shard)
             let (index, update) = try options.openUpdatedIndex()
+            let articles = try index.allArticles()
             // The update's problems that belong to no indexed page: files it could not list or read.
-            let pages = Set(try index.allArticles().map(\.pagePath.value))
+            let pages = Set(articles.map(\.pagePath.value))
             let scanProblems = update.problems.filter { !pages.contains($0.file) }
+            let bar = TerminalProgress()
+            var progress: (@Sendable (Int, Int) -> Void)? = nil
+            if bar.enabled { progress = { @Sendable done, total in bar.bar("checking QR images", done: done, total: total) } }
             let report = Verifier(archive: options.archive, jobs: jobs ?? availableProcessors)
-                .verify(articles: try index.allArticles(), assets: try index.allAssets(),
-                        scanProblems: scanProblems, shard: shard)
+                .verify(articles: articles, assets: try index.allAssets(), scanProblems: scanProblems,
+                        shard: shard, progress: progress)
+            bar.finish()
             print(report.render(format))
             let code = report.exitCode(strict: strict)
             if code != 0 { throw ExitCode(code) }
