@@ -56,11 +56,17 @@ public enum AtomicFile {
         }
     }
 
-    /// Flushes the given folders' entries (the renames) to disk: one call at the end of a batch.
+    /// Makes a batch of writes durable at the end, as git's `core.fsyncMethod=batch` does: one
+    /// `syncfs` flushes the file system holding the folders (the files' data and the renames),
+    /// then each folder is fsynced for file systems where `syncfs` alone is not enough.
     public static func syncDirectories(_ directories: some Sequence<String>) {
+        var fileSystemSynced = false
         for directory in Set(directories) {
             let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             guard fd >= 0 else { continue }
+            #if os(Linux)
+            if !fileSystemSynced { fileSystemSynced = syncfs(fd) == 0 }
+            #endif
             fsync(fd)
             close(fd)
         }
@@ -82,3 +88,9 @@ private final class Counter: @unchecked Sendable {
         return value
     }
 }
+
+#if os(Linux)
+/// glibc declares `syncfs` only under _GNU_SOURCE, which the Glibc module does not set.
+@_silgen_name("syncfs")
+private func syncfs(_ fd: Int32) -> Int32
+#endif
