@@ -94,6 +94,11 @@ public struct PageRecord: Hashable, Sendable {
                 problems.append(Problem(.originalURLMissing, file: path, line: footer.linkLine, message: "no original URL after the QR link"))
             }
         }
+        if page.footer == nil, let url = page.unlinkedMirrorURL, let parts = mirrorForm.match(url),
+           URLText.percentDecoded(parts.path) == path {
+            problems.append(Problem(.footerIncomplete, file: path, line: page.unlinkedMirrorLine,
+                                    message: "the share footer is cut off: its mirror URL has no QR image link after it"))
+        }
         if date == nil { date = page.datelineDate }
     }
 }

@@ -30,6 +30,11 @@ public struct Page: Hashable, Sendable {
     public var invalidUTF8: Bool
     public var hasBOM: Bool
     public var usesCRLF: Bool
+    /// On a page with no footer: the last line that is a bare mirror URL of a page, and its
+    /// number. Such a line is how a footer starts, so a page cut off after it (or whose QR
+    /// link was deleted) has a broken footer, not none.
+    public var unlinkedMirrorURL: String? = nil
+    public var unlinkedMirrorLine: Int? = nil
 }
 
 /// Parses pages in one pass over their bytes: linear in the page size, no regular expressions.
@@ -67,6 +72,7 @@ public struct PageParser: Sendable {
         var candidateMirrors: [String] = []
         var pendingOriginal = false
         var searchDateline = true
+        var lastBareMirror: (url: String, line: Int)? = nil
 
         while lineStart < n || (lineStart == n && lineNumber == 0) {
             lineNumber += 1
@@ -106,6 +112,9 @@ public struct PageParser: Sendable {
                 pendingOriginal = true
                 originalSearchFrom = link.end
             }
+            else if candidate == nil, let url = bareMirrorURL(base, lineStart, lineEnd) {
+                lastBareMirror = (url, lineNumber)
+            }
             if pendingOriginal, let url = firstURL(base, originalSearchFrom, lineEnd, excluding: candidateMirrors) {
                 candidate?.originalURL = url.text
                 candidate?.originalLine = lineNumber
@@ -121,6 +130,10 @@ public struct PageParser: Sendable {
             lineStart = next
         }
         page.footer = candidate
+        if candidate == nil, let lastBareMirror {
+            page.unlinkedMirrorURL = lastBareMirror.url
+            page.unlinkedMirrorLine = lastBareMirror.line
+        }
         return page
     }
 
@@ -279,6 +292,16 @@ public struct PageParser: Sendable {
             guard let p = findBytes(base + from, to - from, n.baseAddress!, n.count) else { return nil }
             return base.distance(to: p)
         }
+    }
+
+    /// The URL of a line that starts (after blanks) with a mirror URL of a `.md` page, the way
+    /// a footer's printed mirror URL line does.
+    private func bareMirrorURL(_ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> String? {
+        var i = from
+        while i < to && (base[i] == 0x20 || base[i] == 0x09) { i += 1 }
+        guard to - i > 8, hasPrefix(base + i, to - i, "http"), let url = firstURL(base, i, to, excluding: []),
+              let parts = mirrorForm.match(url.text), parts.path.hasSuffix(".md") else { return nil }
+        return url.text
     }
 
     private func isBlank(_ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> Bool {

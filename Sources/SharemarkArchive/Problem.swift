@@ -23,6 +23,7 @@ public struct Problem: Hashable, Sendable, Codable, CustomStringConvertible {
         case imageNamesOtherFile = "image-names-other-file"
         case imageOutsideArchive = "asset-outside-archive"
         case originalURLMissing = "original-url-missing"
+        case footerIncomplete = "footer-incomplete"
         /// Read from an index written before problems had kinds.
         case unclassified = "unclassified"
     }

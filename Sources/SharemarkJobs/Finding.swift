@@ -45,6 +45,8 @@ public struct Finding: Hashable, Sendable, Codable, CustomStringConvertible {
         case titleMissing = "title-missing"
         /// The footer has no original URL after the QR link.
         case originalURLMissing = "original-url-missing"
+        /// The footer stops after its mirror URL: no QR image link follows.
+        case footerIncomplete = "footer-incomplete"
 
         public var severity: Severity {
             switch self {
@@ -93,6 +95,7 @@ public struct Finding: Hashable, Sendable, Codable, CustomStringConvertible {
         case .invalidUTF8: kind = .invalidUTF8
         case .titleMissing: kind = .titleMissing
         case .originalURLMissing: kind = .originalURLMissing
+        case .footerIncomplete: kind = .footerIncomplete
         }
         self.init(kind: kind, file: problem.file, line: problem.line, message: problem.message)
     }

@@ -99,6 +99,29 @@ import Testing
         #expect(record.problems.contains { $0.message.contains("outside the archive") && $0.line == 12 })
     }
 
+    /// A page cut off after its footer's mirror URL line has a broken footer, named at that
+    /// line; a page that only mentions a mirror URL in its navigation has no footer at all.
+    @Test func footerCutOffAfterTheMirrorURL() throws {
+        let whole = String(decoding: try Fixture.bytes("pages/world/n10000001.md"), as: UTF8.self)
+        let cut = whole.components(separatedBy: "\n").prefix(29).joined(separator: "\n") + "\n"
+        let page = parser.parse(Array(cut.utf8))
+        #expect(page.footer == nil)
+        #expect(page.unlinkedMirrorLine == 29)
+        let file = PageFile(path: try ArchivePath("pages/world/n10000001.md"), category: "world", id: "n10000001",
+                            size: 0, mtimeNs: 0)
+        let record = PageRecord(file: file, page: page, mirrorForm: .defaultMirror, cdnForm: .defaultCDN)
+        #expect(record.problems.map(\.kind) == [.footerIncomplete])
+        #expect(record.problems.first?.line == 29)
+
+        // Another page's URL, or a navigation line, is not a footer of this page.
+        let other = PageRecord(file: PageFile(path: try ArchivePath("pages/world/n2.md"), category: "world", id: "n2",
+                                              size: 0, mtimeNs: 0),
+                               page: page, mirrorForm: .defaultMirror, cdnForm: .defaultCDN)
+        #expect(other.problems.isEmpty)
+        let legacy = parser.parse(try Fixture.bytes("pages/culture/painting.md"))
+        #expect(legacy.unlinkedMirrorURL == nil)
+    }
+
     @Test func datelineOnlyDate() {
         let page = parser.parse(Array("### t\n<p>【某报2018年3月9日讯】正文</p>\n".utf8))
         #expect(page.datelineDate == "2018-03-09")

@@ -28,9 +28,14 @@ import Testing
     @Test func truncatedMidFooter() {
         let bytes = Array(Self.good.utf8)
         let footerStart = Self.good.utf8.count - Self.good.split(separator: "<hr/>").last!.utf8.count - 5
-        var sawLinkWithoutOriginal = false
+        var sawLinkWithoutOriginal = false, sawMirrorURLWithoutLink = false
         for cut in footerStart..<bytes.count {
             let r = record(Array(bytes.prefix(cut)))
+            if r.page.footer == nil, r.problems.contains(where: { $0.kind == .footerIncomplete }) {
+                // Cut between the printed mirror URL and the QR link: named at the URL's line.
+                sawMirrorURLWithoutLink = true
+                #expect(r.problems.first { $0.kind == .footerIncomplete }?.line == r.page.unlinkedMirrorLine)
+            }
             if let footer = r.page.footer {
                 #expect(footer.linkedMirrorURL == Hardening.mirror + Self.path)
                 if footer.originalURL == nil {
@@ -40,6 +45,7 @@ import Testing
             }
         }
         #expect(sawLinkWithoutOriginal)
+        #expect(sawMirrorURLWithoutLink)
     }
 
     @Test func binaryDataNamedMd() {
