@@ -5,17 +5,7 @@
 # and keep its memory bounded. Prints what held. Every loop is bounded in count and time.
 # Usage: Scripts/abuse-test.sh   (SHAREMARK=path picks another binary; IDLE=n idle connections, default 2000)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-bin=${SHAREMARK:-.build/debug/sharemark}
-[ -x "$bin" ] || swift build --product sharemark
-bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
-work=$(mktemp -d)
-server=""
-cleanup() {
-  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/e2e-common.sh"
 
 python3 Scripts/make-archive.py "$work/archive" --pages 300 --seed 5 --png none >/dev/null
 "$bin" index "$work/archive" >/dev/null

@@ -9,18 +9,8 @@
 # Talks to 127.0.0.1 only; every loop is bounded in count and time.
 # Usage: Scripts/concurrency-test.sh   (SHAREMARK=path picks another binary; PAGES=n, default 3000)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-bin=${SHAREMARK:-.build/debug/sharemark}
-[ -x "$bin" ] || swift build --product sharemark
-bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+source "$(dirname "$0")/e2e-common.sh"
 pages=${PAGES:-3000}
-work=$(mktemp -d)
-server=""
-cleanup() {
-  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
 fail() { echo "concurrency-test: FAIL: $*" >&2; exit 1; }
 say() { echo "concurrency-test: $*"; }
 

@@ -3,12 +3,7 @@
 # with SIGKILL at a random point and run again, and the one-regen-per-archive lock.
 # Run by Scripts/test.sh after `swift test`; SHAREMARK=path picks another binary.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-bin=${SHAREMARK:-.build/debug/sharemark}
-[ -x "$bin" ] || swift build --product sharemark
-bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/e2e-common.sh"
 fail() { echo "e2e-regen: FAIL: $*" >&2; exit 1; }
 
 a=$work/archive
