@@ -19,6 +19,7 @@ struct RegenCommand: ParsableCommand {
             """)
 
     @OptionGroup var options: ArchiveOptions
+    @OptionGroup var work: WorkOptions
 
     @Flag(help: "Also rewrite PNGs that are no readable PNG or do not encode the footer's mirror URL.")
     var stale = false
@@ -29,12 +30,6 @@ struct RegenCommand: ParsableCommand {
     @Flag(help: "List what would be written and why; write nothing.")
     var dryRun = false
 
-    @Option(help: ArgumentHelp("Threads that render and write (default: the number of processors).", valueName: "n"))
-    var jobs: Int?
-
-    @Option(help: ArgumentHelp("Only the pages of shard I of N (I from 1), as a CI matrix splits them.", valueName: "I/N"))
-    var shard: String?
-
     @Flag(help: "Wait for another regen of the archive to finish instead of failing.")
     var wait = false
 
@@ -43,8 +38,6 @@ struct RegenCommand: ParsableCommand {
 
     func validate() throws {
         if stale && all { throw ValidationError("--stale and --all exclude each other") }
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
-        if let shard { do { _ = try Shard(parsing: shard) } catch { throw ValidationError(error.description) } }
     }
 
     func run() throws {
@@ -54,8 +47,8 @@ struct RegenCommand: ParsableCommand {
     private func execute() throws {
         do {
             let mode: RegenerationMode = all ? .all : stale ? .stale : .missing
-            let shard = try parsedShard(self.shard)
-            let jobs = self.jobs ?? availableProcessors
+            let shard = try work.selectedShard
+            let jobs = work.threads
 
             try options.requireArchiveFolder()
             var lock: RegenLock?

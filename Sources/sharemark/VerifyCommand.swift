@@ -22,6 +22,7 @@ struct VerifyCommand: ParsableCommand {
             """)
 
     @OptionGroup var options: ArchiveOptions
+    @OptionGroup var work: WorkOptions
 
     @Option(help: "Output format: text, json, junit or github (workflow annotations).")
     var format: Report.Format = .text
@@ -29,24 +30,13 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Fail on warnings too.")
     var strict = false
 
-    @Option(help: ArgumentHelp("Threads that check (default: the number of processors).", valueName: "n"))
-    var jobs: Int?
-
-    @Option(help: ArgumentHelp("Only the pages (and orphan PNGs) of shard I of N (I from 1).", valueName: "I/N"))
-    var shard: String?
-
-    func validate() throws {
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
-        if let shard { do { _ = try Shard(parsing: shard) } catch { throw ValidationError(error.description) } }
-    }
-
     func run() throws {
         try reportingErrors { try execute() }
     }
 
     private func execute() throws {
         do {
-            let shard = try parsedShard(self.shard)
+            let shard = try work.selectedShard
             let (index, update) = try options.openUpdatedIndex()
             let articles = try index.allArticles()
             // The update's problems that belong to no indexed page: files it could not list or read.
@@ -55,7 +45,7 @@ struct VerifyCommand: ParsableCommand {
             let bar = TerminalProgress()
             var progress: (@Sendable (Int, Int) -> Void)? = nil
             if bar.enabled { progress = { @Sendable done, total in bar.bar("checking QR images", done: done, total: total) } }
-            let report = Verifier(archive: options.archive, jobs: jobs ?? availableProcessors)
+            let report = Verifier(archive: options.archive, jobs: work.threads)
                 .verify(articles: articles, assets: try index.allAssets(), scanProblems: scanProblems,
                         shard: shard, progress: progress)
             bar.finish()
@@ -64,10 +54,4 @@ struct VerifyCommand: ParsableCommand {
             if code != 0 { throw ExitCode(code) }
         }
     }
-}
-
-/// The `--shard` value, or the whole archive.
-func parsedShard(_ text: String?) throws -> Shard {
-    guard let text else { return .whole }
-    do { return try Shard(parsing: text) } catch { throw CLIError(error.description, code: 64) }
 }
