@@ -69,7 +69,9 @@ echo "e2e-regen: second regen refused (75, names pid 4242) and --wait waited ${w
 if "$bin" verify --strict "$a" > /dev/null; then fail "verify --strict passed despite warnings"; fi
 rm "$first_page.png"
 if "$bin" verify "$a" > "$work/verify.txt"; then fail "verify passed with a PNG missing"; fi
-[ "$(tail -1 "$work/verify.txt")" = "  sharemark regen $a" ] || fail "last line: $(tail -1 "$work/verify.txt")"
+# The archive also has footers to rewrite: the one command that repairs all is fix.
+[ "$(tail -1 "$work/verify.txt")" = "  sharemark fix $a" ] || fail "last line: $(tail -1 "$work/verify.txt")"
+grep -q "asset-missing; repair: sharemark regen)" "$work/verify.txt" || fail "the missing PNG's finding does not name regen"
 "$bin" verify --format github "$a" > "$work/github.txt" || true
 grep -q "^::error file=$a/${first_page#"$a/"},line=[0-9]*,title=sharemark asset-missing::" "$work/github.txt" \
   || fail "no GitHub annotation for the missing PNG"

@@ -18,6 +18,16 @@ public struct ArchiveConfig: Hashable, Sendable, Codable {
     public var cdnForm: URLTemplate
     public var pagesFolder: String
     public var qr: QROptions
+    /// The form of the footers' QR image links: from `image_url`, or the form most footers use;
+    /// nil when as many footers use one form as the other (nothing says which is the archive's).
+    public var imageLinkForm: ImageLinkForm?
+    /// How the footers are worded and laid out, for writing new ones: the style most footers
+    /// share, or `FooterStyle.standard` when there is none to learn from.
+    public var footerStyle: FooterStyle
+
+    /// Whether the repository is known (named by `sharemark.toml` or inferred from footers).
+    /// When it is not, no mirror or share URL can be made: none is ever invented.
+    public var knowsRepository: Bool { !owner.isEmpty && !repository.isEmpty }
 
     /// Where this configuration came from.
     public enum Source: String, Hashable, Sendable, Codable { case file, inferred, defaults }
@@ -37,14 +47,19 @@ public struct ArchiveConfig: Hashable, Sendable, Codable {
 
     public init(owner: String, repository: String, branch: String = "master", aliases: [String] = [],
                 mirrorForm: URLTemplate = .defaultMirror, cdnForm: URLTemplate = .defaultCDN,
-                pagesFolder: String = "pages", qr: QROptions = QROptions(), source: Source = .defaults) {
+                pagesFolder: String = "pages", qr: QROptions = QROptions(), imageLinkForm: ImageLinkForm? = .cdn,
+                footerStyle: FooterStyle = .standard, source: Source = .defaults) {
         self.owner = owner; self.repository = repository; self.branch = branch; self.aliases = aliases
         self.mirrorForm = mirrorForm; self.cdnForm = cdnForm; self.pagesFolder = pagesFolder
-        self.qr = qr; self.source = source
+        self.qr = qr; self.imageLinkForm = imageLinkForm; self.footerStyle = footerStyle; self.source = source
     }
 
+    /// The message and the command to run when the repository is unknown.
+    public static let unknownRepositoryMessage = "the archive's repository is unknown: no page has a share footer to infer it from "
+        + "and sharemark.toml does not name it; run: sharemark init --owner OWNER --repository REPOSITORY"
+
     /// The keys `sharemark.toml` may hold.
-    public static let knownKeys = ["owner", "repository", "branch", "aliases", "mirror_url", "cdn_url", "pages",
+    public static let knownKeys = ["owner", "repository", "branch", "aliases", "mirror_url", "cdn_url", "image_url", "pages",
                                    "qr.scale", "qr.margin", "qr.level"]
 
     /// Reads a configuration file's text. Keys left out keep their defaults; `owner` and
@@ -88,6 +103,10 @@ public struct ArchiveConfig: Hashable, Sendable, Codable {
                 aliases = list
             case "mirror_url": mirrorForm = try template()
             case "cdn_url": cdnForm = try template()
+            case "image_url":
+                let s = try string()
+                guard let form = ImageLinkForm(rawValue: s) else { throw fail("expected \"cdn\" or \"blob\", found \(entry.text)") }
+                imageLinkForm = form
             case "pages":
                 let s = try string()
                 do { _ = try ArchivePath(s) } catch { throw fail("\(error)") }
@@ -116,14 +135,23 @@ public struct ArchiveConfig: Hashable, Sendable, Codable {
     }
 
     /// Infers owner, repository and branch by majority over the mirror URLs seen in the pages'
-    /// footers; other repository names of the same owner become aliases.
-    /// `mirrors` holds (owner, repository, branch, count) tuples.
+    /// footers (other repository names of the same owner become aliases), the image link form
+    /// by majority over the footers' image URLs (none: the CDN form; a tie: undecided), and the
+    /// footer style by majority over the footers' styles (ties go to the first in the list).
+    /// With no mirror URL at all, owner and repository stay empty: unknown, not invented.
     public static func inferred(from mirrors: [(owner: String, repository: String, branch: String, count: Int)],
-                                fallbackRepository: String) -> ArchiveConfig {
+                                imageLinks: [ImageLinkForm: Int] = [:],
+                                styles: [(style: FooterStyle, count: Int)] = []) -> ArchiveConfig {
+        var config = ArchiveConfig(owner: "", repository: "", source: .defaults)
+        let cdn = imageLinks[.cdn] ?? 0, blob = imageLinks[.blob] ?? 0
+        config.imageLinkForm = cdn > blob ? .cdn : blob > cdn ? .blob : cdn == 0 ? .cdn : nil
+        if let best = styles.enumerated().max(by: { $0.element.count < $1.element.count || ($0.element.count == $1.element.count && $0.offset > $1.offset) }) {
+            config.footerStyle = best.element.style
+        }
         var owners: [String: Int] = [:]
         for m in mirrors { owners[m.owner, default: 0] += m.count }
         guard let owner = owners.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) })?.key else {
-            return ArchiveConfig(owner: "owner", repository: fallbackRepository, source: .defaults)
+            return config
         }
         var repositories: [String: Int] = [:], branches: [String: Int] = [:]
         for m in mirrors where m.owner == owner {
@@ -134,8 +162,12 @@ public struct ArchiveConfig: Hashable, Sendable, Codable {
             d.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) })!.key
         }
         let repository = best(repositories)
-        let aliases = repositories.keys.filter { $0 != repository }.sorted()
-        return ArchiveConfig(owner: owner, repository: repository, branch: best(branches), aliases: aliases, source: .inferred)
+        config.owner = owner
+        config.repository = repository
+        config.branch = best(branches)
+        config.aliases = repositories.keys.filter { $0 != repository }.sorted()
+        config.source = .inferred
+        return config
     }
 
     /// The configuration as `sharemark.toml` text (every key, so it documents itself).
@@ -169,6 +201,8 @@ public struct ArchiveConfig: Hashable, Sendable, Codable {
         aliases = [\(aliases.map(q).joined(separator: ", "))]
         mirror_url = \(q(mirrorForm.text))
         cdn_url = \(q(cdnForm.text))
+        # How footers link their QR image: "cdn" (cdn_url) or "blob" (mirror_url).
+        \(imageLinkForm.map { "image_url = \(q($0.rawValue))" } ?? "# image_url: the footers use both forms equally; choose one")
         pages = \(q(pagesFolder))
 
         [qr]
@@ -179,19 +213,62 @@ public struct ArchiveConfig: Hashable, Sendable, Codable {
         """
     }
 
-    /// The canonical mirror URL of an archive path.
-    public func mirrorURL(path: String) -> String {
-        mirrorForm.render(owner: owner, repository: repository, branch: branch, path: path)
+    /// The canonical mirror URL of an archive path; nil when the repository is unknown.
+    public func mirrorURL(path: String) -> String? {
+        guard knowsRepository else { return nil }
+        return mirrorForm.render(owner: owner, repository: repository, branch: branch, path: path)
     }
 
-    /// The canonical CDN URL of an archive path.
-    public func cdnURL(path: String) -> String {
-        cdnForm.render(owner: owner, repository: repository, branch: branch, path: path)
+    /// The canonical URL of a QR image in `form`; nil when the repository is unknown.
+    public func imageURL(path: String, form: ImageLinkForm) -> String? {
+        guard knowsRepository else { return nil }
+        let template = form == .cdn ? cdnForm : mirrorForm
+        return template.render(owner: owner, repository: repository, branch: branch, path: path)
+    }
+
+    /// The canonical URL of a QR image in the archive's form; nil when the repository is
+    /// unknown or the form undecided.
+    public func imageURL(path: String) -> String? {
+        imageLinkForm.flatMap { imageURL(path: path, form: $0) }
+    }
+
+    /// The form of an image URL as written: `cdn_url`'s, `mirror_url`'s, or neither.
+    public func imageLinkForm(of url: String) -> ImageLinkForm? {
+        if cdnForm.match(url) != nil { return .cdn }
+        if mirrorForm.match(url) != nil { return .blob }
+        return nil
     }
 
     /// Whether a repository name is this archive's, under its current or an old name.
     public func isOwnRepository(owner: String, repository: String) -> Bool {
         owner.lowercased() == self.owner.lowercased()
             && (repository == self.repository || aliases.contains(repository))
+    }
+}
+
+/// Edits of a `sharemark.toml` that keep the rest of its text as written (comments, order).
+public enum ConfigEdit {
+    /// `text` with the top-level `key` set to `value` (TOML text): its line replaced when the
+    /// key is there, otherwise a line added before the first table (or at the end).
+    public static func setting(_ key: String, to value: String, in text: String) -> String {
+        var lines = text.components(separatedBy: "\n")
+        let newline = "\(key) = \(value)"
+        var firstTable: Int? = nil
+        for (n, line) in lines.enumerated() {
+            let trimmed = line.trimmingWhitespace()
+            if trimmed.hasPrefix("[") { firstTable = n; break }
+            let name = trimmed.prefix { $0 != "=" && !$0.isWhitespace }
+            if name == key, String(trimmed.dropFirst(name.count)).trimmingWhitespace().hasPrefix("=") {
+                lines[n] = line.hasSuffix("\r") ? newline + "\r" : newline
+                return lines.joined(separator: "\n")
+            }
+        }
+        if let firstTable {
+            lines.insert(newline, at: firstTable)
+        } else {
+            if lines.last == "" { lines.removeLast() }
+            lines += [newline, ""]
+        }
+        return lines.joined(separator: "\n")
     }
 }

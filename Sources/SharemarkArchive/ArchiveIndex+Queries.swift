@@ -15,24 +15,24 @@ extension ArchiveIndex {
     static let articleColumns = """
         path, category, id, size, mtime_ns, title, has_footer, mirror_url, mirror_url_line, linked_mirror_url,
         link_line, qr_image_url, qr_image_line, qr_asset, original_url, original_line, date, invalid_utf8,
-        alias_used, legacy_image, asset_outside_archive, problems
+        alias_used, image_form, asset_outside_archive, problems
         """
 
-    func makeArticle(_ row: Row, config: ArchiveConfig) -> Article {
+    func makeArticle(_ row: Row, config: ArchiveConfig) throws -> Article {
         let path: String = row["path"]
-        let pagePath = (try? ArchivePath(path)) ?? (try! ArchivePath("invalid"))
+        let pagePath = try ArchivePath(path)
         let hasFooter: Bool = row["has_footer"]
-        let qrAsset: String? = row["qr_asset"]
+        let imageForm: String? = row["image_form"]
         return Article(
             category: row["category"], id: row["id"], pagePath: pagePath, title: row["title"],
             size: row["size"], mtimeNs: row["mtime_ns"], hasFooter: hasFooter,
             mirrorURL: row["mirror_url"], canonicalMirrorURL: config.mirrorURL(path: path),
             linkedMirrorURL: row["linked_mirror_url"], qrImageURL: row["qr_image_url"],
-            cdnQRImageURL: hasFooter ? config.cdnURL(path: qrAsset ?? path + ".png") : nil,
-            qrAsset: qrAsset.flatMap { try? ArchivePath($0) }, originalURL: row["original_url"], date: row["date"],
+            canonicalQRImageURL: hasFooter ? config.imageURL(path: path + ".png") : nil,
+            qrAsset: try (row["qr_asset"] as String?).map { try ArchivePath($0) }, originalURL: row["original_url"], date: row["date"],
             mirrorURLLine: row["mirror_url_line"], linkLine: row["link_line"], qrImageLine: row["qr_image_line"],
             originalURLLine: row["original_line"], invalidUTF8: row["invalid_utf8"], aliasUsed: row["alias_used"],
-            legacyImageURL: row["legacy_image"], assetOutsideArchive: row["asset_outside_archive"],
+            imageLinkForm: imageForm.flatMap(ImageLinkForm.init(rawValue:)), assetOutsideArchive: row["asset_outside_archive"],
             problems: ArchiveIndex.decodeProblems(row["problems"], file: path))
     }
 
@@ -40,7 +40,7 @@ extension ArchiveIndex {
         let config = self.config
         return try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT \(ArchiveIndex.articleColumns) FROM pages \(sql)", arguments: arguments)
-                .map { makeArticle($0, config: config) }
+                .map { try makeArticle($0, config: config) }
         }
     }
 
@@ -164,7 +164,7 @@ extension ArchiveIndex {
         sql += long.isEmpty ? " ORDER BY pages.path LIMIT \(max(0, limit))" : " ORDER BY rank LIMIT \(max(0, limit))"
         let config = self.config
         return try pool.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { makeArticle($0, config: config) }
+            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { try makeArticle($0, config: config) }
         }
     }
 

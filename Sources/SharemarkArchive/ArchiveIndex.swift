@@ -37,7 +37,7 @@ public final class ArchiveIndex: Sendable {
         pool = try DatabasePool(path: path, configuration: configuration)
         try ArchiveIndex.migrator.migrate(pool)
         let inferred = try pool.read { db in
-            try ArchiveIndex.storedInference(db) ?? ArchiveIndex.inferConfig(db, archive: archive)
+            try ArchiveIndex.storedInference(db) ?? ArchiveIndex.inferConfig(db)
         }
         state = Mutex(try ArchiveConfig.load(archive: archive, fallback: inferred) ?? inferred)
     }
@@ -95,6 +95,16 @@ public final class ArchiveIndex: Sendable {
         migrator.registerMigration("v2-problem-kinds") { db in
             // Problems now carry a kind: read every page again on the next update.
             try db.execute(sql: "UPDATE pages SET size = -1")
+        }
+        migrator.registerMigration("v3-house-style") { db in
+            // The form of each footer's image link and the style of the footer, for inferring
+            // the archive's house style: read every page again on the next update.
+            try db.execute(sql: """
+                ALTER TABLE pages ADD COLUMN image_form TEXT;
+                ALTER TABLE pages ADD COLUMN footer_style TEXT;
+                UPDATE pages SET size = -1;
+                DELETE FROM meta WHERE key = 'inferred';
+                """)
         }
         return migrator
     }
@@ -215,8 +225,8 @@ public final class ArchiveIndex: Sendable {
                         INSERT INTO pages (path, category, id, size, mtime_ns, title, has_footer, mirror_url, mirror_url_line,
                             linked_mirror_url, link_line, qr_image_url, qr_image_line, qr_asset, original_url, original_line,
                             original_key, date, invalid_utf8, has_bom, crlf, mirror_owner, mirror_repository, mirror_branch,
-                            legacy_image, asset_outside_archive, problems)
-                        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                            legacy_image, image_form, footer_style, asset_outside_archive, problems)
+                        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                         """)
                     let insertFTS = try db.makeStatement(sql: "INSERT INTO title_fts (rowid, title) VALUES (?, ?)")
                     for r in records {
@@ -233,7 +243,8 @@ public final class ArchiveIndex: Sendable {
                             f?.originalURL, f?.originalLine, f?.originalURL.map { URLText.originalKey($0) }, r.date,
                             r.page.invalidUTF8, r.page.hasBOM, r.page.usesCRLF,
                             r.mirrorOwner, r.mirrorRepository, r.mirrorBranch,
-                            r.legacyImageURL, r.assetOutsideArchive, ArchiveIndex.encodeProblems(r.problems),
+                            r.imageLinkForm == .blob, r.imageLinkForm?.rawValue, r.page.footerStyle?.key,
+                            r.assetOutsideArchive, ArchiveIndex.encodeProblems(r.problems),
                         ]
                         try insert.execute(arguments: StatementArguments(values))
                         try insertFTS.execute(arguments: [db.lastInsertedRowID, r.page.title ?? ""])
@@ -250,7 +261,7 @@ public final class ArchiveIndex: Sendable {
                 mark("rows written")
                 try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('forms', ?)", arguments: [formsKey])
 
-                let inferred = try ArchiveIndex.inferConfig(db, archive: archive)
+                let inferred = try ArchiveIndex.inferConfig(db)
                 try ArchiveIndex.storeInference(db, inferred)
                 let config = try ArchiveConfig.load(archive: archive, fallback: inferred) ?? inferred
                 try ArchiveIndex.markAliases(db, config: config)
@@ -321,26 +332,40 @@ public final class ArchiveIndex: Sendable {
         return slots.records.map { $0! }
     }
 
-    static func inferConfig(_ db: Database, archive: String) throws -> ArchiveConfig {
+    static func inferConfig(_ db: Database) throws -> ArchiveConfig {
         let rows = try Row.fetchAll(db, sql: """
             SELECT mirror_owner, mirror_repository, mirror_branch, COUNT(*) FROM pages
             WHERE mirror_owner IS NOT NULL GROUP BY 1, 2, 3
             """)
         let mirrors = rows.map { (owner: $0[0] as String, repository: $0[1] as String, branch: ($0[2] as String?) ?? "master", count: $0[3] as Int) }
-        let name = (URL(fileURLWithPath: archive).standardizedFileURL.lastPathComponent)
-        return ArchiveConfig.inferred(from: mirrors, fallbackRepository: name.isEmpty ? "archive" : name)
+        var imageLinks: [ImageLinkForm: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT image_form, COUNT(*) FROM pages WHERE image_form IS NOT NULL GROUP BY 1") {
+            if let form = ImageLinkForm(rawValue: row[0]) { imageLinks[form] = row[1] }
+        }
+        // Ties between styles go to the style of the first page in path order.
+        let styles = try Row.fetchAll(db, sql: """
+            SELECT footer_style, COUNT(*) FROM pages WHERE footer_style IS NOT NULL
+            GROUP BY 1 ORDER BY MIN(path)
+            """).compactMap { row in FooterStyle(key: row[0]).map { (style: $0, count: row[1] as Int) } }
+        return ArchiveConfig.inferred(from: mirrors, imageLinks: imageLinks, styles: styles)
+    }
+
+    /// What the footers alone show (owner, repository, branch, image link form, footer style),
+    /// whatever `sharemark.toml` says: the configuration `sharemark init` writes.
+    public func inferredConfig() throws -> ArchiveConfig {
+        try pool.read { db in try ArchiveIndex.storedInference(db) ?? ArchiveIndex.inferConfig(db) }
     }
 
     static func aliasKey(_ config: ArchiveConfig) -> String { "\(config.owner)\n\(config.repository)" }
 
     static func storeInference(_ db: Database, _ config: ArchiveConfig) throws {
-        let json = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
+        let json = String(decoding: try JSONCoding.sortedEncoder.encode(config), as: UTF8.self)
         try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('inferred', ?)", arguments: [json])
     }
 
     static func storedInference(_ db: Database) throws -> ArchiveConfig? {
         guard let json = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'inferred'") else { return nil }
-        return try? JSONDecoder().decode(ArchiveConfig.self, from: Data(json.utf8))
+        return try? JSONCoding.decoder.decode(ArchiveConfig.self, from: Data(json.utf8))
     }
 
     static func markAliases(_ db: Database, config: ArchiveConfig) throws {

@@ -10,7 +10,8 @@ public struct PageRecord: Hashable, Sendable {
     /// The local QR asset the image URL names (nil without a footer, or when it is not a valid
     /// archive path).
     public var qrAsset: ArchivePath?
-    public var legacyImageURL: Bool
+    /// The form of the footer's image URL (nil when it is of neither form).
+    public var imageLinkForm: ImageLinkForm?
     public var assetOutsideArchive: Bool
     public var date: String?
     public var problems: [Problem]
@@ -18,7 +19,6 @@ public struct PageRecord: Hashable, Sendable {
     public init(file: PageFile, page: Page, mirrorForm: URLTemplate, cdnForm: URLTemplate) {
         self.file = file
         self.page = page
-        legacyImageURL = false
         assetOutsideArchive = false
         problems = []
         let path = file.path.value
@@ -57,10 +57,11 @@ public struct PageRecord: Hashable, Sendable {
             if let parts = cdnForm.match(footer.qrImageURL) {
                 assetPath = parts.path
                 imageParts = parts
+                imageLinkForm = .cdn
             } else if let parts = mirrorForm.match(footer.qrImageURL) {
                 assetPath = parts.path
                 imageParts = parts
-                legacyImageURL = true
+                imageLinkForm = .blob
             } else {
                 problems.append(Problem(.imageURLUnrecognised, file: path, line: footer.qrImageLine,
                                         message: "QR image URL is neither of the CDN nor of the mirror form: \(footer.qrImageURL)"))
@@ -124,13 +125,15 @@ public struct Article: Hashable, Sendable, Codable {
     public var hasFooter: Bool
     /// The mirror URL as printed in the footer.
     public var mirrorURL: String?
-    /// The mirror URL built from the configuration (differs when the page uses an old name).
-    public var canonicalMirrorURL: String
+    /// The mirror URL built from the configuration (differs when the page uses an old name);
+    /// nil when the archive's repository is unknown.
+    public var canonicalMirrorURL: String?
     public var linkedMirrorURL: String?
     /// The QR image URL as written.
     public var qrImageURL: String?
-    /// The canonical CDN URL of the QR asset (nil without a footer).
-    public var cdnQRImageURL: String?
+    /// The canonical URL of the page's QR image, in the archive's image link form (nil without
+    /// a footer, or when the repository is unknown or the form undecided).
+    public var canonicalQRImageURL: String?
     /// The local PNG the page references (nil without a footer, or when it lies outside).
     public var qrAsset: ArchivePath?
     public var originalURL: String?
@@ -145,8 +148,8 @@ public struct Article: Hashable, Sendable, Codable {
     public var invalidUTF8: Bool
     /// The footer names the repository by an old name (an alias) or another owner.
     public var aliasUsed: Bool
-    /// The QR image URL is of the git host's web view form, not the CDN form.
-    public var legacyImageURL: Bool
+    /// The form of the QR image URL as written (nil without a footer, or of neither form).
+    public var imageLinkForm: ImageLinkForm?
     /// The QR image URL names a path that would leave the archive.
     public var assetOutsideArchive: Bool
     public var problems: [Problem]
@@ -155,7 +158,8 @@ public struct Article: Hashable, Sendable, Codable {
     public var key: String { "\(category)/\(id)" }
 }
 
-extension ArchiveConfig {
-    /// The payload a page's QR code should encode: its canonical mirror URL.
-    public func canonicalPageURL(_ pagePath: ArchivePath) -> String { mirrorURL(path: pagePath.value) }
+extension Article {
+    /// The URL the page is shared by, and that its QR code encodes: the printed mirror URL, else
+    /// the canonical one (nil when neither is known).
+    public var shareURL: String? { mirrorURL ?? canonicalMirrorURL }
 }

@@ -3,7 +3,7 @@
 public enum ArticleExport {
     public static let csvColumns = [
         "category", "id", "path", "title", "date", "has_footer", "mirror_url", "canonical_mirror_url",
-        "qr_image_url", "cdn_qr_image_url", "qr_asset", "original_url", "alias_used", "legacy_image_url",
+        "qr_image_url", "canonical_qr_image_url", "qr_asset", "original_url", "alias_used", "image_link_form",
         "asset_outside_archive", "invalid_utf8",
     ]
 
@@ -12,8 +12,8 @@ public enum ArticleExport {
         for a in articles {
             let fields: [String] = [
                 a.category, a.id, a.pagePath.value, a.title ?? "", a.date ?? "", flag(a.hasFooter),
-                a.mirrorURL ?? "", a.canonicalMirrorURL, a.qrImageURL ?? "", a.cdnQRImageURL ?? "",
-                a.qrAsset?.value ?? "", a.originalURL ?? "", flag(a.aliasUsed), flag(a.legacyImageURL),
+                a.mirrorURL ?? "", a.canonicalMirrorURL ?? "", a.qrImageURL ?? "", a.canonicalQRImageURL ?? "",
+                a.qrAsset?.value ?? "", a.originalURL ?? "", flag(a.aliasUsed), a.imageLinkForm?.rawValue ?? "",
                 flag(a.assetOutsideArchive), flag(a.invalidUTF8),
             ]
             out += fields.map(csvField).joined(separator: ",") + "\r\n"

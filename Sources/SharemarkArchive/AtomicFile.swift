@@ -25,13 +25,16 @@ public enum AtomicFile {
     private static let counter = Counter()
 
     /// Writes `bytes` to `path` atomically. With `sync`, the file is flushed to disk before the
-    /// rename.
-    public static func write(_ bytes: some Collection<UInt8>, to path: String, sync: Bool = false) throws(WriteError) {
+    /// rename. `mode` sets the permissions exactly (the umask does not apply), so that a
+    /// rewritten file keeps those of the file it replaces.
+    public static func write(_ bytes: some Collection<UInt8>, to path: String, sync: Bool = false,
+                             mode: mode_t? = nil) throws(WriteError) {
         let temporary = path + temporaryMarker + "\(getpid())-\(counter.next())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw WriteError(path: path, reason: String(cString: strerror(errno))) }
         var failure: String?
-        let written: Bool = {
+        if let mode, fchmod(fd, mode) != 0 { failure = String(cString: strerror(errno)) }
+        let written: Bool = failure == nil && {
             let contiguous = Array(bytes)
             return contiguous.withUnsafeBytes { buffer -> Bool in
                 var offset = 0

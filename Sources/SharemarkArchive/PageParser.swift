@@ -35,6 +35,8 @@ public struct Page: Hashable, Sendable {
     /// link was deleted) has a broken footer, not none.
     public var unlinkedMirrorURL: String? = nil
     public var unlinkedMirrorLine: Int? = nil
+    /// How the footer is written (nil without a footer, or when it is not whole).
+    public var footerStyle: FooterStyle? = nil
 }
 
 /// Parses pages in one pass over their bytes: linear in the page size, no regular expressions.
@@ -119,6 +121,9 @@ public struct PageParser: Sendable {
                 candidate?.originalURL = url.text
                 candidate?.originalLine = lineNumber
                 pendingOriginal = false
+            } else if pendingOriginal, isDashes(base, lineStart, lineEnd) {
+                // The trailing block (navigation, tracking image) is no part of the footer.
+                pendingOriginal = false
             }
             if searchDateline, let date = dateline(base, lineStart, lineEnd) {
                 page.datelineDate = date
@@ -130,6 +135,9 @@ public struct PageParser: Sendable {
             lineStart = next
         }
         page.footer = candidate
+        if let candidate {
+            page.footerStyle = FooterStyle.learn(lines: LineTable(Array(buffer)), footer: candidate)
+        }
         if candidate == nil, let lastBareMirror {
             page.unlinkedMirrorURL = lastBareMirror.url
             page.unlinkedMirrorLine = lastBareMirror.line
@@ -302,6 +310,19 @@ public struct PageParser: Sendable {
         guard to - i > 8, hasPrefix(base + i, to - i, "http"), let url = firstURL(base, i, to, excluding: []),
               let parts = mirrorForm.match(url.text), parts.path.hasSuffix(".md") else { return nil }
         return url.text
+    }
+
+    /// A line of three or more dashes (blanks around them allowed).
+    private func isDashes(_ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> Bool {
+        var dashes = 0
+        for i in from..<max(from, to) {
+            switch base[i] {
+            case 0x2D: dashes += 1
+            case 0x20, 0x09, 0x0D: continue
+            default: return false
+            }
+        }
+        return dashes >= 3
     }
 
     private func isBlank(_ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> Bool {

@@ -26,8 +26,11 @@ public struct Finding: Hashable, Sendable, Codable, CustomStringConvertible {
         case mirrorURLMismatch = "mirror-url-mismatch"
         /// The mirror URL names the repository by an old name (alias).
         case aliasMirrorURL = "alias-mirror-url"
-        /// The QR image URL is the git host's `/blob/` web view, not the CDN form.
-        case legacyImageURL = "legacy-image-url"
+        /// The QR image URL is of the other form than the archive's own (CDN or the git host's
+        /// `/blob/` web view; the archive's form is `image_url`, or what most footers use).
+        case imageURLOtherForm = "image-url-other-form"
+        /// The page has no share footer at all.
+        case footerMissing = "footer-missing"
         /// A PNG under the pages folder that no page references.
         case orphanAsset = "orphan-asset"
         /// A page or a PNG that could not be read, or is not a regular file.
@@ -50,18 +53,41 @@ public struct Finding: Hashable, Sendable, Codable, CustomStringConvertible {
 
         public var severity: Severity {
             switch self {
-            case .aliasMirrorURL, .legacyImageURL, .orphanAsset, .invalidUTF8, .titleMissing, .originalURLMissing:
+            case .aliasMirrorURL, .imageURLOtherForm, .footerMissing, .orphanAsset, .invalidUTF8, .titleMissing,
+                 .originalURLMissing:
                 return .warning
             default: return .error
             }
         }
 
-        /// Whether `sharemark regen` can repair it, and with which mode.
-        public var repair: RegenerationMode? {
+        /// The command that repairs it, nil when the page must be edited by hand.
+        public var repair: Repair? {
             switch self {
-            case .assetMissing: return .missing
-            case .assetNotPNG, .qrNotFound, .payloadMismatch: return .stale
+            case .assetMissing: return .regenerate(.missing)
+            case .assetNotPNG, .qrNotFound, .payloadMismatch: return .regenerate(.stale)
+            case .aliasMirrorURL, .mirrorURLMismatch, .imageURLOtherForm, .footerMissing, .footerNamesOtherPage,
+                 .assetOutsideArchive:
+                return .fixFooters
+            case .orphanAsset: return .removeOrphans
             default: return nil
+            }
+        }
+    }
+
+    /// What repairs a finding. `sharemark fix` repairs every kind: footers, then the PNGs as
+    /// `regen --stale` would, and with `--remove-orphans` the orphans; `regen` only PNGs.
+    public enum Repair: Hashable, Sendable, Codable {
+        case regenerate(RegenerationMode)
+        case fixFooters
+        case removeOrphans
+
+        /// The command, without the archive folder.
+        public var command: String {
+            switch self {
+            case .regenerate(.missing): return "sharemark regen"
+            case .regenerate(let mode): return "sharemark regen --\(mode.rawValue)"
+            case .fixFooters: return "sharemark fix"
+            case .removeOrphans: return "sharemark fix --remove-orphans"
             }
         }
     }
@@ -80,6 +106,9 @@ public struct Finding: Hashable, Sendable, Codable, CustomStringConvertible {
     public var message: String
     /// Which decoder decided, for findings about a PNG's content.
     public var decidedBy: Decoder?
+    /// The command that repairs it (without the archive folder), nil when the page must be
+    /// edited by hand.
+    public var repair: String?
 
     /// The finding for a problem the index found in a file, or nil when the verifier reports
     /// that problem itself from the article's fields (so it is reported once).
@@ -107,11 +136,13 @@ public struct Finding: Hashable, Sendable, Codable, CustomStringConvertible {
         self.line = line
         self.message = message
         self.decidedBy = decidedBy
+        self.repair = kind.repair?.command
     }
 
     public var description: String {
         let place = line.map { "\(file):\($0)" } ?? file
         let decider = decidedBy.map { " [\($0.rawValue)]" } ?? ""
-        return "\(place): \(severity.rawValue): \(message) (\(kind.rawValue))\(decider)"
+        let fix = repair.map { "; repair: \($0)" } ?? ""
+        return "\(place): \(severity.rawValue): \(message) (\(kind.rawValue)\(fix))\(decider)"
     }
 }

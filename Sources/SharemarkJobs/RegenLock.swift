@@ -15,7 +15,7 @@ public final class RegenLock: @unchecked Sendable {
         public let holder: String
         public let pid: Int32?
         public var description: String {
-            "another sharemark regen is running on this archive (\(holder)); wait for it, or run with --wait"
+            "another sharemark regen or fix is running on this archive (\(holder)); wait for it, or run with --wait"
         }
     }
 

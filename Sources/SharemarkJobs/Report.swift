@@ -1,4 +1,5 @@
 import Foundation
+import SharemarkArchive
 
 /// The result of `sharemark verify`: the findings, ordered by file and line, with counts, and
 /// its renderings for people (text), programs (JSON), test dashboards (JUnit XML) and GitHub
@@ -36,30 +37,36 @@ public struct Report: Hashable, Sendable, Codable {
         return 0
     }
 
-    /// The regeneration mode that repairs every repairable error, nil when there is none.
-    public var repairMode: RegenerationMode? {
-        let modes = Set(errors.compactMap(\.kind.repair))
-        if modes.contains(.stale) { return .stale }
-        if modes.contains(.missing) { return .missing }
-        return nil
-    }
-
-    /// The exact command that repairs what `sharemark regen` can repair, nil when nothing.
+    /// The one command that repairs every finding a command can repair, nil when there is
+    /// none: `sharemark fix` when any finding needs a footer rewritten (it also rewrites the
+    /// PNGs, and removes orphans with `--remove-orphans`), else `sharemark regen [--stale]`.
     public var repairCommand: String? {
-        guard let mode = repairMode else { return nil }
-        var words = ["sharemark", "regen"]
-        if mode == .stale { words.append("--stale") }
+        let repairs = Set(findings.compactMap(\.kind.repair))
+        var words: [String]
+        if repairs.contains(.fixFooters) || repairs.contains(.removeOrphans) {
+            words = ["sharemark", "fix"]
+            if repairs.contains(.removeOrphans) { words.append("--remove-orphans") }
+        } else if repairs.contains(.regenerate(.stale)) {
+            words = ["sharemark", "regen", "--stale"]
+        } else if repairs.contains(.regenerate(.missing)) {
+            words = ["sharemark", "regen"]
+        } else {
+            return nil
+        }
         if shard != Shard.whole.description { words += ["--shard", shard] }
         words.append(shellQuoted(archive))
         return words.joined(separator: " ")
     }
 
-    public func render(_ format: Format) -> String {
+    /// Findings no command repairs: the pages must be edited by hand.
+    public var unrepairable: [Finding] { findings.filter { $0.kind.repair == nil } }
+
+    public func render(_ format: Format, maxAnnotations: Int = 10) -> String {
         switch format {
         case .text: return text
         case .json: return json
         case .junit: return junit
-        case .github: return github
+        case .github: return github(maxAnnotations: maxAnnotations)
         }
     }
 
@@ -73,14 +80,14 @@ public struct Report: Hashable, Sendable, Codable {
                      + (shard == Shard.whole.description ? "" : " of shard \(shard)")
                      + String(format: " in %.2f s", seconds))
         lines.append("\(errors.count) errors, \(warnings.count) warnings" + (counts.isEmpty ? "" : ": " + counts.joined(separator: ", ")))
+        let byHand = unrepairable.filter { $0.severity == .error }.count
         if let command = repairCommand {
-            let unrepairable = errors.filter { $0.kind.repair == nil }.count
-            lines.append("to repair the QR images, run:" + (unrepairable > 0 ? " (\(unrepairable) errors need the pages edited)" : ""))
+            lines.append("to repair them, run:" + (byHand > 0 ? " (\(byHand) errors need the pages edited by hand)" : ""))
             lines.append("  \(command)")
         } else if errors.isEmpty {
             lines.append("nothing needs repair")
         } else {
-            lines.append("no QR image needs repair; the errors above need the pages edited")
+            lines.append("no command repairs these errors: the pages need to be edited by hand")
         }
         return lines.joined(separator: "\n")
     }
@@ -88,8 +95,7 @@ public struct Report: Hashable, Sendable, Codable {
     // MARK: JSON
 
     public var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONCoding.prettyEncoder
         let document = JSONDocument(
             archive: archive, shard: shard, pagesChecked: pagesChecked, pagesWithFooter: pagesWithFooter,
             assetsChecked: assetsChecked, errors: errors.count, warnings: warnings.count,
@@ -113,29 +119,34 @@ public struct Report: Hashable, Sendable, Codable {
 
     // MARK: GitHub
 
-    /// One workflow command per finding: `::error file=F,line=L,title=KIND::MESSAGE`, where F
-    /// is relative to the repository root (the archive folder given joined with the file).
-    public var github: String {
-        var lines: [String] = []
-        for finding in findings {
-            var properties = ["file=" + githubProperty(repositoryPath(finding.file))]
-            if let line = finding.line { properties.append("line=\(line)") }
-            properties.append("title=" + githubProperty("sharemark " + finding.kind.rawValue))
-            let decider = finding.decidedBy.map { " [\($0.rawValue)]" } ?? ""
-            lines.append("::\(finding.severity.rawValue) \(properties.joined(separator: ","))::"
-                         + githubData(finding.message + decider))
-        }
+    /// Workflow-command annotations, `::error file=F,line=L,title=KIND::MESSAGE`, at most
+    /// `maxAnnotations` per kind (GitHub shows only the first few of a step), one line with the
+    /// count of the rest, and a summary line. F is relative to the repository root (the archive
+    /// folder given, joined with the file).
+    public func github(maxAnnotations: Int = 10) -> String {
+        var lines = GitHubAnnotations.lines(findings.map(annotation), maxPerKind: maxAnnotations)
         lines.append("sharemark verify: \(pagesChecked) pages, \(errors.count) errors, \(warnings.count) warnings"
                      + (repairCommand.map { "; repair: \($0)" } ?? ""))
         return lines.joined(separator: "\n")
     }
 
+    /// The Markdown summary of a GitHub Actions step (`GITHUB_STEP_SUMMARY`): counts by kind,
+    /// the first findings of each kind as `file:line`, the repair command.
+    public func stepSummary(maxPerKind: Int = 10) -> String {
+        GitHubAnnotations.stepSummary(
+            title: "sharemark verify: \(errors.count) errors, \(warnings.count) warnings in \(pagesChecked) pages",
+            annotations: findings.map(annotation), maxPerKind: maxPerKind, repairCommand: repairCommand)
+    }
+
+    private func annotation(_ finding: Finding) -> GitHubAnnotations.Annotation {
+        let decider = finding.decidedBy.map { " [\($0.rawValue)]" } ?? ""
+        let repair = finding.repair.map { " Repair: \($0)." } ?? ""
+        return .init(severity: finding.severity, kind: finding.kind.rawValue, file: repositoryPath(finding.file),
+                     line: finding.line, message: finding.message + decider + repair)
+    }
+
     private func repositoryPath(_ file: String) -> String {
-        var base = archive
-        while base.hasSuffix("/") && base.count > 1 { base.removeLast() }
-        if base == "." || base.isEmpty { return file }
-        if base.hasPrefix("./") { base.removeFirst(2) }
-        return base + "/" + file
+        GitHubAnnotations.repositoryPath(file, archive: archive)
     }
 
     // MARK: JUnit
@@ -192,17 +203,6 @@ func xmlEscaped(_ text: String) -> String {
         }
     }
     return out
-}
-
-/// GitHub workflow-command escaping of a message.
-func githubData(_ text: String) -> String {
-    text.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\r", with: "%0D")
-        .replacingOccurrences(of: "\n", with: "%0A")
-}
-
-/// GitHub workflow-command escaping of a property value.
-func githubProperty(_ text: String) -> String {
-    githubData(text).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C")
 }
 
 /// Quotes a word for a POSIX shell when it needs it.

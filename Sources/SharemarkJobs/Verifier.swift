@@ -7,9 +7,13 @@ import Synchronization
 public struct Verifier: Sendable {
     public var archive: String
     public var jobs: Int
+    /// The archive's image link form (`ArchiveConfig.imageLinkForm`): footers of the other form
+    /// are reported; nil (undecided) reports neither.
+    public var imageLinkForm: ImageLinkForm?
 
-    public init(archive: String, jobs: Int = availableProcessors) {
+    public init(archive: String, imageLinkForm: ImageLinkForm?, jobs: Int = availableProcessors) {
         self.archive = archive
+        self.imageLinkForm = imageLinkForm
         self.jobs = max(1, jobs)
     }
 
@@ -21,9 +25,10 @@ public struct Verifier: Sendable {
         let start = ContinuousClock.now
         let pages = articles.filter { shard.contains(path: $0.pagePath.value) }
         let root = archive
+        let form = imageLinkForm
         let done = Atomic<Int>(0)
         let perPage: [[Finding]] = parallelMap(count: pages.count, jobs: jobs, chunk: 16) { i in
-            let findings = Verifier.check(pages[i], archive: root)
+            let findings = Verifier.check(pages[i], archive: root, imageLinkForm: form)
             if let progress {
                 let n = done.add(1, ordering: .relaxed).newValue
                 if n % 64 == 0 || n == pages.count { progress(n, pages.count) }
@@ -41,29 +46,32 @@ public struct Verifier: Sendable {
         findings += scanProblems.filter { shard.contains(path: $0.file) && !referenced.contains($0.file) }
             .compactMap { Finding($0) }
 
-        // Orphans: PNGs no page references and not named after a page (as ArchiveIndex.orphanAssets).
-        var orphans = 0
-        for asset in assets where !referenced.contains(asset.path.value) {
-            let path = asset.path.value
-            let owner = path.hasSuffix(".png") ? String(path.dropLast(4)) : path
-            guard shard.contains(path: owner) else { continue }
-            orphans += 1
-            findings.append(Finding(kind: .orphanAsset, file: path, line: nil,
+        let orphans = OrphanAssets.find(articles: articles, assets: assets, shard: shard)
+        for asset in orphans {
+            findings.append(Finding(kind: .orphanAsset, file: asset.path.value, line: nil,
                                     message: "no page references this PNG"))
         }
         var report = Report(archive: archive, shard: shard, findings: findings)
         report.pagesChecked = pages.count
         report.pagesWithFooter = pages.count { $0.hasFooter }
-        report.assetsChecked = orphans + pages.count { $0.hasFooter && $0.qrAsset != nil }
+        report.assetsChecked = orphans.count + pages.count { $0.hasFooter && $0.qrAsset != nil }
         report.checkedPages = pages.filter(\.hasFooter).map(\.pagePath.value)
         report.seconds = (ContinuousClock.now - start).seconds
         return report
     }
 
     /// The findings of one page.
-    static func check(_ article: Article, archive: String) -> [Finding] {
+    static func check(_ article: Article, archive: String, imageLinkForm: ImageLinkForm?) -> [Finding] {
         var findings = article.problems.compactMap { Finding($0) }
-        guard article.hasFooter else { return findings }
+        guard article.hasFooter else {
+            // A cut-off footer or an unreadable page is reported as such, not as a missing footer.
+            let reported: Set<Problem.Kind> = [.footerIncomplete, .pageUnreadable]
+            if !article.problems.contains(where: { reported.contains($0.kind) }) {
+                findings.append(Finding(kind: .footerMissing, file: article.pagePath.value, line: nil,
+                                        message: "the page has no share footer"))
+            }
+            return findings
+        }
         let file = article.pagePath.value
         let mirrorLine = article.mirrorURLLine ?? article.linkLine
         let imageLine = article.qrImageLine ?? article.linkLine
@@ -74,11 +82,13 @@ public struct Verifier: Sendable {
         }
         if article.aliasUsed {
             findings.append(Finding(kind: .aliasMirrorURL, file: file, line: mirrorLine,
-                                    message: "the mirror URL \(article.mirrorURL ?? article.linkedMirrorURL ?? "") uses an old repository name; canonical: \(article.canonicalMirrorURL)"))
+                                    message: "the mirror URL \(article.mirrorURL ?? article.linkedMirrorURL ?? "") uses an old repository name"
+                                        + (article.canonicalMirrorURL.map { "; canonical: \($0)" } ?? "")))
         }
-        if article.legacyImageURL {
-            findings.append(Finding(kind: .legacyImageURL, file: file, line: imageLine,
-                                    message: "the QR image URL uses the legacy /blob/ form; it should be \(article.cdnQRImageURL ?? "the CDN form")"))
+        if let form = article.imageLinkForm, let house = imageLinkForm, form != house {
+            findings.append(Finding(kind: .imageURLOtherForm, file: file, line: imageLine,
+                                    message: "the QR image URL is of the \(form) form; this archive links QR images in the \(house) form"
+                                        + (article.canonicalQRImageURL.map { ": \($0)" } ?? "")))
         }
         guard let asset = article.qrAsset else {
             if article.assetOutsideArchive {

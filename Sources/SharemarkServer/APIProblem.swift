@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import SharemarkArchive
 
 /// An error that a handler throws to answer with a problem-details body.
 public struct APIProblem: Error, HTTPResponseError, Sendable {
@@ -29,9 +30,7 @@ public struct APIProblem: Error, HTTPResponseError, Sendable {
     }
 
     static func response(_ problem: ProblemDetails, headers extra: HTTPFields = [:]) -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(problem)) ?? Data()
+        let data = (try? JSONCoding.sortedEncoder.encode(problem)) ?? Data()
         var headers: HTTPFields = [.contentType: "application/problem+json", .cacheControl: "no-store"]
         headers.append(contentsOf: extra)
         return Response(status: HTTPResponse.Status(code: problem.status),

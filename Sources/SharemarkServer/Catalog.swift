@@ -7,12 +7,13 @@ public struct ArticleSummary: Codable, Sendable, Equatable {
     public var category: String
     public var id: String
     public var mirrorURL: String?
-    public var canonicalMirrorURL: String
+    /// nil when the archive's repository is unknown (no URL is ever invented).
+    public var canonicalMirrorURL: String?
     public var qrImageURL: String?
     public var originalURL: String?
     public var date: String?
 
-    public init(title: String?, category: String, id: String, mirrorURL: String?, canonicalMirrorURL: String,
+    public init(title: String?, category: String, id: String, mirrorURL: String?, canonicalMirrorURL: String?,
                 qrImageURL: String?, originalURL: String?, date: String?) {
         self.title = title
         self.category = category
@@ -25,8 +26,8 @@ public struct ArticleSummary: Codable, Sendable, Equatable {
     }
 
     /// The link readers are given, and that the share QR encodes: the printed mirror URL, or the
-    /// canonical one for pages without a footer.
-    public var shareURL: String { mirrorURL ?? canonicalMirrorURL }
+    /// canonical one for pages without a footer; nil when neither is known.
+    public var shareURL: String? { mirrorURL ?? canonicalMirrorURL }
 }
 
 /// What the server knows of one article: what it shows, and where the QR asset lies.

@@ -75,12 +75,16 @@ enum HTMLPage {
             for article in results {
                 let qr = "/v1/articles/\(pathSegment(article.category))/\(pathSegment(article.id))/qr.png"
                 let title = escape(article.title ?? article.id)
-                let share = article.shareURL
                 var meta = escape(article.category) + " / " + escape(article.id)
                 if let date = article.date { meta += " · " + escape(date) }
-                html += "<li><a href=\"\(escape(share))\"><img src=\"\(escape(qr))\" alt=\"QR code of the share link\" width=\"120\" height=\"120\"></a><div>"
-                html += "<h2><a href=\"\(escape(share))\">\(title)</a></h2><p class=\"meta\">\(meta)</p>"
-                html += "<p class=\"link\">Share: <a href=\"\(escape(share))\">\(escape(share))</a></p>"
+                if let share = article.shareURL {
+                    html += "<li><a href=\"\(escape(share))\"><img src=\"\(escape(qr))\" alt=\"QR code of the share link\" width=\"120\" height=\"120\"></a><div>"
+                    html += "<h2><a href=\"\(escape(share))\">\(title)</a></h2><p class=\"meta\">\(meta)</p>"
+                    html += "<p class=\"link\">Share: <a href=\"\(escape(share))\">\(escape(share))</a></p>"
+                } else {
+                    // No share link is known (the archive's repository is unknown): no QR either.
+                    html += "<li><div><h2>\(title)</h2><p class=\"meta\">\(meta)</p>"
+                }
                 if let original = article.originalURL {
                     if isWebURL(original) {
                         html += "<p class=\"link\">Original: <a href=\"\(escape(original))\" rel=\"noreferrer\">\(escape(original))</a></p>"

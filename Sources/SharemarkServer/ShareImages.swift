@@ -22,7 +22,10 @@ final class ShareImages: Sendable {
     }
 
     func image(for entry: CatalogEntry, root: String, style: ShareQRStyle, format: ImageFormat) throws -> CachedImage {
-        let payload = entry.summary.shareURL
+        guard let payload = entry.summary.shareURL else {
+            throw APIProblem(.notFound, "\(entry.summary.category)/\(entry.summary.id) has no share link: "
+                             + "the archive's repository is unknown (no footer names it and sharemark.toml does not)")
+        }
         if format == .png, let asset = entry.qrAsset {
             let path = root + "/" + asset.value
             var info = stat()

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
+import SharemarkArchive
 import SharemarkQR
 
 /// Where and how the server listens, and the bounds it keeps.
@@ -268,8 +269,7 @@ public struct SharemarkServer: Sendable {
     }
 
     func json(_ value: some Encodable) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONCoding.sortedEncoder
         return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
@@ -300,8 +300,7 @@ struct AmbiguousID: Error, HTTPResponseError {
         let body = Body(type: "about:blank", title: "Conflict", status: 409,
                         detail: "id \(id) names \(keys.count) articles: \(keys.joined(separator: ", ")); ask for /v1/articles/{category}/\(id)",
                         candidates: candidates)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONCoding.sortedEncoder
         return Response(status: .conflict, headers: [.contentType: "application/problem+json"],
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(body))))
     }

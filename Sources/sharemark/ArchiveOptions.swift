@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SharemarkArchive
+import SharemarkJobs
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,6 +19,18 @@ struct ArchiveOptions: ParsableArguments {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: archive, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw CLIError("no archive folder at \(archive)", code: 66)
+        }
+    }
+
+    /// Takes the archive's lock for commands that write (regen, fix): exit 75 when another
+    /// holds it (unless `wait`), 73 when the lock file cannot be made.
+    func lock(wait: Bool) throws -> RegenLock {
+        do {
+            return try RegenLock(archive: archive, wait: wait)
+        } catch let held as RegenLock.Held {
+            throw CLIError(held.description, code: 75)
+        } catch {
+            throw CLIError("\(error)", code: 73)
         }
     }
 
@@ -70,7 +83,5 @@ func printError(_ text: String) {
 
 /// JSON with sorted keys and readable layout.
 func printJSON(_ value: some Encodable) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    print(String(decoding: try JSONCoding.prettyEncoder.encode(value), as: UTF8.self))
 }

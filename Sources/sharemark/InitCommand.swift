@@ -4,10 +4,29 @@ import SharemarkArchive
 
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "init", abstract: "Write sharemark.toml with what the pages' footers show.")
+        commandName: "init",
+        abstract: "Write sharemark.toml with what the pages' footers show, or what the options give.",
+        discussion: """
+            Without options, the repository, branch and image link form are those most footers use. \
+            An archive with no footer at all names its repository with --owner and --repository.
+            Exit codes: 0 written, 73 the file exists (use --force) or cannot be written, 78 the repository is unknown.
+            """)
 
     @OptionGroup var options: ArchiveOptions
     @Flag(help: "Replace an existing sharemark.toml.") var force = false
+    @Option(help: "The repository's owner (default: inferred from the footers).") var owner: String?
+    @Option(help: "The repository's name (default: inferred from the footers).") var repository: String?
+    @Option(help: "The branch pages are served from (default: inferred, else master).") var branch: String?
+    @Option(help: ArgumentHelp("How footers link their QR image: cdn or blob (default: what most footers use).", valueName: "form"))
+    var imageURL: ImageLinkForm?
+
+    func validate() throws {
+        for (name, value) in [("owner", owner), ("repository", repository), ("branch", branch)] {
+            if let value, value.isEmpty || value.contains("/") || value == "." || value == ".." {
+                throw ValidationError("--\(name) takes a name without '/', not '\(value)'")
+            }
+        }
+    }
 
     func run() throws {
         try reportingErrors {
@@ -15,15 +34,25 @@ struct InitCommand: ParsableCommand {
             if FileManager.default.fileExists(atPath: path) && !force {
                 throw CLIError("\(path) exists; use --force to replace it", code: 73)
             }
-            if force { try? FileManager.default.removeItem(atPath: path) }
             let (index, _) = try options.openUpdatedIndex()
-            var config = index.config
+            // What the footers show, without the existing file's settings when it is replaced.
+            var config = try index.inferredConfig()
+            if let owner { config.owner = owner }
+            if let repository {
+                config.aliases.removeAll { $0 == repository }
+                if repository != config.repository, !config.repository.isEmpty { config.aliases.append(config.repository) }
+                config.repository = repository
+            }
+            if let branch { config.branch = branch }
+            if let imageURL { config.imageLinkForm = imageURL }
+            guard config.knowsRepository else { throw CLIError(ArchiveConfig.unknownRepositoryMessage, code: 78) }
             config.source = .inferred
             do { try AtomicFile.write(Array(config.render().utf8), to: path) } catch {
                 throw CLIError("\(error)", code: 73)
             }
             print("wrote \(path): \(config.owner)/\(config.repository) (\(config.branch))"
-                  + (config.aliases.isEmpty ? "" : ", old names: \(config.aliases.joined(separator: ", "))"))
+                  + (config.aliases.isEmpty ? "" : ", old names: \(config.aliases.joined(separator: ", "))")
+                  + (config.imageLinkForm.map { ", image links: \($0)" } ?? ""))
         }
     }
 }

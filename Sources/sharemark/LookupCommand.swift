@@ -15,17 +15,10 @@ struct LookupCommand: ParsableCommand {
     @Argument(help: "An id, category/id, or URL.") var query: String
     @OptionGroup var options: ArchiveOptions
     @Flag(help: "Print JSON.") var json = false
-    @Option(help: .hidden) var `repeat`: Int = 0
 
     func run() throws {
         try reportingErrors {
             let (index, _) = try options.openUpdatedIndex()
-            if `repeat` > 0 {
-                let start = DispatchTime.now().uptimeNanoseconds
-                for _ in 0..<`repeat` { _ = try index.lookup(query) }
-                let ns = Double(DispatchTime.now().uptimeNanoseconds - start) / Double(`repeat`)
-                printError(String(format: "lookup: %.1f µs per call over %d calls", ns / 1000, `repeat`))
-            }
             switch try index.lookup(query) {
             case .found(let article):
                 if json { try printJSON(article); return }
@@ -33,12 +26,15 @@ struct LookupCommand: ParsableCommand {
                 print(article.title ?? "(no title)")
                 print("  page:        \(article.key)  (\(article.pagePath))")
                 if let mirror = article.mirrorURL { print("  mirror URL:  \(mirror)") }
-                if article.mirrorURL != article.canonicalMirrorURL {
-                    print("  canonical:   \(article.canonicalMirrorURL)")
+                if let canonical = article.canonicalMirrorURL, article.mirrorURL != canonical {
+                    print("  canonical:   \(canonical)")
                 }
-                if let cdn = article.cdnQRImageURL { print("  QR image:    \(cdn)") }
-                if let written = article.qrImageURL, written != article.cdnQRImageURL {
+                if let image = article.canonicalQRImageURL { print("  QR image:    \(image)") }
+                if let written = article.qrImageURL, written != article.canonicalQRImageURL {
                     print("  (written as \(written))")
+                }
+                if !index.config.knowsRepository {
+                    print("  no share URL: the archive's repository is unknown (sharemark init --owner OWNER --repository REPOSITORY)")
                 }
                 if let asset = article.qrAsset {
                     let exists = FileManager.default.fileExists(atPath: root.appendingPathComponent(asset.value).path)

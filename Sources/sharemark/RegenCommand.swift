@@ -51,16 +51,7 @@ struct RegenCommand: ParsableCommand {
             let jobs = work.threads
 
             try options.requireArchiveFolder()
-            var lock: RegenLock?
-            if !dryRun {
-                do {
-                    lock = try RegenLock(archive: options.archive, wait: wait)
-                } catch let held as RegenLock.Held {
-                    throw CLIError(held.description, code: 75)
-                } catch {
-                    throw CLIError("\(error)", code: 73)
-                }
-            }
+            let lock = dryRun ? nil : try options.lock(wait: wait)
             defer { lock?.release() }
 
             let (index, _) = try options.openUpdatedIndex()

@@ -9,6 +9,6 @@ struct Sharemark: AsyncParsableCommand {
         subcommands: [
             IndexCommand.self, LookupCommand.self, SearchCommand.self, RegenCommand.self,
             VerifyCommand.self, ServeCommand.self, QRCommand.self, ExportCommand.self,
-            InitCommand.self,
+            InitCommand.self, FixCommand.self,
         ])
 }

@@ -12,8 +12,12 @@ struct VerifyCommand: ParsableCommand {
         discussion: """
             Errors: a missing PNG, an unreadable PNG, a QR code that does not encode exactly the footer's mirror URL, a QR image outside the archive, printed and linked mirror URLs that differ, \
             a footer URL that is not http(s) or names another page, a page or PNG that cannot be read. \
-            Warnings: a mirror URL under an old repository name, a legacy /blob/ QR image URL, a PNG no page references, \
+            Warnings: a mirror URL under an old repository name, a QR image link of the other form than the archive's (image-url-other-form; \
+            the archive's form is image_url in sharemark.toml, or what most footers use), a page without a footer, a PNG no page references, \
             a page that is not valid UTF-8, has no title or no original URL.
+
+            Each finding names the command that repairs it (sharemark fix for footers, sharemark regen [--stale] for PNGs), \
+            and the summary gives the one command that repairs them all.
 
             Each finding has a stable kind (such as asset-missing); for a PNG's content it also names the decoder that decided: \
             grid (the module grid read back and compared with libqrencode's encoding of the URL) or zbar.
@@ -30,6 +34,13 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Fail on warnings too.")
     var strict = false
 
+    @Option(help: ArgumentHelp("With --format github: at most this many annotations per kind; a line counts the rest.", valueName: "n"))
+    var maxAnnotations = 10
+
+    func validate() throws {
+        if maxAnnotations < 0 { throw ValidationError("--max-annotations must not be negative") }
+    }
+
     func run() throws {
         try reportingErrors { try execute() }
     }
@@ -45,11 +56,12 @@ struct VerifyCommand: ParsableCommand {
             let bar = TerminalProgress()
             var progress: (@Sendable (Int, Int) -> Void)? = nil
             if bar.enabled { progress = { @Sendable done, total in bar.bar("checking QR images", done: done, total: total) } }
-            let report = Verifier(archive: options.archive, jobs: work.threads)
+            let report = Verifier(archive: options.archive, imageLinkForm: index.config.imageLinkForm, jobs: work.threads)
                 .verify(articles: articles, assets: try index.allAssets(), scanProblems: scanProblems,
                         shard: shard, progress: progress)
             bar.finish()
-            print(report.render(format))
+            print(report.render(format, maxAnnotations: maxAnnotations))
+            if format == .github { appendStepSummary(report.stepSummary(maxPerKind: maxAnnotations)) }
             let code = report.exitCode(strict: strict)
             if code != 0 { throw ExitCode(code) }
         }

@@ -49,15 +49,45 @@ import Testing
         let config = ArchiveConfig.inferred(from: [
             ("example-org", "mirror", "master", 30), ("example-org", "old-mirror", "master", 5),
             ("someone-else", "fork", "main", 2),
-        ], fallbackRepository: "x")
+        ], imageLinks: [.cdn: 3, .blob: 32])
         #expect(config.owner == "example-org" && config.repository == "mirror" && config.branch == "master")
         #expect(config.aliases == ["old-mirror"])
         #expect(config.source == .inferred)
+        #expect(config.imageLinkForm == .blob)
+        #expect(config.render().contains("\nimage_url = \"blob\"\n"))
         var reread = try ArchiveConfig(parsing: config.render())
         reread.source = .inferred
         #expect(reread == config)
-        let empty = ArchiveConfig.inferred(from: [], fallbackRepository: "demo")
-        #expect(empty.repository == "demo" && empty.source == .defaults)
+        // Nothing to infer from: no repository is invented, no URL can be made.
+        let empty = ArchiveConfig.inferred(from: [])
+        #expect(empty.owner == "" && empty.repository == "" && empty.source == .defaults && !empty.knowsRepository)
+        #expect(empty.mirrorURL(path: "pages/a/b.md") == nil && empty.imageURL(path: "pages/a/b.md.png") == nil)
+        #expect(empty.imageLinkForm == .cdn && empty.footerStyle == .standard)
+    }
+
+    @Test func imageLinkFormIsTheMajorityUndecidedOnATie() throws {
+        let mirrors = [(owner: "o", repository: "r", branch: "master", count: 4)]
+        #expect(ArchiveConfig.inferred(from: mirrors, imageLinks: [.cdn: 3, .blob: 1]).imageLinkForm == .cdn)
+        #expect(ArchiveConfig.inferred(from: mirrors, imageLinks: [.blob: 4]).imageLinkForm == .blob)
+        #expect(ArchiveConfig.inferred(from: mirrors, imageLinks: [.cdn: 2, .blob: 2]).imageLinkForm == nil)
+        #expect(ArchiveConfig.inferred(from: mirrors, imageLinks: [:]).imageLinkForm == .cdn)
+        let tie = ArchiveConfig.inferred(from: mirrors, imageLinks: [.cdn: 2, .blob: 2])
+        #expect(tie.imageURL(path: "pages/a/b.md.png") == nil)
+        #expect(tie.imageURL(path: "pages/a/b.md.png", form: .blob) == "https://github.com/o/r/blob/master/pages/a/b.md.png")
+        // The file decides over the footers.
+        let file = try ArchiveConfig(parsing: "image_url = \"cdn\"\n", fallback: tie)
+        #expect(file.imageLinkForm == .cdn)
+        #expect(file.imageURL(path: "pages/a/b.md.png") == "https://cdn.jsdelivr.net/gh/o/r/pages/a/b.md.png")
+        #expect(throws: ConfigFile.Error.self) { try ArchiveConfig(parsing: "image_url = \"legacy\"\n", fallback: tie) }
+    }
+
+    @Test func configEditKeepsTheRestOfTheFile() {
+        let text = "# mine\nowner = \"o\"  # keep\nrepository = \"r\"\n\n[qr]\nscale = 4\n"
+        #expect(ConfigEdit.setting("image_url", to: "\"blob\"", in: text)
+                == "# mine\nowner = \"o\"  # keep\nrepository = \"r\"\n\nimage_url = \"blob\"\n[qr]\nscale = 4\n")
+        let set = "owner = \"o\"\nimage_url = \"cdn\"\n"
+        #expect(ConfigEdit.setting("image_url", to: "\"blob\"", in: set) == "owner = \"o\"\nimage_url = \"blob\"\n")
+        #expect(ConfigEdit.setting("image_url", to: "\"blob\"", in: "owner = \"o\"") == "owner = \"o\"\nimage_url = \"blob\"\n")
     }
 
     @Test func templatesMatchAndRender() throws {

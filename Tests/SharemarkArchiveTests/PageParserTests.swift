@@ -46,7 +46,7 @@ import Testing
         let record = PageRecord(file: PageFile(path: try ArchivePath("pages/legacy/n09000002.md"), category: "legacy",
                                                id: "n09000002", size: 0, mtimeNs: 0),
                                 page: page, mirrorForm: .defaultMirror, cdnForm: .defaultCDN)
-        #expect(record.legacyImageURL)
+        #expect(record.imageLinkForm == .blob)
         #expect(record.mirrorRepository == "old-mirror")
         #expect(record.qrAsset?.value == "pages/legacy/n09000002.md.png")
         #expect(record.date == "2019-07-03")  // the URL's date wins over the dateline

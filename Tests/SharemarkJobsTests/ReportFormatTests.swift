@@ -15,7 +15,28 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("::warning file=\(base)/pages/culture/alias.md,line=\(TestArchive.mirrorLine),title=sharemark alias-mirror-url::") })
         #expect(lines.contains { $0.hasPrefix("::warning file=\(base)/pages/culture/orphan.md.png,title=sharemark orphan-asset::") })
         #expect(lines.filter { $0.hasPrefix("::error ") }.count == 7)
+        #expect(lines.filter { $0.hasPrefix("::warning ") }.count == 4)
+        #expect(lines.last == "sharemark verify: 14 pages, 7 errors, 4 warnings; repair: sharemark fix --remove-orphans \(base)")
+    }
+
+    @Test func githubAnnotationsAreCappedPerKindAndTheRestCounted() throws {
+        let findings = (0..<25).map { Finding(kind: .assetMissing, file: "pages/a/n\($0).md", line: 9, message: "gone") }
+            + (0..<3).map { Finding(kind: .aliasMirrorURL, file: "pages/b/n\($0).md", line: 7, message: "old") }
+        var report = Report(archive: ".", shard: .whole, findings: findings)
+        report.pagesChecked = 28
+        let lines = report.render(.github, maxAnnotations: 10).split(separator: "\n").map(String.init)
+        #expect(lines.filter { $0.hasPrefix("::error ") }.count == 10)
         #expect(lines.filter { $0.hasPrefix("::warning ") }.count == 3)
+        #expect(lines.contains("::notice title=sharemark::15 more not annotated (at most 10 per kind): 15 asset-missing"))
+        #expect(report.render(.github, maxAnnotations: 0).split(separator: "\n").filter { $0.hasPrefix("::error") }.isEmpty)
+
+        let summary = report.stepSummary(maxPerKind: 2)
+        #expect(summary.contains("| `asset-missing` | error | 25 |"))
+        #expect(summary.contains("| `alias-mirror-url` | warning | 3 |"))
+        #expect(summary.contains("**asset-missing** (first 2 of 25)"))
+        #expect(summary.contains("- `pages/a/n0.md:9` gone"))
+        #expect(!summary.contains("pages/a/n2.md"))  // sorted: n0, n1, n10…: the first two only
+        #expect(summary.contains("Repair: `sharemark fix .`"))
     }
 
     @Test func githubPathsAreRelativeToTheRepositoryForTheCurrentFolder() {
@@ -23,7 +44,7 @@ import Testing
                             findings: [Finding(kind: .assetMissing, file: "pages/a/b.md", line: 3, message: "50% gone,\nreally")])
         report.pagesChecked = 1
         let first = report.render(.github).split(separator: "\n").first.map(String.init)
-        #expect(first == "::error file=pages/a/b.md,line=3,title=sharemark asset-missing::50%25 gone,%0Areally")
+        #expect(first == "::error file=pages/a/b.md,line=3,title=sharemark asset-missing::50%25 gone,%0Areally Repair: sharemark regen.")
     }
 
     @Test func junitIsWellFormedXMLWithAFailurePerError() throws {
@@ -36,7 +57,7 @@ import Testing
         #expect(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
         #expect(counter.failures == 7)
         #expect(counter.failureTypes.contains("payload-mismatch"))
-        #expect(counter.testcases == 14)  // 13 pages with a footer and the orphan PNG
+        #expect(counter.testcases == 15)  // 13 pages with a footer, the page without and the orphan PNG
     }
 
     @Test func jsonHasCountsRepairCommandAndFindings() throws {
@@ -44,15 +65,16 @@ import Testing
         defer { a.remove() }
         let object = try JSONSerialization.jsonObject(with: Data(try a.verify().render(.json).utf8)) as? [String: Any]
         #expect(object?["errors"] as? Int == 7)
-        #expect(object?["warnings"] as? Int == 3)
+        #expect(object?["warnings"] as? Int == 4)
         #expect(object?["pagesChecked"] as? Int == 14)
-        #expect(object?["repairCommand"] as? String == "sharemark regen --stale \(a.root)")
+        #expect(object?["repairCommand"] as? String == "sharemark fix --remove-orphans \(a.root)")
         let findings = object?["findings"] as? [[String: Any]] ?? []
-        #expect(findings.count == 10)
+        #expect(findings.count == 11)
         let missing = findings.first { $0["kind"] as? String == "asset-missing" }
         #expect(missing?["file"] as? String == "pages/china/missing.md")
         #expect(missing?["line"] as? Int == TestArchive.imageLine)
         #expect(missing?["severity"] as? String == "error")
+        #expect(missing?["repair"] as? String == "sharemark regen")
         #expect(findings.first { $0["kind"] as? String == "payload-mismatch" }?["decidedBy"] as? String == "zbar")
     }
 }

@@ -81,7 +81,7 @@ struct TestArchive {
 
     func verify(shard: Shard = .whole) throws -> Report {
         let index = try index()
-        return Verifier(archive: root, jobs: 2).verify(articles: try index.allArticles(), assets: try index.allAssets(), shard: shard)
+        return Verifier(archive: root, imageLinkForm: index.config.imageLinkForm, jobs: 2).verify(articles: try index.allArticles(), assets: try index.allAssets(), shard: shard)
     }
 
     func plan(_ mode: RegenerationMode, shard: Shard = .whole) throws -> RegenerationPlan {

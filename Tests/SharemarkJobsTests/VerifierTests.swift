@@ -46,7 +46,8 @@ let expectedFaults: Set<Expected> = [
     Expected(file: "pages/china/outside.md", line: TestArchive.imageLine, severity: .error, kind: .assetOutsideArchive),
     Expected(file: "pages/china/disagree.md", line: TestArchive.mirrorLine, severity: .error, kind: .mirrorURLMismatch),
     Expected(file: "pages/culture/alias.md", line: TestArchive.mirrorLine, severity: .warning, kind: .aliasMirrorURL),
-    Expected(file: "pages/culture/legacy.md", line: TestArchive.imageLine, severity: .warning, kind: .legacyImageURL),
+    Expected(file: "pages/culture/legacy.md", line: TestArchive.imageLine, severity: .warning, kind: .imageURLOtherForm),
+    Expected(file: "pages/world/painting.md", line: nil, severity: .warning, kind: .footerMissing),
     Expected(file: "pages/culture/orphan.md.png", line: nil, severity: .warning, kind: .orphanAsset),
 ]
 
@@ -59,6 +60,9 @@ let expectedFaults: Set<Expected> = [
         #expect(found == expectedFaults, "\(report.text)")
         #expect(report.findings.count == expectedFaults.count)
         #expect(report.pagesChecked == 14)
+        #expect(report.findings.first { $0.kind == .imageURLOtherForm }?.message
+                == "the QR image URL is of the blob form; this archive links QR images in the cdn form: "
+                    + TestArchive.cdnURL("pages/culture/legacy.md.png"))
         #expect(report.pagesWithFooter == 13)
         #expect(report.exitCode(strict: false) == 1)
     }
@@ -85,12 +89,24 @@ let expectedFaults: Set<Expected> = [
         if case .notPNG = AssetCheck.check(pngBytes: Array("GIF89a".utf8), payload: url) {} else { Issue.record("not a PNG expected") }
     }
 
-    @Test func repairCommandNamesTheRegenMode() throws {
+    @Test func repairCommandIsTheOneThatRepairsEveryFinding() throws {
         let a = try faultyArchive()
         defer { a.remove() }
         let report = try a.verify()
-        #expect(report.repairCommand == "sharemark regen --stale \(a.root)")
-        #expect(report.text.hasSuffix("  sharemark regen --stale \(a.root)"))
+        // Footers to rewrite and an orphan: fix repairs those and the PNGs.
+        #expect(report.repairCommand == "sharemark fix --remove-orphans \(a.root)")
+        #expect(report.text.hasSuffix("  sharemark fix --remove-orphans \(a.root)"))
+        let byFile = Dictionary(grouping: report.findings, by: \.file)
+        #expect(byFile["pages/china/missing.md"]?.first?.repair == "sharemark regen")
+        #expect(byFile["pages/china/wrong.md"]?.first?.repair == "sharemark regen --stale")
+        #expect(byFile["pages/culture/legacy.md"]?.first?.repair == "sharemark fix")
+        #expect(byFile["pages/china/outside.md"]?.first?.repair == "sharemark fix")
+        #expect(byFile["pages/culture/orphan.md.png"]?.first?.repair == "sharemark fix --remove-orphans")
+
+        let stale = try TestArchive()
+        defer { stale.remove() }
+        try stale.png(stale.page("world/n1.md") + ".png", payload: TestArchive.mirrorURL("pages/world/n2.md"))
+        #expect(try stale.verify().repairCommand == "sharemark regen --stale \(stale.root)")
 
         let b = try TestArchive()
         defer { b.remove() }

@@ -1,0 +1,269 @@
+import Foundation
+
+/// Which URL a footer links its QR image with. Both name the same file of the repository
+/// (`pages/<category>/<id>.md.png`); each archive keeps to one of them, its house style.
+public enum ImageLinkForm: String, Hashable, Sendable, Codable, CaseIterable, CustomStringConvertible {
+    /// The CDN: `https://cdn.jsdelivr.net/gh/<owner>/<repo>/<path>` (the `cdn_url` form).
+    case cdn
+    /// The git host's web view: `https://github.com/<owner>/<repo>/blob/<branch>/<path>` (the
+    /// `mirror_url` form).
+    case blob
+
+    public var description: String { rawValue }
+}
+
+/// How an archive writes its share footer, learned from one page: every line of the footer as
+/// a template (the page's own URLs replaced by placeholders, every other byte kept), the blank
+/// lines before it, and what follows it. Pages that write their footers alike have equal
+/// styles, so the archive's style is the one most of its footers share.
+public struct FooterStyle: Hashable, Sendable, Codable {
+    /// One piece of a line: text as written, or where a URL goes.
+    public enum Piece: Hashable, Sendable, Codable {
+        case text(String)
+        case mirrorURL
+        case imageURL
+        case originalURL
+    }
+
+    /// The footer's lines, first to last, without line endings. The line with `mirrorURL`
+    /// alone is the printed URL; the line with `imageURL` is the QR link.
+    public var lines: [[Piece]]
+    /// Blank lines between the body and the footer's first line.
+    public var blankLinesBefore: Int
+    /// Blank lines between the footer's last line and what follows it.
+    public var blankLinesAfter: Int
+    /// What follows the footer.
+    public var trailing: Trailing
+
+    public enum Trailing: String, Hashable, Sendable, Codable {
+        /// A line of dashes starting the trailing block (navigation, tracking image).
+        case dashes
+        /// Nothing: the footer ends the page.
+        case end
+        /// Some other line.
+        case other
+    }
+
+    public init(lines: [[Piece]], blankLinesBefore: Int, blankLinesAfter: Int, trailing: Trailing) {
+        self.lines = lines
+        self.blankLinesBefore = blankLinesBefore
+        self.blankLinesAfter = blankLinesAfter
+        self.trailing = trailing
+    }
+
+    /// The footer of `archive-format.md`, for archives with no footer to learn from.
+    public static let standard = FooterStyle(
+        lines: [
+            [.text("<hr/>")],
+            [.text("手机上长按并复制下列链接或二维码分享本文章：<br/>")],
+            [.mirrorURL, .text(" <br/>")],
+            [.text("<a href='"), .mirrorURL, .text("'><img src='"), .imageURL, .text("'/></a> <br/>")],
+            [.text("原文地址（需翻墙访问）："), .originalURL],
+        ],
+        blankLinesBefore: 0, blankLinesAfter: 2, trailing: .dashes)
+
+    /// Whether the style has a line for the original URL.
+    public var hasOriginalLine: Bool { lines.contains { $0.contains(.originalURL) } }
+
+    /// The footer's lines for a page. The line with the original URL is left out when
+    /// `originalURL` is nil (only a known URL is ever written).
+    public func render(mirrorURL: String, imageURL: String, originalURL: String?) -> [String] {
+        var out: [String] = []
+        for line in lines {
+            if line.contains(.originalURL) && originalURL == nil { continue }
+            var text = ""
+            for piece in line {
+                switch piece {
+                case .text(let s): text += s
+                case .mirrorURL: text += mirrorURL
+                case .imageURL: text += imageURL
+                case .originalURL: text += originalURL ?? ""
+                }
+            }
+            out.append(text)
+        }
+        return out
+    }
+
+    /// A stable text of the style (JSON, keys sorted), for storing and comparing.
+    public var key: String {
+        String(decoding: (try? JSONCoding.sortedEncoder.encode(self)) ?? Data(), as: UTF8.self)
+    }
+
+    public init?(key: String) {
+        guard let style = try? JSONCoding.decoder.decode(FooterStyle.self, from: Data(key.utf8)) else { return nil }
+        self = style
+    }
+}
+
+extension FooterStyle {
+    /// Learns the style of a page's footer from the page's lines, or returns nil when the footer
+    /// is not whole (no printed mirror URL right before its link, URLs not found as written).
+    ///
+    /// The footer runs from its leading lines (a rule such as `<hr/>` and a label line without
+    /// a URL, each when present) through the printed mirror URL and the QR link to the original
+    /// URL when it follows within two lines.
+    static func learn(lines: LineTable, footer: ShareFooter) -> FooterStyle? {
+        guard let printedLine = footer.printedMirrorLine, let printed = footer.printedMirrorURL,
+              printedLine < footer.linkLine, footer.linkLine - printedLine <= 2 else { return nil }
+        var first = printedLine
+        if first - 1 >= 1, lines.isRule(first - 1) {
+            first -= 1
+        } else if first - 1 >= 1, lines.isLabel(first - 1) {
+            first -= 1
+            if first - 1 >= 1, lines.isRule(first - 1) { first -= 1 }
+        }
+        var last = footer.linkLine
+        if let originalLine = footer.originalLine, originalLine > footer.linkLine, originalLine - footer.linkLine <= 2 {
+            last = originalLine
+        }
+        var templates: [[Piece]] = []
+        for n in first...last {
+            let text = lines.text(n)
+            var marks: [(String, Piece)] = []
+            if n == printedLine { marks.append((printed, .mirrorURL)) }
+            if n == footer.linkLine { marks += [(footer.linkedMirrorURL, .mirrorURL), (footer.qrImageURL, .imageURL)] }
+            if n == footer.originalLine, let original = footer.originalURL { marks.append((original, .originalURL)) }
+            guard let pieces = FooterStyle.template(text, marks) else { return nil }
+            templates.append(pieces)
+        }
+        var before = 0
+        while first - before - 1 >= 1, lines.isBlank(first - before - 1) { before += 1 }
+        var after = 0
+        while last + after + 1 <= lines.count, lines.isBlank(last + after + 1) { after += 1 }
+        let next = last + after + 1
+        let trailing: Trailing = next > lines.count ? .end : lines.isDashes(next) ? .dashes : .other
+        return FooterStyle(lines: templates, blankLinesBefore: before, blankLinesAfter: after, trailing: trailing)
+    }
+
+    /// `text` cut into pieces at each whole occurrence of the marked URLs (a URL followed by a
+    /// character that may end it, so that `….md` does not match inside `….md.png`); nil when a
+    /// marked URL does not occur whole.
+    static func template(_ text: String, _ marks: [(String, Piece)]) -> [Piece]? {
+        var pieces: [Piece] = []
+        var rest = Substring(text)
+        var found = Set<Int>()
+        while !rest.isEmpty {
+            var best: (range: Range<Substring.Index>, index: Int)? = nil
+            for (i, mark) in marks.enumerated() {
+                guard let range = URLOccurrence.first(of: mark.0, in: rest) else { continue }
+                if best == nil || range.lowerBound < best!.range.lowerBound
+                    || (range.lowerBound == best!.range.lowerBound && range.upperBound > best!.range.upperBound) {
+                    best = (range, i)
+                }
+            }
+            guard let best else { break }
+            if best.range.lowerBound > rest.startIndex { pieces.append(.text(String(rest[..<best.range.lowerBound]))) }
+            pieces.append(marks[best.index].1)
+            found.insert(best.index)
+            rest = rest[best.range.upperBound...]
+        }
+        if !rest.isEmpty { pieces.append(.text(String(rest))) }
+        guard found.count == marks.count else { return nil }
+        return pieces
+    }
+}
+
+/// Whole occurrences of a URL in a line: preceded by the start, a quote, `=` or a blank, and
+/// followed by the end or a character no URL of a footer contains.
+public enum URLOccurrence {
+    static func isBoundaryBefore(_ c: Character) -> Bool {
+        c == "'" || c == "\"" || c == "=" || c == " " || c == "\t" || c == ">" || c == "(" || c == "：" || c == ":"
+    }
+    static func isBoundaryAfter(_ c: Character) -> Bool {
+        c == "'" || c == "\"" || c == " " || c == "\t" || c == "<" || c == ">" || c == ")" || c == "]" || c == "\r"
+    }
+
+    /// The first whole occurrence of `url` in `text`.
+    public static func first(of url: String, in text: Substring) -> Range<Substring.Index>? {
+        guard !url.isEmpty else { return nil }
+        var from = text.startIndex
+        while let range = text[from...].range(of: url) {
+            let beforeOK = range.lowerBound == text.startIndex || isBoundaryBefore(text[text.index(before: range.lowerBound)])
+                || !url.hasPrefix("http")
+            let afterOK = range.upperBound == text.endIndex || isBoundaryAfter(text[range.upperBound])
+                || text[range.upperBound...].hasPrefix("/>")
+            if beforeOK && afterOK { return range }
+            from = text.index(after: range.lowerBound)
+        }
+        return nil
+    }
+}
+
+/// The lines of a page's bytes: where each starts and ends (without its line ending), so that
+/// single lines can be read or replaced while every other byte is kept.
+public struct LineTable: Sendable {
+    public let bytes: [UInt8]
+    /// For line n (1-based) at index n-1: the range of its content, and the range of its ending
+    /// (`\n`, `\r\n`, or empty for a last line without one).
+    public private(set) var content: [Range<Int>] = []
+    public private(set) var ending: [Range<Int>] = []
+
+    public init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        var start = 0
+        let n = bytes.count
+        while start < n {
+            var end = start
+            while end < n && bytes[end] != 0x0A { end += 1 }
+            if end < n {
+                let contentEnd = end > start && bytes[end - 1] == 0x0D ? end - 1 : end
+                content.append(start..<contentEnd)
+                ending.append(contentEnd..<(end + 1))
+                start = end + 1
+            } else {
+                content.append(start..<n)
+                ending.append(n..<n)
+                start = n
+            }
+        }
+    }
+
+    public var count: Int { content.count }
+
+    /// Whether the bytes start with a UTF-8 byte order mark (part of line 1's bytes, not its text).
+    public var hasBOM: Bool { bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF }
+
+    /// The text of line n (1-based), invalid UTF-8 replaced.
+    public func text(_ n: Int) -> String {
+        var range = content[n - 1]
+        // The BOM belongs to no line's text.
+        if n == 1, hasBOM { range = 3..<range.upperBound }
+        return String(decoding: bytes[range], as: UTF8.self)
+    }
+
+    /// Whether line n's bytes are valid UTF-8 (so that its text can be written back as it was).
+    public func isValidUTF8(_ n: Int) -> Bool {
+        bytes.withUnsafeBufferPointer { UTF8Check.isValid(UnsafeBufferPointer(rebasing: $0[content[n - 1]])) }
+    }
+
+    public func isBlank(_ n: Int) -> Bool { text(n).allSatisfy { $0.isWhitespace } }
+
+    /// A horizontal rule: `<hr>`, `<hr/>`, `<hr />` (any case).
+    func isRule(_ n: Int) -> Bool {
+        let t = text(n).trimmingWhitespace().lowercased()
+        return t.hasPrefix("<hr") && t.hasSuffix(">") && t.count <= 8
+    }
+
+    /// A line of three or more dashes.
+    public func isDashes(_ n: Int) -> Bool {
+        let t = text(n).trimmingWhitespace()
+        return t.count >= 3 && t.allSatisfy { $0 == "-" }
+    }
+
+    /// A footer's label: text with no URL that does not close or open a block of the body.
+    func isLabel(_ n: Int) -> Bool {
+        let t = text(n).trimmingWhitespace()
+        guard !t.isEmpty, !t.contains("://"), !isDashes(n), !t.hasPrefix("</"), !t.hasPrefix("#") else { return false }
+        let lower = t.lowercased()
+        for block in ["<div", "<p>", "<p ", "<img", "<table", "<ul", "<ol", "<li"] where lower.hasPrefix(block) { return false }
+        return true
+    }
+
+    /// The line ending most lines use (`\r\n` or `\n`), for lines added to the page.
+    public var dominantEnding: [UInt8] {
+        var crlf = 0, lf = 0
+        for e in ending where !e.isEmpty { if e.count == 2 { crlf += 1 } else { lf += 1 } }
+        return crlf > lf ? [0x0D, 0x0A] : [0x0A]
+    }
+}

@@ -1,0 +1,154 @@
+import SharemarkArchive
+
+/// `sharemark fix`: what it will change (footers, then the PNGs they need, then with
+/// `removeOrphans` the PNGs no page references), made from the index before anything is
+/// written, and the run that carries it out.
+public struct FixPlan: Sendable {
+    public var footers: FooterRepairPlan
+    /// The PNGs to write once the footers are repaired, as `regen --stale` would.
+    public var regeneration: RegenerationPlan
+    public var orphans: [AssetFile]
+    public var shard: Shard
+
+    /// Plans from the index (brought up to date by the caller) and its configuration.
+    public static func make(index: ArchiveIndex, imageLinkForm: ImageLinkForm? = nil, removeOrphans: Bool = false,
+                            shard: Shard = .whole, jobs: Int = availableProcessors) throws -> FixPlan {
+        let config = index.config
+        let archive = index.archive
+        let articles = try index.allArticles()
+        let assets = try index.allAssets()
+        let footers = FooterRepairPlan.make(articles: articles, config: config, imageLinkForm: imageLinkForm,
+                                            shard: shard, jobs: jobs) { page in
+            if case .success(let bytes) = ArchiveScanner.read(archive + "/" + page.value) { return bytes }
+            return nil
+        }
+        let repaired = footers.repairedArticles(articles)
+        let regeneration = RegenerationPlan.make(articles: repaired, assets: assets, archive: archive, mode: .stale,
+                                                 shard: shard, jobs: jobs).keepingInside(folder: config.pagesFolder)
+        let orphans = removeOrphans ? OrphanAssets.find(articles: repaired, assets: assets, shard: shard) : []
+        return FixPlan(footers: footers, regeneration: regeneration, orphans: orphans, shard: shard)
+    }
+
+    /// Whether the run would change anything.
+    public var changesSomething: Bool {
+        !footers.repairs.isEmpty || !regeneration.items.isEmpty || !orphans.isEmpty
+    }
+
+    /// One entry per file that would change: each page (its footer, its PNG, or both), and
+    /// each orphan PNG; ordered by path.
+    public var entries: [Entry] {
+        var byPage: [String: Entry] = [:]
+        for repair in footers.repairs {
+            byPage[repair.page.value] = Entry(
+                page: repair.page.value, line: repair.line, kinds: unique(repair.changes.map(\.kind.rawValue)),
+                changes: unique(repair.changes.map(\.message)))
+        }
+        for item in regeneration.items {
+            var entry = byPage[item.page.value] ?? Entry(page: item.page.value, line: item.line, kinds: [], changes: [])
+            entry.kinds = unique(entry.kinds + [item.reason.findingKind.rawValue])
+            entry.changes.append("QR image \(item.asset.value) is written (\(item.reason))")
+            byPage[item.page.value] = entry
+        }
+        for orphan in orphans {
+            byPage[orphan.path.value] = Entry(page: orphan.path.value, line: nil, kinds: [Finding.Kind.orphanAsset.rawValue],
+                                              changes: ["no page references this PNG: it is removed"])
+        }
+        return byPage.values.sorted { $0.page < $1.page }
+    }
+
+    private func unique(_ list: [String]) -> [String] {
+        var seen = Set<String>()
+        return list.filter { seen.insert($0).inserted }
+    }
+
+    public struct Entry: Hashable, Sendable, Codable {
+        /// Archive-relative path of the page (or of an orphan PNG).
+        public var page: String
+        public var line: Int?
+        /// The finding kinds repaired.
+        public var kinds: [String]
+        public var changes: [String]
+
+        public var text: String {
+            (line.map { "\(page):\($0)" } ?? page) + ": " + changes.joined(separator: "; ")
+        }
+    }
+}
+
+extension RegenerationPlan {
+    /// The plan without assets outside `folder` (fix writes under the pages folder only); those
+    /// become failures.
+    func keepingInside(folder: String) -> RegenerationPlan {
+        var plan = self
+        let prefix = folder.hasSuffix("/") ? folder : folder + "/"
+        plan.items = items.filter { $0.asset.value.hasPrefix(prefix) }
+        for item in items where !item.asset.value.hasPrefix(prefix) {
+            plan.unplannable.append(Failure(page: item.page.value, asset: item.asset.value,
+                                            reason: "its QR image lies outside \(folder)/"))
+        }
+        return plan
+    }
+}
+
+extension RegenerationPlan.Reason {
+    /// The finding a rewrite repairs.
+    var findingKind: Finding.Kind {
+        switch self {
+        case .missing: return .assetMissing
+        case .stale, .forced: return .payloadMismatch
+        }
+    }
+}
+
+/// What a fix did.
+public struct FixSummary: Sendable, Codable {
+    public var pagesRewritten: [String]
+    public var regeneration: RegenerationSummary
+    public var orphansRemoved: [String]
+    /// Footers left alone because they cannot be read unambiguously.
+    public var refused: [RefusedRepair]
+    /// Pages or PNGs that could not be written or removed.
+    public var failures: [RefusedRepair]
+
+    /// Whether everything planned was done and no footer was refused.
+    public var succeeded: Bool { refused.isEmpty && failures.isEmpty && regeneration.succeeded }
+
+    public var text: String {
+        var lines = ["pages rewritten: \(pagesRewritten.count)"]
+        let reasons = regeneration.writtenByReason.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+        lines.append("QR images written: \(regeneration.written)" + (reasons.isEmpty ? "" : " (\(reasons.joined(separator: ", ")))"))
+        if !orphansRemoved.isEmpty { lines.append("orphan PNGs removed: \(orphansRemoved.count)") }
+        for r in refused { lines.append("left alone: \(r.page)\(r.line.map { ":\($0)" } ?? ""): \(r.reason)") }
+        for f in failures { lines.append("failed: \(f.page): \(f.reason)") }
+        for f in regeneration.failures { lines.append("failed: \(f.page): \(f.asset.map { "\($0): " } ?? "")\(f.reason)") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Carries out a `FixPlan`: writes the repaired pages, brings the index up to date, writes the
+/// PNGs the pages now need (planned again from the index, so from what is on disk), and
+/// removes the planned orphans. Call it holding the `RegenLock`.
+public struct Fixer: Sendable {
+    public var archive: String
+    public var jobs: Int
+
+    public init(archive: String, jobs: Int = availableProcessors) {
+        self.archive = archive
+        self.jobs = max(1, jobs)
+    }
+
+    public func run(_ plan: FixPlan, index: ArchiveIndex,
+                    progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> FixSummary {
+        let pages = PageWriter(archive: archive, jobs: jobs).write(plan.footers.repairs)
+        try index.update()
+        let articles = try index.allArticles()
+        let regeneration = RegenerationPlan.make(articles: articles, assets: try index.allAssets(), archive: archive,
+                                                 mode: .stale, shard: plan.shard, jobs: jobs)
+            .keepingInside(folder: index.config.pagesFolder)
+        let settings = QRSettings(index.config.qr)
+        let written = Regenerator(archive: archive, settings: settings, jobs: jobs).run(regeneration, progress: progress)
+        let orphans = OrphanAssets.remove(plan.orphans, archive: archive)
+        return FixSummary(pagesRewritten: pages.written, regeneration: written, orphansRemoved: orphans.removed,
+                          refused: plan.footers.refused, failures: pages.failures + orphans.failures)
+    }
+}

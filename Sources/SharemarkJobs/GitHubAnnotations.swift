@@ -1,0 +1,91 @@
+/// GitHub Actions output of a check: workflow-command annotations, capped per kind because
+/// GitHub shows only the first few of a step, and a Markdown step summary.
+public enum GitHubAnnotations {
+    public struct Annotation: Hashable, Sendable {
+        public var severity: Finding.Severity
+        /// A stable name; annotations are capped per kind.
+        public var kind: String
+        /// Relative to the repository root.
+        public var file: String
+        public var line: Int?
+        public var message: String
+
+        public init(severity: Finding.Severity, kind: String, file: String, line: Int?, message: String) {
+            self.severity = severity; self.kind = kind; self.file = file; self.line = line; self.message = message
+        }
+    }
+
+    /// One workflow command per annotation, at most `maxPerKind` of each kind, then one
+    /// `::notice` line with the count of those left out.
+    public static func lines(_ annotations: [Annotation], maxPerKind: Int) -> [String] {
+        var shown: [String: Int] = [:]
+        var omitted: [String: Int] = [:]
+        var lines: [String] = []
+        for a in annotations {
+            guard shown[a.kind, default: 0] < maxPerKind else { omitted[a.kind, default: 0] += 1; continue }
+            shown[a.kind, default: 0] += 1
+            var properties = ["file=" + property(a.file)]
+            if let line = a.line { properties.append("line=\(line)") }
+            properties.append("title=" + property("sharemark " + a.kind))
+            lines.append("::\(a.severity.rawValue) \(properties.joined(separator: ","))::" + data(a.message))
+        }
+        if !omitted.isEmpty {
+            let total = omitted.values.reduce(0, +)
+            let each = omitted.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            lines.append("::notice title=sharemark::" + data("\(total) more not annotated (at most \(maxPerKind) per kind): \(each)"))
+        }
+        return lines
+    }
+
+    /// A Markdown summary: a table of counts by kind, the first `maxPerKind` places of each kind
+    /// as `file:line`, and the repair command.
+    public static func stepSummary(title: String, annotations: [Annotation], maxPerKind: Int,
+                                   repairCommand: String?) -> String {
+        var out = "### \(markdown(title))\n\n"
+        let byKind = Dictionary(grouping: annotations, by: \.kind)
+        if byKind.isEmpty {
+            out += "Nothing found.\n"
+        } else {
+            out += "| kind | severity | count |\n|---|---|---:|\n"
+            for (kind, list) in byKind.sorted(by: { $0.key < $1.key }) {
+                out += "| `\(kind)` | \(list[0].severity.rawValue) | \(list.count) |\n"
+            }
+            for (kind, list) in byKind.sorted(by: { $0.key < $1.key }) {
+                out += "\n**\(kind)**" + (list.count > maxPerKind ? " (first \(maxPerKind) of \(list.count))" : "") + "\n\n"
+                for a in list.prefix(maxPerKind) {
+                    let place = a.line.map { "\(a.file):\($0)" } ?? a.file
+                    out += "- `\(place.replacingOccurrences(of: "`", with: "'"))` \(markdown(a.message))\n"
+                }
+            }
+        }
+        if let repairCommand { out += "\nRepair: `\(repairCommand)`\n" }
+        return out + "\n"
+    }
+
+    /// `file` joined to the archive folder as given, so that GitHub finds it from the
+    /// repository root.
+    public static func repositoryPath(_ file: String, archive: String) -> String {
+        var base = archive
+        while base.hasSuffix("/") && base.count > 1 { base.removeLast() }
+        if base == "." || base.isEmpty { return file }
+        if base.hasPrefix("./") { base.removeFirst(2) }
+        return base + "/" + file
+    }
+
+    /// GitHub workflow-command escaping of a message.
+    static func data(_ text: String) -> String {
+        text.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\r", with: "%0D")
+            .replacingOccurrences(of: "\n", with: "%0A")
+    }
+
+    /// GitHub workflow-command escaping of a property value.
+    static func property(_ text: String) -> String {
+        data(text).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C")
+    }
+
+    /// Text for a Markdown line: no line breaks, table pipes and HTML escaped.
+    static func markdown(_ text: String) -> String {
+        text.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
+            .replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "<", with: "&lt;")
+    }
+}
