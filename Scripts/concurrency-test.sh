@@ -24,8 +24,8 @@ python3 Scripts/make-archive.py "$a" --pages "$pages" --seed 11 --png none >/dev
 set +e; wait $p1; c1=$?; wait $p2; c2=$?; set -e
 say "two regens together: exit codes $c1 and $c2"
 case "$c1 $c2" in
-  "0 75") grep -q "another sharemark regen is running" "$work/r2.err" || fail "refusal does not say why: $(cat "$work/r2.err")" ;;
-  "75 0") grep -q "another sharemark regen is running" "$work/r1.err" || fail "refusal does not say why: $(cat "$work/r1.err")" ;;
+  "0 75") grep -q "another sharemark regen or fix is running" "$work/r2.err" || fail "refusal does not say why: $(cat "$work/r2.err")" ;;
+  "75 0") grep -q "another sharemark regen or fix is running" "$work/r1.err" || fail "refusal does not say why: $(cat "$work/r1.err")" ;;
   "0 0") ;;  # the second started after the first had finished
   *) fail "exit codes $c1 and $c2: $(cat "$work/r1.err" "$work/r2.err")" ;;
 esac

@@ -42,7 +42,7 @@ MAP
 }
 
 # The GRDB-free part of SharemarkArchive: what the page and config parsers need.
-archive_sources=(PageParser URLTemplate ConfigFile ArchiveConfig ArchivePath)
+archive_sources=(PageParser FooterStyle JSONCoding URLTemplate ConfigFile ArchiveConfig ArchivePath)
 build_archive() {  # $1 = entry folder, $2 = binary name
   local files=()
   for f in "${archive_sources[@]}"; do files+=("Sources/SharemarkArchive/$f.swift"); done
@@ -56,7 +56,7 @@ seed() {  # fills the seed corpus of $1 once
   case $1 in
     png)
       local i=0
-      for f in $(find /work/shared/examples/archive Assets/demo-archive Tests -name '*.png' 2>/dev/null | head -40); do
+      for f in $(find "$root/../shared/examples/archive" Assets/demo-archive Tests -name '*.png' 2>/dev/null | head -40); do
         i=$((i + 1)); cp "$f" "$dir/seed-$i.png"
       done
       local url=https://github.com/example-org/mirror/blob/master/pages/world/n10000001.md
@@ -91,7 +91,7 @@ sys.stdout.buffer.write(out)' > "$dir/bitmap-m$m.bin"
       done
       ;;
     page)
-      find /work/shared/examples/archive Assets/demo-archive -name '*.md' 2>/dev/null | head -60 |
+      find "$root/../shared/examples/archive" Assets/demo-archive -name '*.md' 2>/dev/null | head -60 |
         while read -r f; do cp "$f" "$dir/$(echo "$f" | tr '/' '_')"; done
       ;;
     config)

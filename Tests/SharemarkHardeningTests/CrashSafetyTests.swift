@@ -4,9 +4,10 @@ import Testing
 @testable import SharemarkArchive
 @testable import SharemarkQR
 
-/// SIGKILL at random points of `sharemark index` and `sharemark regen` on a 5,000-page archive:
-/// whatever was written is whole (every PNG decodes and encodes its page's URL; the SQLite
-/// index passes integrity_check), and a re-run finishes the work with no temporary file left.
+/// SIGKILL at random points of `sharemark index` and `sharemark regen`, and while `sharemark fix`
+/// rewrites pages, on a 5,000-page archive: whatever was written is whole (every PNG decodes
+/// and encodes its page's URL; every page is its old or its new self; the SQLite index passes
+/// integrity_check), and a re-run finishes the work with no temporary file left.
 @Suite(.serialized)
 struct CrashSafetyTests {
     let sharemark = Run.sharemark ?? ""
@@ -154,5 +155,83 @@ struct CrashSafetyTests {
         #expect(verify.status == 0, "\(verify.out.suffix(3000))\(verify.err)")
         #expect(try Self.integrityCheck(root) == "ok")
         #expect(Self.temporaryFiles(root).isEmpty, "\(Self.temporaryFiles(root))")
+    }
+
+    /// Pages (archive-relative path → bytes).
+    static func pages(_ root: String) throws -> [String: [UInt8]] {
+        var out: [String: [UInt8]] = [:]
+        let names = FileManager.default.enumerator(atPath: root + "/pages")?.compactMap { $0 as? String } ?? []
+        for name in names where name.hasSuffix(".md") {
+            out["pages/" + name] = Array(try Data(contentsOf: URL(fileURLWithPath: "\(root)/pages/\(name)")))
+        }
+        return out
+    }
+
+    /// Starts the command and kills it with SIGKILL as soon as `watched` changes (its write
+    /// phase has visibly started); false when it finished or did not get there within a minute.
+    func killedOnceWritten(_ arguments: [String], watched: String) throws -> Bool {
+        func mtime() -> Int64 {
+            var info = stat()
+            guard stat(watched, &info) == 0 else { return -1 }
+            return Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        }
+        let before = mtime()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: sharemark)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(60)
+        var killed = false
+        while process.isRunning && ContinuousClock.now < deadline {
+            if mtime() != before { kill(process.processIdentifier, SIGKILL); killed = true; break }
+            usleep(200)
+        }
+        if !killed && process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return killed
+    }
+
+    @Test
+    func killedFixLeavesEachPageWholeAndARerunFinishes() throws {
+        let root = try Self.makeArchive()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // Moving every footer to the blob form rewrites nine pages in ten.
+        try Hardening.write("image_url = \"blob\"\n", to: root + "/sharemark.toml")
+        let original = try Self.pages(root)
+        // The expected end state, from a whole run on a copy.
+        let reference = root + "-reference"
+        try FileManager.default.copyItem(atPath: root, toPath: reference)
+        defer { try? FileManager.default.removeItem(atPath: reference) }
+        let whole = try Run.run([sharemark, "fix", reference])
+        #expect(whole.status == 0, "\(whole.out.suffix(2000))\(whole.err)")
+        let fixed = try Self.pages(reference)
+        let changing = fixed.keys.filter { fixed[$0] != original[$0] }.sorted()
+        #expect(changing.count > Self.pages * 8 / 10, "\(changing.count) pages change")
+
+        var midWrite = 0
+        for _ in 0..<3 {
+            let now = try Self.pages(root)
+            // The first page still to be written (threads start at the front of the list).
+            guard let next = changing.first(where: { now[$0] != fixed[$0] }) else { break }
+            let wasKilled = try killedOnceWritten(["fix", root], watched: root + "/" + next)
+            let after = try Self.pages(root)
+            var new = 0
+            for (path, bytes) in after {
+                #expect(bytes == original[path] || bytes == fixed[path], "\(path) is neither its old nor its new self")
+                if bytes == fixed[path] && bytes != original[path] { new += 1 }
+            }
+            if wasKilled && new > 0 && new < changing.count { midWrite += 1 }
+            #expect(try Self.integrityCheck(root) == "ok")
+        }
+        #expect(midWrite >= 1, "no kill landed while fix was writing pages")
+        let rerun = try Run.run([sharemark, "fix", root])
+        #expect(rerun.status == 0, "\(rerun.out.suffix(2000))\(rerun.err)")
+        #expect(try Self.pages(root) == fixed)
+        #expect(Self.temporaryFiles(root).isEmpty, "\(Self.temporaryFiles(root))")
+        #expect(try Run.run([sharemark, "fix", "--check", root]).status == 0)
+        let verify = try Run.run([sharemark, "verify", root])
+        #expect(verify.status == 0, "\(verify.out.suffix(3000))\(verify.err)")
     }
 }
