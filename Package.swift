@@ -55,24 +55,27 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
-        .testTarget(name: "SharemarkQRTests", dependencies: ["SharemarkQR"]),
+        // What the test targets share: one process runner (and the built `sharemark` binary's
+        // location), one PNG/CRC-32/zlib builder. A target, not a product.
+        .target(name: "SharemarkTestSupport", path: "Tests/SharemarkTestSupport"),
+        .testTarget(name: "SharemarkQRTests", dependencies: ["SharemarkQR", "SharemarkTestSupport"]),
         .testTarget(
             name: "SharemarkArchiveTests", dependencies: ["SharemarkArchive"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "SharemarkJobsTests", dependencies: ["SharemarkJobs"]),
+        .testTarget(name: "SharemarkJobsTests", dependencies: ["SharemarkJobs", "SharemarkTestSupport"]),
         // Bad input, fuzz findings, crash safety and concurrency, through the libraries and
         // the built `sharemark` binary. Tests/Fuzz holds libFuzzer entry points (Scripts/fuzz.sh).
         .testTarget(
             name: "SharemarkHardeningTests",
             dependencies: [
-                "SharemarkQR", "SharemarkArchive", "SharemarkJobs",
+                "SharemarkQR", "SharemarkArchive", "SharemarkJobs", "SharemarkTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             exclude: ["Fixtures"]),
         .testTarget(
             name: "SharemarkServerTests",
             dependencies: [
-                "SharemarkServer",
+                "SharemarkServer", "SharemarkTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
     ]

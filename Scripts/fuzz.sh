@@ -8,6 +8,11 @@
 # Each target is the module's sources plus an entry file from Tests/Fuzz/<Target>/, compiled by
 # swiftc in one module with -sanitize=fuzzer,address. The C shim is compiled by clang with
 # -fsanitize=fuzzer-no-link,address; libpng, libqrencode and libzbar come from the system.
+# The page and config targets take every file of Sources/SharemarkArchive that does not import
+# GRDB (found with grep, so new files come along; keep the parsers free of GRDB).
+# Works from any checkout: every path is relative to the repository, and the seeds come from
+# it (Assets/demo-archive, the test fixtures, a small archive from Scripts/make-archive.py);
+# FUZZ_SEEDS=folder adds the files of another folder to the seeds.
 # Everything goes to .build-fuzz/ (git-ignored). The corpus grows in .build-fuzz/corpus-TARGET;
 # crashes are written to .build-fuzz/crashes-TARGET/. Runs at low priority in one process.
 set -euo pipefail
@@ -15,20 +20,21 @@ cd "$(dirname "$0")/.."
 target=${1:?usage: Scripts/fuzz.sh png|page|config [SECONDS] [libFuzzer flags...]}
 seconds=${2:-60}
 shift $(( $# >= 2 ? 2 : 1 ))
-root=$PWD
-out=$root/.build-fuzz
+out=.build-fuzz
 mkdir -p "$out"
 swift_flags=(-sanitize=fuzzer,address -parse-as-library -O -g -swift-version 6 -enable-testing)
 
 # The sanitizer runtime makes gold warn once per symbol; nothing to act on.
 quiet() { grep -v "Cannot export local symbol" || true; }
+# True when binary $1 is missing or older than any of the other paths (or this script).
+stale() { local bin=$1; shift; [ ! -x "$bin" ] || [ -n "$(find "$@" Scripts/fuzz.sh -newer "$bin" -print -quit)" ]; }
 
 build_png() {
   # CPNGShim has no module map of its own (SwiftPM makes one): write one for swiftc.
   mkdir -p "$out/CPNGShim"
   cat > "$out/CPNGShim/module.modulemap" <<MAP
 module CPNGShim {
-    header "$root/Sources/CPNGShim/include/sharemark_png.h"
+    header "../../Sources/CPNGShim/include/sharemark_png.h"
     export *
 }
 MAP
@@ -37,15 +43,16 @@ MAP
   swiftc "${swift_flags[@]}" -module-name SharemarkQR \
     -I "$out/CPNGShim" -I Sources/CPNG -I Sources/CQREncode -I Sources/CZBar \
     -Xcc "$(pkg-config --cflags libpng)" \
-    Sources/SharemarkQR/*.swift Tests/Fuzz/PNGReader/main.swift "$out/sharemark_png.o" \
+    Sources/SharemarkQR/*.swift Tests/SharemarkTestSupport/PNGBuilder.swift Tests/Fuzz/PNGReader/main.swift \
+    "$out/sharemark_png.o" \
     $(pkg-config --libs libpng libqrencode zbar) -o "$out/fuzz-png" 2> >(quiet >&2)
 }
 
-# The GRDB-free part of SharemarkArchive: what the page and config parsers need.
-archive_sources=(PageParser FooterStyle JSONCoding URLTemplate ConfigFile ArchiveConfig ArchivePath)
+# The GRDB-free part of SharemarkArchive: every file that does not import GRDB.
 build_archive() {  # $1 = entry folder, $2 = binary name
   local files=()
-  for f in "${archive_sources[@]}"; do files+=("Sources/SharemarkArchive/$f.swift"); done
+  mapfile -t files < <(grep -L -E '^(@[a-zA-Z]+ )?import GRDB' Sources/SharemarkArchive/*.swift)
+  [ "${#files[@]}" -gt 0 ] || { echo "fuzz.sh: no GRDB-free file in Sources/SharemarkArchive" >&2; exit 2; }
   swiftc "${swift_flags[@]}" -module-name SharemarkArchive "${files[@]}" "Tests/Fuzz/$1/main.swift" -o "$out/$2" 2> >(quiet >&2)
 }
 
@@ -56,7 +63,7 @@ seed() {  # fills the seed corpus of $1 once
   case $1 in
     png)
       local i=0
-      for f in $(find "$root/../shared/examples/archive" Assets/demo-archive Tests -name '*.png' 2>/dev/null | head -40); do
+      for f in $(find Assets/demo-archive Tests ${FUZZ_SEEDS:+"$FUZZ_SEEDS"} -name '*.png' 2>/dev/null | sort | head -40); do
         i=$((i + 1)); cp "$f" "$dir/seed-$i.png"
       done
       local url=https://github.com/example-org/mirror/blob/master/pages/world/n10000001.md
@@ -91,8 +98,12 @@ sys.stdout.buffer.write(out)' > "$dir/bitmap-m$m.bin"
       done
       ;;
     page)
-      find "$root/../shared/examples/archive" Assets/demo-archive -name '*.md' 2>/dev/null | head -60 |
+      # Every quirk the generator knows (CRLF, BOM, old repository name, other image link
+      # form, no footer), and hand-written fixture pages.
+      python3 Scripts/make-archive.py "$out/seed-archive" --pages 60 --seed 5 --png none --force >/dev/null
+      find Assets/demo-archive "$out/seed-archive" Tests ${FUZZ_SEEDS:+"$FUZZ_SEEDS"} -name '*.md' 2>/dev/null | sort | head -150 |
         while read -r f; do cp "$f" "$dir/$(echo "$f" | tr '/' '_')"; done
+      rm -rf "$out/seed-archive"
       ;;
     config)
       printf 'owner = "example-org"\nrepository = "mirror"\nbranch = "master"\naliases = ["old-mirror"]\n[qr]\nscale = 4\nmargin = 4\nlevel = "L"\n' > "$dir/full.toml"
@@ -105,16 +116,20 @@ sys.stdout.buffer.write(out)' > "$dir/bitmap-m$m.bin"
 }
 
 case $target in
-  png) build_png; bin=$out/fuzz-png; max_len=65536 ;;
-  page) build_archive PageParser fuzz-page; bin=$out/fuzz-page; max_len=65536 ;;
-  config) build_archive ConfigParser fuzz-config; bin=$out/fuzz-config; max_len=4096 ;;
+  png) bin=$out/fuzz-png; max_len=65536
+    if stale "$bin" Sources/SharemarkQR Sources/CPNGShim Sources/CPNG Sources/CQREncode Sources/CZBar \
+        Tests/SharemarkTestSupport/PNGBuilder.swift Tests/Fuzz/PNGReader; then build_png; fi ;;
+  page) bin=$out/fuzz-page; max_len=65536
+    if stale "$bin" Sources/SharemarkArchive Tests/Fuzz/PageParser; then build_archive PageParser fuzz-page; fi ;;
+  config) bin=$out/fuzz-config; max_len=4096
+    if stale "$bin" Sources/SharemarkArchive Tests/Fuzz/ConfigParser; then build_archive ConfigParser fuzz-config; fi ;;
   *) echo "unknown target $target (png, page, config)" >&2; exit 2 ;;
 esac
 seed "$target"
 corpus=$out/corpus-$target
 crashes=$out/crashes-$target
 mkdir -p "$corpus" "$crashes"
-echo "fuzz.sh: built $bin; running ${seconds}s" >&2
+echo "fuzz.sh: $bin (built from this checkout); running ${seconds}s" >&2
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 # Swift's own backtracer trips ASan on a fatal error; libFuzzer's report is enough.
 export SWIFT_BACKTRACE=enable=no

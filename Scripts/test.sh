@@ -7,7 +7,14 @@ swift build
 swift test "$@"
 # End-to-end runs of the built binary (killed regen, lock): real processes and signals.
 Scripts/e2e-regen.sh
+# sharemark fix on archives of three house styles with planted faults, and on one without footers.
+Scripts/e2e-fix.sh
 # Concurrency (two regens, the service during regen and index rebuilds) and abuse of a live
 # service on 127.0.0.1: real processes, bounded in time.
 Scripts/concurrency-test.sh
 Scripts/abuse-test.sh
+# A short run of every fuzz target (sanitizers on; a crash fails the suite and leaves its input
+# in .build-fuzz/crashes-TARGET/).
+Scripts/fuzz.sh png 30
+Scripts/fuzz.sh page 30
+Scripts/fuzz.sh config 30

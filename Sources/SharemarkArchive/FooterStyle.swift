@@ -175,10 +175,15 @@ public enum URLOccurrence {
     }
 
     /// The first whole occurrence of `url` in `text`.
+    ///
+    /// Searched Character by Character (the standard library's `firstRange(of:)`), not with
+    /// Foundation's `range(of:)`: that one matches on Unicode scalars and can return bounds inside
+    /// a Character (a NUL or a combining mark next to the URL), and subscripting a Substring there
+    /// traps.
     public static func first(of url: String, in text: Substring) -> Range<Substring.Index>? {
         guard !url.isEmpty else { return nil }
         var from = text.startIndex
-        while let range = text[from...].range(of: url) {
+        while let range = text[from...].firstRange(of: url) {
             let beforeOK = range.lowerBound == text.startIndex || isBoundaryBefore(text[text.index(before: range.lowerBound)])
                 || !url.hasPrefix("http")
             let afterOK = range.upperBound == text.endIndex || isBoundaryAfter(text[range.upperBound])

@@ -202,17 +202,24 @@ private struct Planner: Sendable {
         guard let last = stride(from: end, through: 1, by: -1).first(where: { !lines.isBlank($0) }) else {
             return .refused(RefusedRepair(page: path, line: nil, reason: "the page has no text to put a footer after"))
         }
-        let blanksAfter = trailingDashes.map { $0 - last - 1 } ?? 0
-        var newLines = Array(repeating: "", count: style.blankLinesBefore)
+        // Blank lines the page already has after its text (where a removed footer's blank lines
+        // stayed) count towards the style's blank lines before the footer, and the rest towards
+        // those after it: a footer put back where it was gives the page it had.
+        let blanksBetween = end - last
+        let reused = min(blanksBetween, style.blankLinesBefore)
+        let at = last + reused
+        var newLines = Array(repeating: "", count: style.blankLinesBefore - reused)
         newLines += style.render(mirrorURL: mirror, imageURL: image, originalURL: article.originalURL)
-        if trailingDashes != nil { newLines += Array(repeating: "", count: max(0, style.blankLinesAfter - blanksAfter)) }
-        let edits = [PageRepair.Edit(oldLines: last..<last, newLines: newLines)]
+        if trailingDashes != nil {
+            newLines += Array(repeating: "", count: max(0, style.blankLinesAfter - (blanksBetween - reused)))
+        }
+        let edits = [PageRepair.Edit(oldLines: at..<at, newLines: newLines)]
         let after = Self.apply(edits, to: lines)
         let linkOffset = newLines.firstIndex { $0.contains(image) } ?? 0
         let repair = PageRepair(
             page: article.pagePath,
-            changes: [.init(line: last + 1, kind: .footerMissing, message: "a share footer is added after line \(last)")],
-            edits: edits, before: bytes, after: after, mirrorURL: mirror, imageURL: image, linkLine: last + 1 + linkOffset)
+            changes: [.init(line: at + 1, kind: .footerMissing, message: "a share footer is added after line \(last)")],
+            edits: edits, before: bytes, after: after, mirrorURL: mirror, imageURL: image, linkLine: at + 1 + linkOffset)
         return check(repair, article: article)
     }
 

@@ -18,6 +18,9 @@ public struct Report: Hashable, Sendable, Codable {
     public var seconds: Double = 0
     /// The pages with a share footer that were checked (one JUnit test case each).
     public var checkedPages: [String] = []
+    /// Whether the archive's repository is known (configured or inferred from a footer). When it
+    /// is not, `sharemark fix` cannot write a footer until `sharemark init` names it.
+    public var repositoryKnown = true
 
     public init(archive: String, shard: Shard, findings: [Finding]) {
         self.archive = archive
@@ -40,11 +43,13 @@ public struct Report: Hashable, Sendable, Codable {
     /// The one command that repairs every finding a command can repair, nil when there is
     /// none: `sharemark fix` when any finding needs a footer rewritten (it also rewrites the
     /// PNGs, and removes orphans with `--remove-orphans`), else `sharemark regen [--stale]`.
+    /// With the repository unknown, `fix` is preceded by the `init` that names it.
     public var repairCommand: String? {
         let repairs = Set(findings.compactMap(\.kind.repair))
         var words: [String]
         if repairs.contains(.fixFooters) || repairs.contains(.removeOrphans) {
-            words = ["sharemark", "fix"]
+            words = repositoryKnown ? [] : ["sharemark", "init", "--owner", "OWNER", "--repository", "REPOSITORY", shellQuoted(archive), "&&"]
+            words += ["sharemark", "fix"]
             if repairs.contains(.removeOrphans) { words.append("--remove-orphans") }
         } else if repairs.contains(.regenerate(.stale)) {
             words = ["sharemark", "regen", "--stale"]

@@ -56,9 +56,10 @@ struct VerifyCommand: ParsableCommand {
             let bar = TerminalProgress()
             var progress: (@Sendable (Int, Int) -> Void)? = nil
             if bar.enabled { progress = { @Sendable done, total in bar.bar("checking QR images", done: done, total: total) } }
-            let report = Verifier(archive: options.archive, imageLinkForm: index.config.imageLinkForm, jobs: work.threads)
+            var report = Verifier(archive: options.archive, imageLinkForm: index.config.imageLinkForm, jobs: work.threads)
                 .verify(articles: articles, assets: try index.allAssets(), scanProblems: scanProblems,
                         shard: shard, progress: progress)
+            report.repositoryKnown = index.config.knowsRepository
             bar.finish()
             print(report.render(format, maxAnnotations: maxAnnotations))
             if format == .github { appendStepSummary(report.stepSummary(maxPerKind: maxAnnotations)) }

@@ -1,4 +1,5 @@
 import Foundation
+import SharemarkTestSupport
 import Testing
 @testable import SharemarkArchive
 
@@ -63,7 +64,7 @@ import Testing
     /// A page that cannot be read (as root, a permission bit does not stop reading: run as
     /// `nobody` there) is named with the reason; the others are indexed.
     @Test func unreadablePageIsNamed() throws {
-        let sharemark = try #require(Run.sharemark, "build sharemark first (swift build)")
+        let sharemark = try Run.sharemark()
         let root = try Hardening.temporaryFolder("unreadable")
         defer { try? FileManager.default.removeItem(atPath: root) }
         for i in 0..<3 {

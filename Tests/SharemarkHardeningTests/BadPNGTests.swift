@@ -1,4 +1,5 @@
 import Foundation
+import SharemarkTestSupport
 import Testing
 @testable import SharemarkQR
 
@@ -65,6 +66,23 @@ import Testing
                 try PNGImage(pngBytes: PNGBuilder.png(width: w, height: h, bitDepth: 8, colourType: 2, idat: []))
             }
         }
+    }
+
+    /// The hand-made PNGs of these tests are what they claim: the published CRC-32 and Adler-32
+    /// check values, a stored zlib stream of several blocks that Python's zlib inflates back, and
+    /// an image libpng reads pixel for pixel.
+    @Test func pngBuilderWritesWhatZlibAndLibpngRead() throws {
+        #expect(PNGBuilder.crc32(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(PNGBuilder.adler32(Array("Wikipedia".utf8)) == 0x11E6_0398)
+        let data = (0..<150_000).map { UInt8(truncatingIfNeeded: $0 * 7 + $0 / 251) }
+        let inflated = try Run.run(["python3", "-c", "import sys, zlib; sys.stdout.buffer.write(zlib.decompress(sys.stdin.buffer.read()))"],
+                                   stdin: Data(PNGBuilder.zlibStored(data)))
+        #expect(inflated.status == 0, "\(inflated.err)")
+        #expect(Array(inflated.stdout) == data)
+        let scanlines: [UInt8] = [0, 0, 255, 0, /* next row */ 0, 255, 0, 128]  // filter byte "none", then gray pixels
+        let image = try PNGImage(pngBytes: PNGBuilder.png(width: 3, height: 2, colourType: 0, scanlines: scanlines))
+        #expect(image.width == 3 && image.height == 2)
+        #expect(image.rgba == [0, 255, 0, 255, 0, 128].flatMap { [$0, $0, $0, 255] })
     }
 
     /// Header within limits, data far shorter than it claims: a clear error, not a crash.
@@ -139,50 +157,5 @@ import Testing
         }
         let payloads = try BarcodeScanner().scan(pngBytes: png)
         #expect(payloads == [Array(Self.url.utf8)])
-    }
-}
-
-/// Writes PNGs by hand, for headers no encoder would write.
-enum PNGBuilder {
-    static func png(width: Int, height: Int, bitDepth: UInt8, colourType: UInt8, idat: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
-        out += chunk("IHDR", be32(width) + be32(height) + [bitDepth, colourType, 0, 0, 0])
-        out += chunk("IDAT", idat)
-        out += chunk("IEND", [])
-        return out
-    }
-
-    static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
-        let body = Array(type.utf8) + data
-        return be32(data.count) + body + be32(Int(crc32(body)))
-    }
-
-    static func be32(_ n: Int) -> [UInt8] {
-        [UInt8((n >> 24) & 0xFF), UInt8((n >> 16) & 0xFF), UInt8((n >> 8) & 0xFF), UInt8(n & 0xFF)]
-    }
-
-    /// A zlib stream of stored (uncompressed) blocks.
-    static func zlibStored(_ data: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = [0x78, 0x01]
-        var rest = data[...]
-        repeat {
-            let block = rest.prefix(65535)
-            rest = rest.dropFirst(block.count)
-            let n = block.count
-            out += [rest.isEmpty ? 1 : 0, UInt8(n & 0xFF), UInt8(n >> 8), UInt8(~n & 0xFF), UInt8((~n >> 8) & 0xFF)]
-            out += block
-        } while !rest.isEmpty
-        var a: UInt32 = 1, b: UInt32 = 0
-        for byte in data { a = (a + UInt32(byte)) % 65521; b = (b + a) % 65521 }
-        return out + be32(Int(b << 16 | a))
-    }
-
-    static func crc32(_ bytes: [UInt8]) -> UInt32 {
-        var c: UInt32 = 0xFFFF_FFFF
-        for byte in bytes {
-            c ^= UInt32(byte)
-            for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        }
-        return c ^ 0xFFFF_FFFF
     }
 }

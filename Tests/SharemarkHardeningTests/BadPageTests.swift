@@ -1,4 +1,5 @@
 import Foundation
+import SharemarkTestSupport
 import Testing
 @testable import SharemarkArchive
 

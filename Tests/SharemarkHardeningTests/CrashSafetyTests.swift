@@ -1,16 +1,22 @@
 import Foundation
 import GRDB
+import SharemarkTestSupport
 import Testing
 @testable import SharemarkArchive
 @testable import SharemarkQR
 
-/// SIGKILL at random points of `sharemark index` and `sharemark regen`, and while `sharemark fix`
-/// rewrites pages, on a 5,000-page archive: whatever was written is whole (every PNG decodes
-/// and encodes its page's URL; every page is its old or its new self; the SQLite index passes
-/// integrity_check), and a re-run finishes the work with no temporary file left.
+/// SIGKILL in the middle of what `sharemark index`, `regen` and `fix` write, on a 5,000-page
+/// archive. Each kill is made to land where it matters, and each test asserts that it did: the
+/// index killed inside its write transaction, regen killed after it rewrote some PNGs but not
+/// all, fix killed after it rewrote some pages but not all. Whatever was written is whole
+/// (every PNG decodes and encodes its page's URL; every page is its old or its new self; the
+/// SQLite index passes integrity_check and holds the last committed state, all of it), and a
+/// re-run finishes the work with no temporary file left.
 @Suite(.serialized)
 struct CrashSafetyTests {
-    let sharemark = Run.sharemark ?? ""
+    let sharemark: String
+
+    init() throws { sharemark = try Run.sharemark() }
     static let pages = 5_000
 
     /// A synthetic archive with footers and no PNG at all.
@@ -22,175 +28,210 @@ struct CrashSafetyTests {
         return root
     }
 
-    /// Starts the command, kills it with SIGKILL after `delay`, and says whether it was still
-    /// running then (false: it had finished first).
-    func killed(_ arguments: [String], after delay: Duration) throws -> Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: sharemark)
-        process.arguments = arguments
+    /// Starts `sharemark` with `arguments` and kills it with SIGKILL as soon as `landed()` is
+    /// true (checked every 0.2 ms). False when the command ended first, or did not get there
+    /// within a minute. Its standard error (with SHAREMARK_TIMING's phase marks) goes to `log`.
+    func killed(_ arguments: [String], log: String? = nil, when landed: () -> Bool) throws -> Bool {
+        let process = try Run.prepare([sharemark] + arguments, environment: ["SHAREMARK_TIMING": "1"])
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        if let log {
+            FileManager.default.createFile(atPath: log, contents: nil)
+            process.standardError = FileHandle(forWritingAtPath: log)
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
-        Thread.sleep(forTimeInterval: Double(delay.components.attoseconds) / 1e18 + Double(delay.components.seconds))
-        let running = process.isRunning
-        if running { kill(process.processIdentifier, SIGKILL) }
+        let deadline = ContinuousClock.now + .seconds(60)
+        var killed = false
+        while process.isRunning && ContinuousClock.now < deadline {
+            if landed() { kill(process.processIdentifier, SIGKILL); killed = true; break }
+            usleep(200)
+        }
+        if !killed && process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
-        return running
+        return killed && process.terminationReason == .uncaughtSignal
     }
 
-    /// Runs the command to its end and returns how long it took, in milliseconds: kills are
-    /// then timed inside a run of the same length, however fast or loaded the machine is.
-    func timedRun(_ arguments: [String]) throws -> Int {
-        let clock = ContinuousClock()
-        var status: Int32 = -1
-        let elapsed = try clock.measure { status = try Run.run([sharemark] + arguments).status }
-        #expect(status == 0, "\(arguments) failed")
-        return max(40, Int(elapsed / .milliseconds(1)))
+    /// Device, inode and modification time in nanoseconds; nil when the file is missing. An
+    /// atomic rewrite (a new file renamed into place) always changes it.
+    struct Stamp: Equatable { var device: UInt64; var inode: UInt64; var mtime: Int64 }
+    static func stamp(_ path: String) -> Stamp? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Stamp(device: UInt64(info.st_dev), inode: UInt64(info.st_ino),
+                     mtime: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
     }
 
-    /// A random point in the first half of a run (a later run may be faster on a machine
-    /// whose load changes).
-    static func pointInside(_ milliseconds: Int) -> Duration {
-        .milliseconds(Int.random(in: (milliseconds / 20)...(milliseconds / 2)))
+    static func fileSize(_ path: String) -> Int64 {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : -1
+    }
+
+    /// Archive-relative paths of the files under pages/ whose names end in `suffix`, sorted.
+    static func files(_ root: String, endingIn suffix: String) throws -> [String] {
+        let enumerator = try #require(FileManager.default.enumerator(atPath: root + "/pages"), "no pages folder in \(root)")
+        return enumerator.compactMap { $0 as? String }.filter { $0.hasSuffix(suffix) }.map { "pages/" + $0 }.sorted()
     }
 
     /// Gives every page a new modification time, so the next `index` reads them all again.
-    static func touchPages(_ root: String) {
-        let names = FileManager.default.enumerator(atPath: root + "/pages")?.compactMap { $0 as? String } ?? []
+    static func touchPages(_ root: String) throws {
         let now = Date()
-        for name in names where name.hasSuffix(".md") {
-            try? FileManager.default.setAttributes([.modificationDate: now], ofItemAtPath: "\(root)/pages/\(name)")
+        for page in try files(root, endingIn: ".md") {
+            try FileManager.default.setAttributes([.modificationDate: now], ofItemAtPath: "\(root)/\(page)")
         }
     }
 
     static func integrityCheck(_ root: String) throws -> String {
         let path = root + "/.sharemark/index.sqlite"
-        guard FileManager.default.fileExists(atPath: path) else { return "ok" }
+        try #require(FileManager.default.fileExists(atPath: path), "no index at \(path)")
         let queue = try DatabaseQueue(path: path)
         return try queue.read { try String.fetchAll($0, sql: "PRAGMA integrity_check").joined(separator: "; ") }
     }
 
-    static func temporaryFiles(_ root: String) -> [String] {
-        let names = FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String } ?? []
+    static func temporaryFiles(_ root: String) throws -> [String] {
+        let names = try #require(FileManager.default.enumerator(atPath: root), "no archive at \(root)").compactMap { $0 as? String }
         return names.filter { AtomicFile.isTemporary(($0 as NSString).lastPathComponent) || $0.contains(".sharemark-tmp-") }
     }
 
-    /// Every PNG under pages/ modified since `since` (all when nil) is a whole image of its
-    /// page's mirror URL (as linked in the footer, or canonical). Returns how many PNGs there are.
-    static func checkPNGs(_ root: String, since: Date? = nil) throws -> Int {
+    /// Each of `assets` (archive-relative PNG paths) is a whole image of its page's mirror URL
+    /// (as linked in the footer, or canonical).
+    static func checkPNGs(_ root: String, _ assets: [String]) throws {
         let parser = PageParser()
-        var count = 0
-        let names = FileManager.default.enumerator(atPath: root + "/pages")?.compactMap { $0 as? String } ?? []
-        for name in names where name.hasSuffix(".md.png") {
-            count += 1
-            if let since {
-                let attributes = try FileManager.default.attributesOfItem(atPath: "\(root)/pages/\(name)")
-                guard let modified = attributes[.modificationDate] as? Date, modified >= since.addingTimeInterval(-1) else { continue }
-            }
-            let png = try Data(contentsOf: URL(fileURLWithPath: "\(root)/pages/\(name)"))
-            let pagePath = "pages/" + name.dropLast(4)
-            let canonical = "https://github.com/example-org/mirror/blob/master/\(pagePath)"
-            var expected = [canonical]
-            if let page = try? Data(contentsOf: URL(fileURLWithPath: "\(root)/\(pagePath)")),
-               let linked = parser.parse(Array(page)).footer?.linkedMirrorURL { expected.append(linked) }
+        for asset in assets {
+            let png = try Data(contentsOf: URL(fileURLWithPath: "\(root)/\(asset)"))
+            let pagePath = String(asset.dropLast(4))
+            var expected = ["https://github.com/example-org/mirror/blob/master/\(pagePath)"]
+            let page = try Data(contentsOf: URL(fileURLWithPath: "\(root)/\(pagePath)"))
+            if let linked = parser.parse(Array(page)).footer?.linkedMirrorURL { expected.append(linked) }
             let results = expected.map { QRImageReader.check(pngBytes: png, expected: $0) }
-            #expect(results.contains(.matches), "\(name): \(results)")
+            #expect(results.contains(.matches), "\(asset): \(results)")
         }
-        return count
     }
 
-    @Test func killedIndexLeavesAConsistentIndex() throws {
-        let root = try Self.makeArchive()
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        // Every round reads all pages again (new mtimes) and rewrites their rows, so a kill
-        // lands in the scan, the parse or the write transaction.
-        let run = try timedRun(["index", root])
-        var kills = 0
-        for round in 0..<6 {
-            Self.touchPages(root)
-            let delay = Self.pointInside(run)
-            if try killed(["index", root], after: delay) { kills += 1 }
-            #expect(try Self.integrityCheck(root) == "ok", "after a kill at \(delay)")
-            if round == 3 {
-                // A page changes between kills: the next complete run must see it.
-                try Hardening.write(Hardening.page("pages/world/late.md", title: "晚到的页面"), to: "\(root)/pages/world/late.md")
+    /// Titles of `paths` in the committed index (nil for a path without a row).
+    static func committedTitles(_ root: String, _ paths: [String]) throws -> [String: String?] {
+        let queue = try DatabaseQueue(path: root + "/.sharemark/index.sqlite")
+        return try queue.read { db in
+            var titles: [String: String?] = [:]
+            for path in paths {
+                let row = try Row.fetchOne(db, sql: "SELECT title FROM pages WHERE path = ?", arguments: [path])
+                titles[path] = row.map { $0["title"] as String? } ?? nil
             }
+            return titles
         }
-        #expect(kills >= 1, "no run was still going when the kill came")
-        let output = try Run.run([sharemark, "index", root, "--json"])
-        #expect(output.status == 0, "\(output.err)")
-        #expect(output.out.contains("\"scanned\" : \(Self.pages + 1)"), "\(output.out)")
-        #expect(try Self.integrityCheck(root) == "ok")
-        let index = try ArchiveIndex(archive: root)
-        #expect(try index.allArticles().count == Self.pages + 1)
-        #expect(try index.search("晚到的").count == 1)
-        #expect(Self.temporaryFiles(root).isEmpty, "\(Self.temporaryFiles(root))")
     }
 
-    @Test
-    func killedRegenLeavesOnlyWholePNGs() throws {
+    /// Appends `marker` to the title line (the first line) of the page, keeping its line ending.
+    static func retitle(_ root: String, _ page: String, adding marker: String) throws {
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: "\(root)/\(page)")))
+        var end = bytes.firstIndex(of: 0x0A) ?? bytes.count
+        if end > 0 && bytes[end - 1] == 0x0D { end -= 1 }
+        bytes.insert(contentsOf: Array(marker.utf8), at: end)
+        try Data(bytes).write(to: URL(fileURLWithPath: "\(root)/\(page)"))
+    }
+
+    /// `index` killed inside its write transaction: every page is read again (5,000 rows
+    /// rewritten, about a second of writing), and the kill comes once the transaction has
+    /// written a megabyte to the WAL. The committed index is then whole (integrity_check) and
+    /// still the one before the run: none of the new titles, not some of them.
+    @Test func killedIndexLeavesTheLastCommittedIndex() throws {
         let root = try Self.makeArchive()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let first = try Run.run([sharemark, "index", root])
         #expect(first.status == 0, "\(first.err)")
-        // One whole run first, to learn how long a run takes on this machine: the kills below
-        // land inside a run of `--all` (which rewrites every PNG), wherever that is.
-        let run = try timedRun(["regen", "--all", root])
-        var kills = 0, previous = try Self.checkPNGs(root, since: nil)
-        for _ in 0..<5 {
-            // Only what this round wrote can be torn: that is checked image by image.
-            let started = Date()
-            let delay = Self.pointInside(run)
-            if try killed(["regen", "--all", root], after: delay) { kills += 1 }
-            #expect(try Self.integrityCheck(root) == "ok")
-            let count = try Self.checkPNGs(root, since: started)
-            #expect(count >= previous, "PNGs went missing: \(previous) → \(count)")
-            previous = count
+        let index = root + "/.sharemark/index.sqlite", wal = index + "-wal"
+        // A title changes in one page of every 50, in path order, each round.
+        let titled = try Self.committedTitles(root, try Self.files(root, endingIn: ".md"))
+        let samples = titled.keys.sorted().filter { (titled[$0] ?? nil) != nil }.enumerated().filter { $0.offset % 50 == 0 }.map(\.element)
+        #expect(samples.count >= 90, "\(samples.count) pages with a title")
+        let log = root + "-index.log"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+
+        var insideTransaction = 0
+        for round in 1...3 {
+            let marker = "〔第\(round)轮〕"
+            for page in samples { try Self.retitle(root, page, adding: marker) }
+            try Self.touchPages(root)
+            if round == 2 {
+                // A page added between kills: the next complete run must see it.
+                try Hardening.write(Hardening.page("pages/world/late.md", title: "晚到的页面"), to: "\(root)/pages/world/late.md")
+            }
+            // Only the write transaction writes this much: the WAL starts empty or absent (the
+            // last connection to close checkpoints it away).
+            #expect(Self.fileSize(wal) < 1 << 20, "round \(round): the WAL is \(Self.fileSize(wal)) bytes before the run")
+            let wasKilled = try killed(["index", root], log: log) { Self.fileSize(wal) >= 1 << 20 }
+            let marks = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            #expect(try Self.integrityCheck(root) == "ok", "round \(round), marks: \(marks)")
+            let titles = try Self.committedTitles(root, samples)
+            let new = samples.filter { (titles[$0] ?? nil)?.hasSuffix(marker) == true }
+            // One transaction: all of the round's titles, or none of them.
+            #expect(new.isEmpty || new.count == samples.count, "round \(round): \(new.count) of \(samples.count) new titles")
+            #expect(titles.values.allSatisfy { $0 != nil }, "round \(round): rows went missing")
+            if wasKilled && new.isEmpty { insideTransaction += 1 }
+            print("killed index, round \(round): killed \(wasKilled), \(new.count) of \(samples.count) new titles committed; marks: \(marks.split(separator: "\n").joined(separator: " | "))")
         }
-        #expect(kills >= 1, "no run was still going when the kill came")
+        #expect(insideTransaction >= 2, "only \(insideTransaction) of 3 kills landed inside the write transaction")
+
+        let output = try Run.run([sharemark, "index", root, "--json"])
+        #expect(output.status == 0, "\(output.err)")
+        #expect(output.out.contains("\"scanned\" : \(Self.pages + 1)"), "\(output.out)")
+        #expect(try Self.integrityCheck(root) == "ok")
+        let titles = try Self.committedTitles(root, samples)
+        #expect(samples.allSatisfy { (titles[$0] ?? nil)?.hasSuffix("〔第1轮〕〔第2轮〕〔第3轮〕") == true })
+        let reopened = try ArchiveIndex(archive: root)
+        #expect(try reopened.allArticles().count == Self.pages + 1)
+        #expect(try reopened.search("晚到的").count == 1)
+        let leftovers = try Self.temporaryFiles(root)
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+
+    /// `regen --all` over existing PNGs, killed as soon as a watched PNG has been replaced: the
+    /// first in path order, then one an eighth and one a quarter of the way in (regen writes in
+    /// path order, the first thread from the front). Some PNGs are then new files and the
+    /// others the old ones, every one of them whole: byte for byte what a whole run writes
+    /// (rendering is deterministic), which `verify` reads back at the end.
+    @Test func killedRegenLeavesSomePNGsRewrittenAndEachWhole() throws {
+        let root = try Self.makeArchive()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let whole = try Run.run([sharemark, "regen", root])
+        #expect(whole.status == 0, "\(whole.out)\(whole.err)")
+        let assets = try Self.files(root, endingIn: ".md.png")
+        #expect(assets.count > Self.pages * 9 / 10, "\(assets.count) PNGs")
+        let written = try Dictionary(uniqueKeysWithValues: assets.map { ($0, try Data(contentsOf: URL(fileURLWithPath: "\(root)/\($0)"))) })
+        try Self.checkPNGs(root, assets.enumerated().filter { $0.offset % 100 == 0 }.map(\.element))
+
+        var midWrite = 0
+        for round in 1...3 {
+            let watched = assets[(round - 1) * assets.count / 8]
+            let before = Dictionary(uniqueKeysWithValues: assets.map { ($0, Self.stamp("\(root)/\($0)")) })
+            let wasKilled = try killed(["regen", "--all", root]) { Self.stamp("\(root)/\(watched)") != before[watched] ?? nil }
+            let after = Dictionary(uniqueKeysWithValues: assets.map { ($0, Self.stamp("\(root)/\($0)")) })
+            #expect(after.values.allSatisfy { $0 != nil }, "round \(round): PNGs went missing")
+            let rewritten = assets.filter { after[$0] != before[$0] }
+            let changed = try assets.filter { try Data(contentsOf: URL(fileURLWithPath: "\(root)/\($0)")) != written[$0] }
+            #expect(changed.isEmpty, "round \(round): \(changed.count) PNGs differ from a whole run's, such as \(changed.prefix(5))")
+            #expect(try Self.integrityCheck(root) == "ok")
+            if wasKilled && rewritten.contains(watched) && rewritten.count < assets.count { midWrite += 1 }
+            print("killed regen --all, round \(round): killed \(wasKilled), \(rewritten.count) of \(assets.count) PNGs rewritten")
+        }
+        #expect(midWrite >= 2, "only \(midWrite) of 3 kills landed while regen was rewriting PNGs")
         let output = try Run.run([sharemark, "regen", root])
         #expect(output.status == 0, "\(output.out)\(output.err)")
         // verify reads every PNG back and compares it with its page's URL.
         let verify = try Run.run([sharemark, "verify", root])
         #expect(verify.status == 0, "\(verify.out.suffix(3000))\(verify.err)")
         #expect(try Self.integrityCheck(root) == "ok")
-        #expect(Self.temporaryFiles(root).isEmpty, "\(Self.temporaryFiles(root))")
+        let leftovers = try Self.temporaryFiles(root)
+        #expect(leftovers.isEmpty, "\(leftovers)")
     }
 
     /// Pages (archive-relative path → bytes).
     static func pages(_ root: String) throws -> [String: [UInt8]] {
         var out: [String: [UInt8]] = [:]
-        let names = FileManager.default.enumerator(atPath: root + "/pages")?.compactMap { $0 as? String } ?? []
-        for name in names where name.hasSuffix(".md") {
-            out["pages/" + name] = Array(try Data(contentsOf: URL(fileURLWithPath: "\(root)/pages/\(name)")))
+        for page in try files(root, endingIn: ".md") {
+            out[page] = Array(try Data(contentsOf: URL(fileURLWithPath: "\(root)/\(page)")))
         }
         return out
-    }
-
-    /// Starts the command and kills it with SIGKILL as soon as `watched` changes (its write
-    /// phase has visibly started); false when it finished or did not get there within a minute.
-    func killedOnceWritten(_ arguments: [String], watched: String) throws -> Bool {
-        func mtime() -> Int64 {
-            var info = stat()
-            guard stat(watched, &info) == 0 else { return -1 }
-            return Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
-        }
-        let before = mtime()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: sharemark)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = ContinuousClock.now + .seconds(60)
-        var killed = false
-        while process.isRunning && ContinuousClock.now < deadline {
-            if mtime() != before { kill(process.processIdentifier, SIGKILL); killed = true; break }
-            usleep(200)
-        }
-        if !killed && process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return killed
     }
 
     @Test
@@ -215,7 +256,9 @@ struct CrashSafetyTests {
             let now = try Self.pages(root)
             // The first page still to be written (threads start at the front of the list).
             guard let next = changing.first(where: { now[$0] != fixed[$0] }) else { break }
-            let wasKilled = try killedOnceWritten(["fix", root], watched: root + "/" + next)
+            // Killed as soon as that page is replaced: fix's write phase has visibly started.
+            let before = Self.stamp(root + "/" + next)
+            let wasKilled = try killed(["fix", root]) { Self.stamp(root + "/" + next) != before }
             let after = try Self.pages(root)
             var new = 0
             for (path, bytes) in after {
@@ -229,7 +272,8 @@ struct CrashSafetyTests {
         let rerun = try Run.run([sharemark, "fix", root])
         #expect(rerun.status == 0, "\(rerun.out.suffix(2000))\(rerun.err)")
         #expect(try Self.pages(root) == fixed)
-        #expect(Self.temporaryFiles(root).isEmpty, "\(Self.temporaryFiles(root))")
+        let leftovers = try Self.temporaryFiles(root)
+        #expect(leftovers.isEmpty, "\(leftovers)")
         #expect(try Run.run([sharemark, "fix", "--check", root]).status == 0)
         let verify = try Run.run([sharemark, "verify", root])
         #expect(verify.status == 0, "\(verify.out.suffix(3000))\(verify.err)")

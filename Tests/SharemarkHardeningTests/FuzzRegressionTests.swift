@@ -10,7 +10,10 @@ import Testing
     func configRendersToTextThatReadsBack(_ file: URL) throws {
         let text = String(decoding: try Data(contentsOf: file), as: UTF8.self)
         let fallback = ArchiveConfig(owner: "example-org", repository: "mirror")
-        guard let config = try? ArchiveConfig(parsing: text, file: file.lastPathComponent, fallback: fallback) else { return }
+        // Each fixture parsed when it was found: one that stops parsing fails here (replace it, or
+        // turn it into a check of the refusal), it does not pass without checking anything.
+        let config = try #require(try ArchiveConfig(parsing: text, file: file.lastPathComponent, fallback: fallback),
+                                  "\(file.lastPathComponent) no longer parses")
         let again = try ArchiveConfig(parsing: config.render(), file: "rendered.toml", fallback: fallback)
         #expect(again.mirrorForm.text == config.mirrorForm.text && again.cdnForm.text == config.cdnForm.text)
         #expect(again.owner == config.owner && again.repository == config.repository && again.branch == config.branch)
@@ -29,5 +32,37 @@ import Testing
         let again = try ArchiveConfig(parsing: rendered, fallback: fallback)
         #expect(again.mirrorForm.text == config.mirrorForm.text)
         #expect(again.aliases == ["a\nb", "c\rd"])
+    }
+}
+
+/// Pages around inputs that trapped the parser under Scripts/fuzz.sh page (Fixtures/fuzz-page/),
+/// run through the fuzz entry point's checks, and the trap itself pinned at the function that had it.
+@Suite struct PageFuzzRegressionTests {
+    @Test(arguments: try Hardening.fixtureFiles("fuzz-page"))
+    func pageParsesWithLinesInsideThePage(_ file: URL) throws {
+        let bytes = [UInt8](try Data(contentsOf: file))
+        let page = bytes.withUnsafeBufferPointer { PageParser().parse($0) }
+        let lines = bytes.reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+        if let footer = page.footer {
+            #expect((1...lines).contains(footer.linkLine) && (1...lines).contains(footer.qrImageLine))
+            if let line = footer.originalLine { #expect((1...lines).contains(line)) }
+            if let line = footer.printedMirrorLine { #expect((1...lines).contains(line)) }
+        }
+    }
+
+    /// Foundation's `range(of:)` on this Substring (a slice that ends before its string does)
+    /// returned a match past the slice's end: it matches on Unicode scalars of the whole string,
+    /// and the emoji, NUL and zero-width joiner make its offsets disagree with the Character view.
+    /// Reading the character after that match trapped.
+    @Test func occurrenceSearchStaysInsideTheSlice() throws {
+        let full = "\u{1F600}da/\u{FEFF}  \u{200D}hhh\u{1F600}\u{0}hh\u{1F600}\u{0}"
+        let url = "hh\u{1F600}\u{0}"
+        // The whole string: the first match is followed by "h", so only the one at the end is whole.
+        let whole = Substring(full)
+        let range = try #require(URLOccurrence.first(of: url, in: whole))
+        #expect(range.upperBound == whole.endIndex)
+        #expect(whole.distance(from: whole.startIndex, to: range.lowerBound) == whole.count - 4)
+        // Without its last character the slice holds no whole occurrence.
+        #expect(URLOccurrence.first(of: url, in: whole.dropLast()) == nil)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import SharemarkArchive
 import SharemarkJobs
 import SharemarkQR
+import SharemarkTestSupport
 import Testing
 
 /// `sharemark fix`: each rewrite, insertion in the archive's own style and place, bytes kept
@@ -119,14 +120,20 @@ import Testing
         let atEnd = "### New\r\n------------------------\r\n\r\n<p>Body.</p>"
         try a.write(withBlock, to: "pages/world/new.md")
         try a.write(atEnd, to: "pages/world/end.md")
+        // A page whose footer was cut off at the end: the blank line it left is the one before
+        // the footer, not one more.
+        try a.write("### New\n------------------------\n\n<p>Body.</p>\n\n", to: "pages/world/cut.md")
         let index = try a.index()
         #expect(index.config.imageLinkForm == .blob)
         #expect(index.config.footerStyle.lines.count == 4)
 
         let summary = try fix(a)
         #expect(summary.succeeded, "\(summary.text)")
-        #expect(Set(summary.pagesRewritten) == ["pages/world/new.md", "pages/world/end.md"])
-        let new = Self.m("pages/world/new.md"), end = Self.m("pages/world/end.md")
+        #expect(Set(summary.pagesRewritten) == ["pages/world/new.md", "pages/world/end.md", "pages/world/cut.md"])
+        let new = Self.m("pages/world/new.md"), end = Self.m("pages/world/end.md"), cut = Self.m("pages/world/cut.md")
+        #expect(String(decoding: try a.bytes("pages/world/cut.md"), as: UTF8.self)
+                == "### New\n------------------------\n\n<p>Body.</p>\n\nShare this page:\n\(cut)\n"
+                   + "<a href=\"\(cut)\"><img src=\"\(cut).png\"/></a>\n")
         #expect(String(decoding: try a.bytes("pages/world/new.md"), as: UTF8.self) == """
             ### New
             ------------------------
@@ -151,8 +158,8 @@ import Testing
         #expect(Set(report.findings.map(\.kind)) == [.originalURLMissing])  // only a known original URL is written
         #expect(try plan(a).1.changesSomething == false)
         // Each PNG encodes its page's URL (zbar, an independent decoder).
-        let decoded = try run("/usr/bin/zbarimg", ["--raw", "-q", a.root + "/pages/world/new.md.png"])
-        #expect(String(decoding: decoded.output, as: UTF8.self) == new + "\n")
+        let decoded = try Run.run(["zbarimg", "--raw", "-q", a.root + "/pages/world/new.md.png"])
+        #expect(decoded.out == new + "\n")
     }
 
     @Test func withNoFooterToLearnFromTheStandardFooterAndTheCDNFormAreWritten() throws {

@@ -2,6 +2,7 @@ import Foundation
 import SharemarkArchive
 import SharemarkJobs
 import SharemarkQR
+import SharemarkTestSupport
 import Testing
 
 @Suite struct RegenerationTests {
@@ -60,10 +61,10 @@ import Testing
         for page in pages {
             let url = page.hasSuffix("alias.md") ? TestArchive.mirrorURL(page, repository: "old-mirror") : TestArchive.mirrorURL(page)
             let png = a.root + "/" + page + ".png"
-            let decoded = try run("/usr/bin/zbarimg", ["--raw", "-q", png])
+            let decoded = try Run.run(["zbarimg", "--raw", "-q", png])
             #expect(decoded.status == 0)
-            #expect(String(decoding: decoded.output, as: UTF8.self) == url + "\n")
-            #expect(try run("/usr/bin/qrencode", ["-s", "4", "-o", oracle, url]).status == 0)
+            #expect(decoded.out == url + "\n")
+            #expect(try Run.run(["qrencode", "-s", "4", "-o", oracle, url]).status == 0)
             let expected = try PNGImage(pngBytes: Array(try Data(contentsOf: URL(fileURLWithPath: oracle))))
             let actual = try PNGImage(pngBytes: try a.bytes(page + ".png"))
             #expect(actual == expected, "\(page) differs from qrencode's image")

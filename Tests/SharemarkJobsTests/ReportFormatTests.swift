@@ -39,6 +39,16 @@ import Testing
         #expect(summary.contains("Repair: `sharemark fix .`"))
     }
 
+    /// With no repository to write footers under, the repair first names it.
+    @Test func repairOfMissingFootersStartsWithInitWhenTheRepositoryIsUnknown() {
+        var report = Report(archive: "my archive", shard: .whole,
+                            findings: [Finding(kind: .footerMissing, file: "pages/a/b.md", line: nil, message: "no footer")])
+        #expect(report.repairCommand == "sharemark fix 'my archive'")
+        report.repositoryKnown = false
+        #expect(report.repairCommand == "sharemark init --owner OWNER --repository REPOSITORY 'my archive' && sharemark fix 'my archive'")
+        #expect(report.text.hasSuffix("\n  sharemark init --owner OWNER --repository REPOSITORY 'my archive' && sharemark fix 'my archive'"))
+    }
+
     @Test func githubPathsAreRelativeToTheRepositoryForTheCurrentFolder() {
         var report = Report(archive: ".", shard: .whole,
                             findings: [Finding(kind: .assetMissing, file: "pages/a/b.md", line: 3, message: "50% gone,\nreally")])

@@ -2,6 +2,7 @@ import Foundation
 import SharemarkArchive
 import SharemarkJobs
 import SharemarkQR
+import SharemarkTestSupport
 
 /// A synthetic archive in a temporary folder, built page by page, so that each test plants
 /// exactly the faults it checks.
@@ -111,58 +112,12 @@ func oddGeometryPNG(payload: String, scale: Int = 3, extraColumns: Int = 7) thro
             raw.append(dark ? 0 : 255)
         }
     }
-    return pngFile(width: width, height: height, colourType: 0, raw: raw)
+    return PNGBuilder.png(width: width, height: height, colourType: 0, scanlines: raw)
 }
 
 /// A valid, plain white PNG: no QR code at all.
 func blankPNG(side: Int = 100) -> [UInt8] {
     var raw: [UInt8] = []
     for _ in 0..<side { raw.append(0); raw += [UInt8](repeating: 255, count: side) }
-    return pngFile(width: side, height: side, colourType: 0, raw: raw)
-}
-
-private func pngFile(width: Int, height: Int, colourType: UInt8, raw: [UInt8]) -> [UInt8] {
-    func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
-    func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
-        let body = Array(type.utf8) + data
-        return be32(UInt32(data.count)) + body + be32(crc32(body))
-    }
-    var zlib: [UInt8] = [0x78, 0x01]
-    var offset = 0
-    repeat {
-        let n = min(65535, raw.count - offset)
-        let last: UInt8 = offset + n >= raw.count ? 1 : 0
-        zlib += [last, UInt8(n & 0xFF), UInt8(n >> 8), UInt8(~n & 0xFF), UInt8((~n >> 8) & 0xFF)]
-        zlib += raw[offset..<(offset + n)]
-        offset += n
-    } while offset < raw.count
-    var a: UInt32 = 1, b: UInt32 = 0
-    for byte in raw { a = (a + UInt32(byte)) % 65521; b = (b + a) % 65521 }
-    zlib += be32(b << 16 | a)
-    let header = be32(UInt32(width)) + be32(UInt32(height)) + [8, colourType, 0, 0, 0]
-    return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", header) + chunk("IDAT", zlib) + chunk("IEND", [])
-}
-
-private func crc32(_ bytes: [UInt8]) -> UInt32 {
-    var crc: UInt32 = 0xFFFF_FFFF
-    for byte in bytes {
-        crc ^= UInt32(byte)
-        for _ in 0..<8 { crc = crc & 1 != 0 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-    }
-    return ~crc
-}
-
-/// Runs a program and returns its standard output and exit status.
-@discardableResult
-func run(_ program: String, _ arguments: [String]) throws -> (output: [UInt8], status: Int32) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: program)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-    try process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (Array(output), process.terminationStatus)
+    return PNGBuilder.png(width: side, height: side, colourType: 0, scanlines: raw)
 }

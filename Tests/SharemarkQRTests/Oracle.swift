@@ -1,40 +1,8 @@
 import Foundation
 
-/// Runs the independent command-line oracles (`qrencode`, `zbarimg`, `pngtopnm`).
+/// Helpers for the independent command-line oracles (`qrencode`, `zbarimg`, `pngtopnm`), which
+/// the tests run through `Run` (SharemarkTestSupport).
 enum Oracle {
-    struct Output {
-        let status: Int32
-        let stdout: Data
-        let stderr: Data
-    }
-
-    /// Runs a program (looked up in PATH by /usr/bin/env) and waits for it.
-    static func run(_ arguments: [String], stdin: Data? = nil) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let input = Pipe()
-        process.standardInput = stdin == nil ? FileHandle.nullDevice : input
-        try process.run()
-        if let stdin {
-            input.fileHandleForWriting.write(stdin)
-            try input.fileHandleForWriting.close()
-        }
-        // Read both pipes before waiting, so that a full pipe cannot block the child.
-        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: stdoutData, stderr: stderrData)
-    }
-
-    /// Runs a bash script (many oracle calls in parallel, in one process tree).
-    static func bash(_ script: String) throws -> Output {
-        try run(["bash", "-c", script])
-    }
-
     /// A fresh temporary folder.
     static func temporaryDirectory(_ name: String) throws -> URL {
         let url = FileManager.default.temporaryDirectory

@@ -1,4 +1,5 @@
 import Foundation
+import SharemarkTestSupport
 import Testing
 @testable import SharemarkQR
 
@@ -98,7 +99,7 @@ import Testing
         } | xargs -P 4 -L 1 bash -c 'i=$0; qrencode -r $i.in -o $i.ref.png "$@" \
           && for w in ours ref; do pngtopnm $i.$w.png > $i.$w.pnm && pngtopnm -alpha $i.$w.png > $i.$w.alpha.pgm; done'
         """
-        let result = try Oracle.bash(script)
+        let result = try Run.bash(script)
         #expect(result.status == 0, "\(String(decoding: result.stderr, as: UTF8.self))")
 
         var referenceSizes = 0
@@ -132,7 +133,7 @@ import Testing
             script += "(zbarimg --raw -q -Sbinary \(i).png > \(i).txt) &\n"
         }
         script += "wait\n"
-        _ = try Oracle.bash(script)
+        _ = try Run.bash(script)
         for (i, text) in texts.enumerated() {
             let decoded = try Data(contentsOf: directory.appendingPathComponent("\(i).txt"))
             #expect(decoded == Data(text.utf8) || decoded == Data((text + "\n").utf8),
@@ -142,7 +143,7 @@ import Testing
 
     @Test func barcodeScannerDecodesQrencodePNGs() throws {
         for (i, text) in [Payloads.archiveURL(1), Payloads.cjk, Payloads.archiveURL(2, padTo: 300)].enumerated() {
-            let reference = try Oracle.run(["qrencode", "-o", "-", "-s", "\(3 + i)", text]).stdout
+            let reference = try Run.run(["qrencode", "-o", "-", "-s", "\(3 + i)", text]).stdout
             #expect(try BarcodeScanner().scan(pngBytes: reference) == [Array(text.utf8)])
         }
         // Binary payloads come back byte for byte (zbar's binary mode).
@@ -155,7 +156,7 @@ import Testing
         for i in 0..<12 {
             let text = Payloads.archiveURL(i, padTo: i * 40)
             let level = ErrorCorrectionLevel.allCases[i % 4]
-            let reference = try Oracle.run(
+            let reference = try Run.run(
                 ["qrencode", "-o", "-", "-s", "\(1 + i % 5)", "-m", "\(i % 6)", "-l", level.rawValue, text]).stdout
             let grid = try QRImageReader.read(try PNGImage(pngBytes: reference))
             let symbol = try QREncoder(level: level).encode(text)
@@ -171,7 +172,7 @@ import Testing
     func terminalOutputIsQrencodes(style: TerminalRenderer.Style, margin: Int) throws {
         for text in [Payloads.archiveURL(3), "A", Payloads.cjk] {
             let type = style == .utf8 ? "UTF8" : "ANSIUTF8"
-            let reference = try Oracle.run(["qrencode", "-t", type, "-m", "\(margin)", "-o", "-", text]).stdout
+            let reference = try Run.run(["qrencode", "-t", type, "-m", "\(margin)", "-o", "-", text]).stdout
             let ours = try TerminalRenderer(style: style, margin: margin).render(try QREncoder().encode(text))
             #expect(Array(ours.utf8) == Array(reference))
         }

@@ -1,4 +1,5 @@
 import Foundation
+import SharemarkTestSupport
 import Testing
 @testable import SharemarkQR
 
@@ -23,12 +24,9 @@ import Testing
     @Test func dpiIsWrittenAsPHYs() throws {
         let bytes = try png(RenderOptions(dpi: 300))
         let pHYs = Array("pHYs".utf8)
-        let at = (0..<(bytes.count - 4)).first { Array(bytes[$0..<($0 + 4)]) == pHYs }
-        #expect(at != nil)
-        if let at {
-            // 300 dpi = 11811 pixels per metre, as qrencode writes it.
-            #expect(Array(bytes[(at + 4)..<(at + 8)]) == [0, 0, 0x2E, 0x23])
-        }
+        let at = try #require((0..<(bytes.count - 4)).first { Array(bytes[$0..<($0 + 4)]) == pHYs }, "no pHYs chunk")
+        // 300 dpi = 11811 pixels per metre, as qrencode writes it.
+        #expect(Array(bytes[(at + 4)..<(at + 8)]) == [0, 0, 0x2E, 0x23])
     }
 
     @Test func truncatedPNGIsCorrupt() throws {
@@ -51,12 +49,9 @@ import Testing
 
     @Test func bombHeaderIsRefusedBeforeAllocating() throws {
         // A valid header claiming 100000×100000 pixels, with next to no image data.
-        var bytes: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
-        let ihdr: [UInt8] = Array("IHDR".utf8) + [0, 1, 0x86, 0xA0, 0, 1, 0x86, 0xA0, 8, 6, 0, 0, 0]
-        bytes += [0, 0, 0, 13] + ihdr + crc32(ihdr)
+        var bytes = PNGBuilder.signature + PNGBuilder.chunk("IHDR", [0, 1, 0x86, 0xA0, 0, 1, 0x86, 0xA0, 8, 6, 0, 0, 0])
         // The start of an image data chunk: the header is all libpng reads before the check.
-        let idat: [UInt8] = Array("IDAT".utf8) + [UInt8](repeating: 0, count: 10)
-        bytes += [0, 0, 0, 10] + idat + crc32(idat)
+        bytes += PNGBuilder.chunk("IDAT", [UInt8](repeating: 0, count: 10))
         #expect(throws: PNGDecodeError.tooLarge(width: 100_000, height: 100_000, maxWidth: 8192, maxHeight: 8192,
                                                 maxPixels: PNGImage.defaultMaxPixels)) {
             try PNGImage(pngBytes: bytes)
@@ -97,15 +92,5 @@ import Testing
             Issue.record("non-PNG should not be recognised")
             return
         }
-    }
-
-    private func crc32(_ bytes: [UInt8]) -> [UInt8] {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes {
-            crc ^= UInt32(byte)
-            for _ in 0..<8 { crc = crc & 1 != 0 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-        }
-        crc ^= 0xFFFF_FFFF
-        return [UInt8(crc >> 24), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc & 0xFF)]
     }
 }

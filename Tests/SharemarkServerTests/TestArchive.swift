@@ -1,5 +1,6 @@
 import Foundation
 import SharemarkArchive
+import SharemarkTestSupport
 @testable import SharemarkServer
 
 /// A small archive on disk, made per test: pages with share footers and real QR PNGs (made by
@@ -77,8 +78,8 @@ struct TestArchive {
     }
 
     func qrencode(_ text: String, to relative: String) throws {
-        let status = try run("/usr/bin/qrencode", ["-o", root + "/" + relative, "-s", "4", text])
-        guard status.code == 0 else { throw TestFailure("qrencode failed: \(status.output)") }
+        let result = try Run.run(["qrencode", "-o", root + "/" + relative, "-s", "4", text])
+        guard result.status == 0 else { throw TestFailure("qrencode failed: \(result.err)") }
     }
 
     /// Builds or updates the index and opens a server over it.
@@ -98,26 +99,11 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Runs a program to its end; returns its exit code and standard output.
-@discardableResult
-func run(_ executable: String, _ arguments: [String], input: Data? = nil) throws -> (code: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-}
-
 /// What `zbarimg --raw -q` reads from PNG bytes (Debian's scanner as the oracle).
 func zbarDecode(_ bytes: some Sequence<UInt8>) throws -> String {
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("zbar-\(UUID().uuidString).png")
     try Data(bytes).write(to: file)
     defer { try? FileManager.default.removeItem(at: file) }
-    let result = try run("/usr/bin/zbarimg", ["--raw", "-q", file.path])
-    return result.output.trimmingCharacters(in: .newlines)
+    let result = try Run.run(["zbarimg", "--raw", "-q", file.path])
+    return result.out.trimmingCharacters(in: .newlines)
 }

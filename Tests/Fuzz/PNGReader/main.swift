@@ -1,5 +1,6 @@
 // libFuzzer entry point for the PNG reader: PNGImage (libpng through CPNGShim) and
-// QRImageReader. Compiled into the same module as Sources/SharemarkQR by Scripts/fuzz.sh.
+// QRImageReader. Compiled into the same module as Sources/SharemarkQR by Scripts/fuzz.sh, with
+// the tests' PNG builder (Tests/SharemarkTestSupport/PNGBuilder.swift) for its CRC-32.
 // Any input must come back as a value or a thrown error: never a trap, leak or overflow.
 //
 // The first byte picks how the rest is used:
@@ -58,22 +59,10 @@ private func withFixedCRCs(_ png: [UInt8]) -> [UInt8] {
         let length = Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
         let end = offset + 8 + length
         guard length >= 0, end + 4 <= bytes.count else { break }
-        let crc = crc32(bytes[(offset + 4)..<end])
+        let crc = PNGBuilder.crc32(bytes[(offset + 4)..<end])
         bytes[end] = UInt8(crc >> 24); bytes[end + 1] = UInt8((crc >> 16) & 0xFF)
         bytes[end + 2] = UInt8((crc >> 8) & 0xFF); bytes[end + 3] = UInt8(crc & 0xFF)
         offset = end + 4
     }
     return bytes
-}
-
-private let crcTable: [UInt32] = (0..<256).map { n in
-    var c = UInt32(n)
-    for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-    return c
-}
-
-private func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
-    var c: UInt32 = 0xFFFF_FFFF
-    for b in bytes { c = crcTable[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
-    return c ^ 0xFFFF_FFFF
 }
