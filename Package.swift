@@ -3,6 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "Sharemark",
+    // Sharemark runs on Linux (it calls Linux-only APIs: `syncfs`, `st_mtim`); this line only
+    // sets the minimum for the packages it depends on, which SwiftPM asks for.
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "sharemark", targets: ["sharemark"]),
@@ -14,7 +16,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
@@ -33,10 +35,10 @@ let package = Package(
         // libpng reports errors by longjmp, which Swift cannot catch: this small C target owns
         // the setjmp and turns libpng failures into return codes. Used only by SharemarkQR.
         .target(name: "CPNGShim", dependencies: ["CPNG"]),
-        .target(name: "SharemarkQR", dependencies: ["CQREncode", "CPNG", "CPNGShim", "CZBar"]),
+        .target(name: "SharemarkQR", dependencies: ["CQREncode", "CPNGShim", "CZBar"]),
         .target(
             name: "SharemarkArchive",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["SharemarkQR", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "SharemarkJobs", dependencies: ["SharemarkQR", "SharemarkArchive"]),
         .target(
             name: "SharemarkServer",
@@ -44,7 +46,7 @@ let package = Package(
                 "SharemarkQR", "SharemarkArchive",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
@@ -60,7 +62,7 @@ let package = Package(
         .target(name: "SharemarkTestSupport", path: "Tests/SharemarkTestSupport"),
         .testTarget(name: "SharemarkQRTests", dependencies: ["SharemarkQR", "SharemarkTestSupport"]),
         .testTarget(
-            name: "SharemarkArchiveTests", dependencies: ["SharemarkArchive"],
+            name: "SharemarkArchiveTests", dependencies: ["SharemarkArchive", "SharemarkQR"],
             exclude: ["Fixtures"]),
         .testTarget(name: "SharemarkJobsTests", dependencies: ["SharemarkJobs", "SharemarkTestSupport"]),
         // Bad input, fuzz findings, crash safety and concurrency, through the libraries and

@@ -29,8 +29,9 @@ quiet() { grep -v "Cannot export local symbol" || true; }
 # True when binary $1 is missing or older than any of the other paths (or this script).
 stale() { local bin=$1; shift; [ ! -x "$bin" ] || [ -n "$(find "$@" Scripts/fuzz.sh -newer "$bin" -print -quit)" ]; }
 
-build_png() {
-  # CPNGShim has no module map of its own (SwiftPM makes one): write one for swiftc.
+# CPNGShim has no module map of its own (SwiftPM makes one): write one for swiftc, and compile
+# the shim with the fuzzer's instrumentation.
+build_shim() {
   mkdir -p "$out/CPNGShim"
   cat > "$out/CPNGShim/module.modulemap" <<MAP
 module CPNGShim {
@@ -40,12 +41,25 @@ module CPNGShim {
 MAP
   clang -c -g -O1 -fsanitize=fuzzer-no-link,address $(pkg-config --cflags libpng) \
     -I Sources/CPNGShim/include Sources/CPNGShim/sharemark_png.c -o "$out/sharemark_png.o"
-  swiftc "${swift_flags[@]}" -module-name SharemarkQR \
-    -I "$out/CPNGShim" -I Sources/CPNG -I Sources/CQREncode -I Sources/CZBar \
-    -Xcc "$(pkg-config --cflags libpng)" \
+}
+qr_includes=(-I "$out/CPNGShim" -I Sources/CPNG -I Sources/CQREncode -I Sources/CZBar -Xcc "$(pkg-config --cflags libpng)")
+qr_libs() { echo "$out/sharemark_png.o" $(pkg-config --libs libpng libqrencode zbar); }
+
+build_png() {
+  build_shim
+  swiftc "${swift_flags[@]}" -module-name SharemarkQR "${qr_includes[@]}" \
     Sources/SharemarkQR/*.swift Tests/SharemarkTestSupport/PNGBuilder.swift Tests/Fuzz/PNGReader/main.swift \
-    "$out/sharemark_png.o" \
-    $(pkg-config --libs libpng libqrencode zbar) -o "$out/fuzz-png" 2> >(quiet >&2)
+    $(qr_libs) -o "$out/fuzz-png" 2> >(quiet >&2)
+}
+
+# SharemarkQR as a module and static library, for SharemarkArchive (its configuration holds
+# the QR options).
+build_qr_module() {
+  build_shim
+  mkdir -p "$out/qr-module"
+  swiftc "${swift_flags[@]}" -module-name SharemarkQR "${qr_includes[@]}" \
+    -emit-module -emit-module-path "$out/qr-module/SharemarkQR.swiftmodule" \
+    -emit-library -static -o "$out/qr-module/libSharemarkQR.a" Sources/SharemarkQR/*.swift 2> >(quiet >&2)
 }
 
 # The GRDB-free part of SharemarkArchive: every file that does not import GRDB.
@@ -53,7 +67,9 @@ build_archive() {  # $1 = entry folder, $2 = binary name
   local files=()
   mapfile -t files < <(grep -L -E '^(@[a-zA-Z]+ )?import GRDB' Sources/SharemarkArchive/*.swift)
   [ "${#files[@]}" -gt 0 ] || { echo "fuzz.sh: no GRDB-free file in Sources/SharemarkArchive" >&2; exit 2; }
-  swiftc "${swift_flags[@]}" -module-name SharemarkArchive "${files[@]}" "Tests/Fuzz/$1/main.swift" -o "$out/$2" 2> >(quiet >&2)
+  build_qr_module
+  swiftc "${swift_flags[@]}" -module-name SharemarkArchive -I "$out/qr-module" "${qr_includes[@]}" \
+    "${files[@]}" "Tests/Fuzz/$1/main.swift" -L "$out/qr-module" -lSharemarkQR $(qr_libs) -o "$out/$2" 2> >(quiet >&2)
 }
 
 seed() {  # fills the seed corpus of $1 once
@@ -120,9 +136,9 @@ case $target in
     if stale "$bin" Sources/SharemarkQR Sources/CPNGShim Sources/CPNG Sources/CQREncode Sources/CZBar \
         Tests/SharemarkTestSupport/PNGBuilder.swift Tests/Fuzz/PNGReader; then build_png; fi ;;
   page) bin=$out/fuzz-page; max_len=65536
-    if stale "$bin" Sources/SharemarkArchive Tests/Fuzz/PageParser; then build_archive PageParser fuzz-page; fi ;;
+    if stale "$bin" Sources/SharemarkArchive Sources/SharemarkQR Tests/Fuzz/PageParser; then build_archive PageParser fuzz-page; fi ;;
   config) bin=$out/fuzz-config; max_len=4096
-    if stale "$bin" Sources/SharemarkArchive Tests/Fuzz/ConfigParser; then build_archive ConfigParser fuzz-config; fi ;;
+    if stale "$bin" Sources/SharemarkArchive Sources/SharemarkQR Tests/Fuzz/ConfigParser; then build_archive ConfigParser fuzz-config; fi ;;
   *) echo "unknown target $target (png, page, config)" >&2; exit 2 ;;
 esac
 seed "$target"

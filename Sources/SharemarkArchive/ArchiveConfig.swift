@@ -1,4 +1,5 @@
 import Foundation
+import SharemarkQR
 
 /// How an archive names itself: the repository its pages are served from, the URL forms, the
 /// pages folder and the QR options. Read from `sharemark.toml` at the archive root, or inferred
@@ -33,17 +34,6 @@ public struct ArchiveConfig: Hashable, Sendable, Codable {
     public enum Source: String, Hashable, Sendable, Codable { case file, inferred, defaults }
     public var source: Source
 
-    /// The options the archive's QR images are made with (the original loop's `qrencode -s 4`:
-    /// module size 4, margin 4, level L).
-    public struct QROptions: Hashable, Sendable, Codable {
-        public var scale: Int
-        public var margin: Int
-        /// "L", "M", "Q" or "H".
-        public var level: String
-        public init(scale: Int = 4, margin: Int = 4, level: String = "L") {
-            self.scale = scale; self.margin = margin; self.level = level
-        }
-    }
 
     public init(owner: String, repository: String, branch: String = "master", aliases: [String] = [],
                 mirrorForm: URLTemplate = .defaultMirror, cdnForm: URLTemplate = .defaultCDN,
@@ -111,12 +101,14 @@ public struct ArchiveConfig: Hashable, Sendable, Codable {
                 let s = try string()
                 do { _ = try ArchivePath(s) } catch { throw fail("\(error)") }
                 pagesFolder = s
-            case "qr.scale": qr.scale = try integer(1...100)
-            case "qr.margin": qr.margin = try integer(0...100)
+            // The ranges the renderer accepts: a value it would refuse is refused here, naming the key.
+            case "qr.scale": qr.scale = try integer(QROptions.scales)
+            case "qr.margin": qr.margin = try integer(QROptions.margins)
             case "qr.level":
-                let s = try string()
-                guard ["L", "M", "Q", "H"].contains(s) else { throw fail("expected one of \"L\", \"M\", \"Q\", \"H\", found \(entry.text)") }
-                qr.level = s
+                guard let level = ErrorCorrectionLevel(rawValue: try string()) else {
+                    throw fail("expected one of \"L\", \"M\", \"Q\", \"H\", found \(entry.text)")
+                }
+                qr.level = level
             default:
                 throw fail("unknown key (known keys: \(ArchiveConfig.knownKeys.joined(separator: ", ")))")
             }
@@ -208,7 +200,7 @@ public struct ArchiveConfig: Hashable, Sendable, Codable {
         [qr]
         scale = \(qr.scale)
         margin = \(qr.margin)
-        level = \(q(qr.level))
+        level = \(q(qr.level.rawValue))
 
         """
     }
@@ -255,10 +247,10 @@ public enum ConfigEdit {
         let newline = "\(key) = \(value)"
         var firstTable: Int? = nil
         for (n, line) in lines.enumerated() {
-            let trimmed = line.trimmingWhitespace()
+            let trimmed = line.trimmed()
             if trimmed.hasPrefix("[") { firstTable = n; break }
             let name = trimmed.prefix { $0 != "=" && !$0.isWhitespace }
-            if name == key, String(trimmed.dropFirst(name.count)).trimmingWhitespace().hasPrefix("=") {
+            if name == key, trimmed.dropFirst(name.count).trimmed().hasPrefix("=") {
                 lines[n] = line.hasSuffix("\r") ? newline + "\r" : newline
                 return lines.joined(separator: "\n")
             }

@@ -291,45 +291,30 @@ public final class ArchiveIndex: Sendable {
     /// Reads and parses pages on all cores.
     static func parse(_ files: [PageFile], archive: String, mirrorForm: URLTemplate, cdnForm: URLTemplate,
                       progress: (@Sendable (UpdateProgress) -> Void)?) -> [PageRecord] {
-        guard !files.isEmpty else { return [] }
-        final class Slots: @unchecked Sendable {
-            var records: [PageRecord?]
-            let done = Atomic<Int>(0)
-            init(_ n: Int) { records = Array(repeating: nil, count: n) }
-        }
-        let slots = Slots(files.count)
         let root = archive.hasSuffix("/") ? archive : archive + "/"
-        let chunk = 256
-        let chunks = (files.count + chunk - 1) / chunk
         let total = files.count
-        slots.records.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let out = buffer
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                // Copies per chunk: shared reference-counted buffers would make the threads
-                // contend on their counts.
-                let mirrorForm = (try? URLTemplate(mirrorForm.text)) ?? mirrorForm
-                let cdnForm = (try? URLTemplate(cdnForm.text)) ?? cdnForm
-                let parser = PageParser(mirrorForm: mirrorForm)
-                let range = (c * chunk)..<min(total, (c + 1) * chunk)
-                for i in range {
-                    let file = files[i]
-                    let page: Page
-                    var readProblem: Problem?
-                    switch ArchiveScanner.read(root + file.path.value, sizeHint: Int(file.size) + 1) {
-                    case .success(let bytes): page = parser.parse(bytes)
-                    case .failure(let message):
-                        page = Page(title: nil, footer: nil, datelineDate: nil, invalidUTF8: false, hasBOM: false, usesCRLF: false)
-                        readProblem = Problem(.pageUnreadable, file: file.path.value, message: "cannot read: \(message)")
-                    }
-                    var record = PageRecord(file: file, page: page, mirrorForm: mirrorForm, cdnForm: cdnForm)
-                    if let readProblem { record.problems = [readProblem] }
-                    out[i] = record
-                }
-                let done = slots.done.add(range.count, ordering: .relaxed).newValue
-                progress?(.parsing(done: done, total: total))
+        let done = Atomic<Int>(0)
+        // Each thread parses with its own copies of the templates: shared reference-counted
+        // storage would make the threads contend on its counts.
+        return parallelMap(count: total, jobs: availableProcessors, chunk: 256, state: {
+            (parser: PageParser(mirrorForm: (try? URLTemplate(mirrorForm.text)) ?? mirrorForm),
+             cdnForm: (try? URLTemplate(cdnForm.text)) ?? cdnForm)
+        }) { forms, i in
+            let parser = forms.parser, cdnForm = forms.cdnForm
+            let file = files[i]
+            var record: PageRecord
+            switch ArchiveScanner.read(root + file.path.value, sizeHint: Int(file.size) + 1) {
+            case .success(let bytes):
+                record = PageRecord(file: file, page: parser.parse(bytes), mirrorForm: parser.mirrorForm, cdnForm: cdnForm)
+            case .failure(let message):
+                let page = Page(title: nil, footer: nil, datelineDate: nil, invalidUTF8: false, hasBOM: false, usesCRLF: false)
+                record = PageRecord(file: file, page: page, mirrorForm: parser.mirrorForm, cdnForm: cdnForm)
+                record.problems = [Problem(.pageUnreadable, file: file.path.value, message: "cannot read: \(message)")]
             }
+            let n = done.add(1, ordering: .relaxed).newValue
+            if n % 256 == 0 || n == total { progress?(.parsing(done: n, total: total)) }
+            return record
         }
-        return slots.records.map { $0! }
     }
 
     static func inferConfig(_ db: Database) throws -> ArchiveConfig {

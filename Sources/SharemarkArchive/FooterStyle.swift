@@ -246,19 +246,19 @@ public struct LineTable: Sendable {
 
     /// A horizontal rule: `<hr>`, `<hr/>`, `<hr />` (any case).
     func isRule(_ n: Int) -> Bool {
-        let t = text(n).trimmingWhitespace().lowercased()
+        let t = text(n).trimmed().lowercased()
         return t.hasPrefix("<hr") && t.hasSuffix(">") && t.count <= 8
     }
 
     /// A line of three or more dashes.
     public func isDashes(_ n: Int) -> Bool {
-        let t = text(n).trimmingWhitespace()
+        let t = text(n).trimmed()
         return t.count >= 3 && t.allSatisfy { $0 == "-" }
     }
 
     /// A footer's label: text with no URL that does not close or open a block of the body.
     func isLabel(_ n: Int) -> Bool {
-        let t = text(n).trimmingWhitespace()
+        let t = text(n).trimmed()
         guard !t.isEmpty, !t.contains("://"), !isDashes(n), !t.hasPrefix("</"), !t.hasPrefix("#") else { return false }
         let lower = t.lowercased()
         for block in ["<div", "<p>", "<p ", "<img", "<table", "<ul", "<ol", "<li"] where lower.hasPrefix(block) { return false }

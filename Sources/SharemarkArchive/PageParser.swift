@@ -93,7 +93,7 @@ public struct PageParser: Sendable {
             if lineNumber == 1 {
                 if lineEnd - lineStart >= 4 && hasPrefix(base + lineStart, lineEnd - lineStart, "### ") {
                     let t = string(base, lineStart + 4, lineEnd)
-                    let trimmed = t.trimmingWhitespace()
+                    let trimmed = String(t.trimmed())
                     page.title = trimmed.isEmpty ? nil : trimmed
                 }
             }
@@ -356,15 +356,6 @@ func findBytes(_ hay: UnsafePointer<UInt8>, _ count: Int, _ needle: UnsafePointe
 @inline(__always)
 func findBytes(_ hay: UnsafePointer<UInt8>, _ count: Int, _ needle: StaticString) -> UnsafePointer<UInt8>? {
     findBytes(hay, count, needle.utf8Start, needle.utf8CodeUnitCount)
-}
-
-extension String {
-    func trimmingWhitespace() -> String {
-        var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s.removeFirst() }
-        while let l = s.last, l.isWhitespace { s.removeLast() }
-        return String(s)
-    }
 }
 
 /// A UTF-8 validity check with an ASCII fast path.

@@ -145,8 +145,7 @@ public struct Fixer: Sendable {
         let regeneration = RegenerationPlan.make(articles: articles, assets: try index.allAssets(), archive: archive,
                                                  mode: .stale, shard: plan.shard, jobs: jobs)
             .keepingInside(folder: index.config.pagesFolder)
-        let settings = QRSettings(index.config.qr)
-        let written = Regenerator(archive: archive, settings: settings, jobs: jobs).run(regeneration, progress: progress)
+        let written = Regenerator(archive: archive, options: index.config.qr, jobs: jobs).run(regeneration, progress: progress)
         let orphans = OrphanAssets.remove(plan.orphans, archive: archive)
         return FixSummary(pagesRewritten: pages.written, regeneration: written, orphansRemoved: orphans.removed,
                           refused: plan.footers.refused, failures: pages.failures + orphans.failures)

@@ -1,5 +1,6 @@
 import Foundation
 import SharemarkArchive
+import SharemarkQR
 import Synchronization
 
 /// Executes a `RegenerationPlan`: renders each payload and writes its PNG atomically (a
@@ -7,12 +8,12 @@ import Synchronization
 /// renames durable with one fsync per folder.
 public struct Regenerator: Sendable {
     public var archive: String
-    public var settings: QRSettings
+    public var options: QROptions
     public var jobs: Int
 
-    public init(archive: String, settings: QRSettings, jobs: Int = availableProcessors) {
+    public init(archive: String, options: QROptions, jobs: Int = availableProcessors) {
         self.archive = archive
-        self.settings = settings
+        self.options = options
         self.jobs = max(1, jobs)
     }
 
@@ -23,7 +24,7 @@ public struct Regenerator: Sendable {
         let start = ContinuousClock.now
         let items = plan.items
         let root = archive
-        let settings = self.settings
+        let options = self.options
         let done = Atomic<Int>(0)
         let total = items.count
         let outcomes: [String?] = parallelMap(count: items.count, jobs: jobs, chunk: 16) { i in
@@ -33,7 +34,7 @@ public struct Regenerator: Sendable {
                 if let progress, n % 64 == 0 || n == total { progress(n, total) }
             }
             do {
-                let png = try settings.png(for: item.payload)
+                let png = try options.png(for: item.payload)
                 try AtomicFile.write(png, to: root + "/" + item.asset.value)
                 return nil
             } catch {

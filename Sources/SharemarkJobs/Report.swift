@@ -165,10 +165,10 @@ public struct Report: Hashable, Sendable, Codable {
         let time = String(format: "%.3f", seconds)
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         xml += "<testsuites name=\"sharemark verify\" tests=\"\(files.count)\" failures=\"\(failing)\" errors=\"0\" time=\"\(time)\">\n"
-        xml += "  <testsuite name=\"\(xmlEscaped(archive))\" tests=\"\(files.count)\" failures=\"\(failing)\" errors=\"0\" skipped=\"0\" time=\"\(time)\">\n"
+        xml += "  <testsuite name=\"\(markupEscaped(archive))\" tests=\"\(files.count)\" failures=\"\(failing)\" errors=\"0\" skipped=\"0\" time=\"\(time)\">\n"
         for file in files {
             let found = byFile[file] ?? []
-            let name = xmlEscaped(file)
+            let name = markupEscaped(file)
             guard !found.isEmpty else {
                 xml += "    <testcase classname=\"sharemark.verify\" name=\"\(name)\" file=\"\(name)\"/>\n"
                 continue
@@ -176,38 +176,18 @@ public struct Report: Hashable, Sendable, Codable {
             xml += "    <testcase classname=\"sharemark.verify\" name=\"\(name)\" file=\"\(name)\">\n"
             for finding in found where finding.severity == .error {
                 let place = finding.line.map { "\(finding.file):\($0)" } ?? finding.file
-                xml += "      <failure type=\"\(finding.kind.rawValue)\" message=\"\(xmlEscaped(finding.message))\">"
-                    + "\(xmlEscaped(place + ": " + finding.message))</failure>\n"
+                xml += "      <failure type=\"\(finding.kind.rawValue)\" message=\"\(markupEscaped(finding.message))\">"
+                    + "\(markupEscaped(place + ": " + finding.message))</failure>\n"
             }
             let warnings = found.filter { $0.severity == .warning }
             if !warnings.isEmpty {
-                xml += "      <system-out>\(xmlEscaped(warnings.map(\.description).joined(separator: "\n")))</system-out>\n"
+                xml += "      <system-out>\(markupEscaped(warnings.map(\.description).joined(separator: "\n")))</system-out>\n"
             }
             xml += "    </testcase>\n"
         }
         xml += "  </testsuite>\n</testsuites>"
         return xml
     }
-}
-
-func xmlEscaped(_ text: String) -> String {
-    var out = ""
-    out.reserveCapacity(text.utf8.count)
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        case "'": out += "&apos;"
-        case "\n": out += "&#10;"
-        case "\t", "\r": out += "&#\(scalar.value);"
-        default:
-            // XML 1.0 allows no other control characters, not even escaped.
-            if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF { out += "\u{FFFD}" } else { out.unicodeScalars.append(scalar) }
-        }
-    }
-    return out
 }
 
 /// Quotes a word for a POSIX shell when it needs it.

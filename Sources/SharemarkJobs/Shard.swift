@@ -1,3 +1,5 @@
+import SharemarkArchive
+
 /// One of N stable parts of an archive, so that a CI matrix of N jobs splits the work with no
 /// overlap and no gap. A page belongs to shard `fnv1a(path) % count`: the hash of its
 /// archive-relative path, so the assignment does not move when other pages come or go.
@@ -38,13 +40,6 @@ public struct Shard: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(index + 1)/\(count)" }
 
-    /// FNV-1a, 64-bit: stable across runs and platforms, unlike Swift's seeded `Hasher`.
-    static func fnv1a(_ text: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
-        }
-        return hash
-    }
+    /// The hash a page's shard is taken from (FNV-1a of the path's UTF-8).
+    static func fnv1a(_ text: String) -> UInt64 { FNV1a.hash(text.utf8) }
 }

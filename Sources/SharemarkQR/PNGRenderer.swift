@@ -18,10 +18,10 @@ public struct PNGRenderer: Sendable {
         case fast
     }
 
-    public var options: RenderOptions
+    public var options: QROptions
     public var compression: Compression
 
-    public init(options: RenderOptions = RenderOptions(), compression: Compression = .smallest) {
+    public init(options: QROptions = QROptions(), compression: Compression = .smallest) {
         self.options = options
         self.compression = compression
     }

@@ -31,11 +31,11 @@ public enum QRError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .versionOutOfRange(version):
             return "symbol version \(version) is out of range: use 1...\(QREncoder.versions.upperBound), or none for automatic"
         case let .scaleOutOfRange(scale):
-            return "scale \(scale) is out of range: use \(RenderOptions.scales.lowerBound)...\(RenderOptions.scales.upperBound) pixels per module"
+            return "scale \(scale) is out of range: use \(QROptions.scales.lowerBound)...\(QROptions.scales.upperBound) pixels per module"
         case let .marginOutOfRange(margin):
-            return "margin \(margin) is out of range: use \(RenderOptions.margins.lowerBound)...\(RenderOptions.margins.upperBound) modules"
+            return "margin \(margin) is out of range: use \(QROptions.margins.lowerBound)...\(QROptions.margins.upperBound) modules"
         case let .dpiOutOfRange(dpi):
-            return "DPI \(dpi) is out of range: use \(RenderOptions.dpis.lowerBound)...\(RenderOptions.dpis.upperBound)"
+            return "DPI \(dpi) is out of range: use \(QROptions.dpis.lowerBound)...\(QROptions.dpis.upperBound)"
         case let .invalidColour(text):
             return "invalid colour \"\(text)\": use RRGGBB or RRGGBBAA in hexadecimal, e.g. 000000 or ffffff80"
         case let .encodingFailed(reason):

@@ -1,5 +1,5 @@
 /// An 8-bit-per-channel colour with alpha, written in hexadecimal like `qrencode --foreground`.
-public struct RGBAColor: Equatable, Hashable, Sendable, CustomStringConvertible {
+public struct RGBAColor: Equatable, Hashable, Sendable, Codable, CustomStringConvertible {
     public var red: UInt8
     public var green: UInt8
     public var blue: UInt8

@@ -3,9 +3,9 @@
 /// exact; `width`/`height` give the pixel size `scale` implies. `crispEdges` keeps viewers from
 /// anti-aliasing module borders.
 public struct SVGRenderer: Sendable {
-    public var options: RenderOptions
+    public var options: QROptions
 
-    public init(options: RenderOptions = RenderOptions()) {
+    public init(options: QROptions = QROptions()) {
         self.options = options
     }
 

@@ -20,7 +20,7 @@ public struct TerminalRenderer: Sendable {
     }
 
     public func render(_ symbol: QRSymbol) throws(QRError) -> String {
-        guard RenderOptions.margins.contains(margin) else { throw .marginOutOfRange(margin) }
+        guard QROptions.margins.contains(margin) else { throw .marginOutOfRange(margin) }
         let (white, reset) = style == .ansiUTF8 ? ("\u{1B}[40;37;1m", "\u{1B}[0m") : ("", "")
         let full = "\u{2588}", upper = "\u{2580}", lower = "\u{2584}"
         let width = symbol.size + 2 * margin

@@ -1,22 +1,8 @@
+import SharemarkArchive
+
 /// The server-rendered search page: one form, results with their share link, QR image and
 /// original link. No scripts, no external resources; every text is escaped.
 enum HTMLPage {
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
-
     /// A path segment as it appears in a link to this server.
     static func pathSegment(_ text: String) -> String {
         var allowed = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~".utf8.map { $0 }
@@ -61,35 +47,35 @@ enum HTMLPage {
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(query.isEmpty ? "Sharemark" : escape(query) + " – Sharemark")</title>
+            <title>\(query.isEmpty ? "Sharemark" : markupEscaped(query) + " – Sharemark")</title>
             <style>\(style)</style></head>
             <body><header><h1>Sharemark</h1><p>Share links and QR codes for \(articleCount) archived articles</p></header>
             <main><form method="get" action="/" role="search">
-            <input type="search" name="q" value="\(escape(query))" placeholder="Search titles and text" aria-label="Search">
+            <input type="search" name="q" value="\(markupEscaped(query))" placeholder="Search titles and text" aria-label="Search">
             <button type="submit">Search</button></form>
 
             """
         if !query.isEmpty {
             let more = results.count >= limit ? " (first \(limit))" : ""
-            html += "<p class=\"count\">\(results.count) result\(results.count == 1 ? "" : "s")\(more) for “\(escape(query))”</p>\n<ol>\n"
+            html += "<p class=\"count\">\(results.count) result\(results.count == 1 ? "" : "s")\(more) for “\(markupEscaped(query))”</p>\n<ol>\n"
             for article in results {
                 let qr = "/v1/articles/\(pathSegment(article.category))/\(pathSegment(article.id))/qr.png"
-                let title = escape(article.title ?? article.id)
-                var meta = escape(article.category) + " / " + escape(article.id)
-                if let date = article.date { meta += " · " + escape(date) }
+                let title = markupEscaped(article.title ?? article.id)
+                var meta = markupEscaped(article.category) + " / " + markupEscaped(article.id)
+                if let date = article.date { meta += " · " + markupEscaped(date) }
                 if let share = article.shareURL {
-                    html += "<li><a href=\"\(escape(share))\"><img src=\"\(escape(qr))\" alt=\"QR code of the share link\" width=\"120\" height=\"120\"></a><div>"
-                    html += "<h2><a href=\"\(escape(share))\">\(title)</a></h2><p class=\"meta\">\(meta)</p>"
-                    html += "<p class=\"link\">Share: <a href=\"\(escape(share))\">\(escape(share))</a></p>"
+                    html += "<li><a href=\"\(markupEscaped(share))\"><img src=\"\(markupEscaped(qr))\" alt=\"QR code of the share link\" width=\"120\" height=\"120\"></a><div>"
+                    html += "<h2><a href=\"\(markupEscaped(share))\">\(title)</a></h2><p class=\"meta\">\(meta)</p>"
+                    html += "<p class=\"link\">Share: <a href=\"\(markupEscaped(share))\">\(markupEscaped(share))</a></p>"
                 } else {
                     // No share link is known (the archive's repository is unknown): no QR either.
                     html += "<li><div><h2>\(title)</h2><p class=\"meta\">\(meta)</p>"
                 }
                 if let original = article.originalURL {
                     if isWebURL(original) {
-                        html += "<p class=\"link\">Original: <a href=\"\(escape(original))\" rel=\"noreferrer\">\(escape(original))</a></p>"
+                        html += "<p class=\"link\">Original: <a href=\"\(markupEscaped(original))\" rel=\"noreferrer\">\(markupEscaped(original))</a></p>"
                     } else {
-                        html += "<p class=\"link\">Original: \(escape(original))</p>"
+                        html += "<p class=\"link\">Original: \(markupEscaped(original))</p>"
                     }
                 }
                 html += "</div></li>\n"

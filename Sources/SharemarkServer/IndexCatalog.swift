@@ -9,7 +9,7 @@ public struct IndexCatalog: ArticleCatalog {
     public init(index: ArchiveIndex) {
         self.index = index
         let qr = index.config.qr
-        self.style = ShareQRStyle(scale: qr.scale, margin: qr.margin, level: ErrorCorrectionLevel(name: qr.level) ?? .L)
+        self.style = ShareQRStyle(scale: qr.scale, margin: qr.margin, level: qr.level)
     }
 
     /// Opens the index of `archive` (at `indexPath`, or the archive's default place).

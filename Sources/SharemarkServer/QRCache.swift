@@ -1,4 +1,5 @@
 import NIOCore
+import SharemarkArchive
 import Synchronization
 
 /// Bytes ready to send, with their strong entity tag.
@@ -18,10 +19,7 @@ public struct CachedImage: Sendable {
 /// Strong entity tags from a content hash (64-bit FNV-1a and the length).
 enum ETag {
     static func strong(_ bytes: some Collection<UInt8>) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-        }
+        let hash = FNV1a.hash(bytes)
         let hex = String(hash, radix: 16)
         return "\"" + String(repeating: "0", count: 16 - hex.count) + hex + "-" + String(bytes.count, radix: 16) + "\""
     }
@@ -31,7 +29,7 @@ enum ETag {
     static func matches(_ header: String?, _ etag: String) -> Bool {
         guard let header else { return false }
         for part in header.split(separator: ",") {
-            var tag = part.trimmingPrefixSpaces()
+            var tag = part.trimmed(where: \.isSpaceOrTab)
             if tag == "*" { return true }
             if tag.hasPrefix("W/") { tag = tag.dropFirst(2) }
             if tag == etag { return true }
@@ -40,14 +38,6 @@ enum ETag {
     }
 }
 
-extension Substring {
-    fileprivate func trimmingPrefixSpaces() -> Substring {
-        var s = self
-        while let c = s.first, c == " " || c == "\t" { s = s.dropFirst() }
-        while let c = s.last, c == " " || c == "\t" { s = s.dropLast() }
-        return s
-    }
-}
 
 /// What identifies a cached share image: the asset file as it is on disk (path, size and
 /// modification time; a changed file is a new key), or, with no usable file, the payload; and

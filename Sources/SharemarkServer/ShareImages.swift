@@ -64,7 +64,7 @@ final class ShareImages: Sendable {
 
     private func render(_ payload: String, style: ShareQRStyle, format: ImageFormat) throws -> CachedImage {
         let symbol = try QREncoder(level: style.level).encode(payload)
-        let options = RenderOptions(scale: style.scale, margin: style.margin)
+        let options = QROptions(scale: style.scale, margin: style.margin)
         metrics.rendered(format)
         switch format {
         case .png: return CachedImage(bytes: try PNGRenderer(options: options).render(symbol), fromAsset: false)

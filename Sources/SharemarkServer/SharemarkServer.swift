@@ -254,7 +254,7 @@ public struct SharemarkServer: Sendable {
         guard side <= AdHocQRLimits.maxSide else {
             throw APIProblem.badParameter("scale", "the image would be \(side) pixels wide, more than \(AdHocQRLimits.maxSide); use a smaller scale or margin")
         }
-        let options = RenderOptions(scale: scale, margin: margin, foreground: foreground, background: background)
+        let options = QROptions(scale: scale, margin: margin, foreground: foreground, background: background)
         let bytes: [UInt8]
         do {
             switch format {

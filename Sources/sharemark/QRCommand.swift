@@ -110,7 +110,7 @@ struct QRCommand: ParsableCommand {
 
     /// Renders every line of `file` in this process: encode, PNG, atomic rename. The folder is
     /// synced once at the end rather than file by file (see AtomicFile).
-    private func runBatch(file: String, directory: String, encoder: QREncoder, options: RenderOptions) throws {
+    private func runBatch(file: String, directory: String, encoder: QREncoder, options: QROptions) throws {
         guard let data = FileManager.default.contents(atPath: file) else { fail("cannot read \(file)") }
         let renderer = PNGRenderer(options: options)
         var failures = 0
@@ -138,8 +138,8 @@ struct QRCommand: ParsableCommand {
         return QREncoder(level: level, version: symbolVersion)
     }
 
-    private func renderOptions() throws -> RenderOptions {
-        RenderOptions(scale: scale, margin: margin, foreground: try RGBAColor(hex: foreground),
+    private func renderOptions() throws -> QROptions {
+        QROptions(scale: scale, margin: margin, foreground: try RGBAColor(hex: foreground),
                       background: try RGBAColor(hex: background), dpi: dpi)
     }
 

@@ -66,7 +66,7 @@ struct RegenCommand: ParsableCommand {
             let bar = TerminalProgress()
             var progress: (@Sendable (Int, Int) -> Void)? = nil
             if bar.enabled { progress = { @Sendable done, total in bar.bar("writing QR images", done: done, total: total) } }
-            let regenerator = Regenerator(archive: options.archive, settings: QRSettings(index.config.qr), jobs: jobs)
+            let regenerator = Regenerator(archive: options.archive, options: index.config.qr, jobs: jobs)
             var summary = regenerator.run(plan, progress: progress)
             bar.finish()
             summary.leftoversRemoved = leftovers.count

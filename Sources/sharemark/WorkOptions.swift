@@ -1,4 +1,5 @@
 import ArgumentParser
+import SharemarkArchive
 import SharemarkJobs
 
 /// What every command that works through the archive's pages takes: how many threads, and

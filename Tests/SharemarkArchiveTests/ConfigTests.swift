@@ -1,5 +1,6 @@
 import Testing
 @testable import SharemarkArchive
+import SharemarkQR
 
 @Suite struct ConfigTests {
     @Test func parsesEveryKey() throws {
@@ -22,7 +23,7 @@ import Testing
             """)
         #expect(config.owner == "example-org" && config.repository == "mirror" && config.branch == "main")
         #expect(config.aliases == ["old-mirror", "older#name"])
-        #expect(config.qr == ArchiveConfig.QROptions(scale: 8, margin: 2, level: "M"))
+        #expect(config.qr == QROptions(level: .M, scale: 8, margin: 2))
         #expect(config.source == .file)
         #expect(config.mirrorURL(path: "pages/a/b.md") == "https://github.com/example-org/mirror/blob/main/pages/a/b.md")
     }

@@ -99,7 +99,7 @@ import Testing
         ("owner = \"a\"\nrepository = \"b\"\nrepo = \"c\"\n", 3, "unknown key"),
         ("owner = \"a\"\nrepository = \"b\"\n[qr]\nsize = 4\n", 4, "unknown key"),
         ("owner = \"a\"\nrepository = \"b\"\n[qr]\nscale = \"4\"\n", 4, "expected an integer"),
-        ("owner = \"a\"\nrepository = \"b\"\n[qr]\nscale = 0\n", 4, "expected an integer in 1...100"),
+        ("owner = \"a\"\nrepository = \"b\"\n[qr]\nscale = 0\n", 4, "expected an integer in 1...40"),
         ("owner = \"a\"\nrepository = \"b\"\n[qr]\nscale = 99999999999999999999\n", 4, "unsupported value"),
         ("owner = \"a\"\nrepository = \"b\"\n[qr]\nlevel = \"X\"\n", 4, "expected one of"),
         ("owner = \"a\"\nrepository = \"b\"\n[qr]\nlevel = true\n", 4, "expected a string"),

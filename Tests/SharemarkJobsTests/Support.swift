@@ -57,7 +57,7 @@ struct TestArchive {
 
     /// Writes a PNG made by our renderer, encoding `payload`.
     func png(_ path: String, payload: String, scale: Int = 4) throws {
-        try write(try QRSettings(render: RenderOptions(scale: scale)).png(for: payload), to: path)
+        try write(try QROptions(scale: scale).png(for: payload), to: path)
     }
 
     func write(_ text: String, to path: String) throws { try write(Array(text.utf8), to: path) }
@@ -92,7 +92,7 @@ struct TestArchive {
     }
 
     func regen(_ mode: RegenerationMode) throws -> RegenerationSummary {
-        Regenerator(archive: root, settings: QRSettings(), jobs: 2).run(try plan(mode))
+        Regenerator(archive: root, options: QROptions(), jobs: 2).run(try plan(mode))
     }
 }
 

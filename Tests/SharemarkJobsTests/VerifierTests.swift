@@ -1,6 +1,7 @@
 import Foundation
 import SharemarkArchive
 import SharemarkJobs
+import SharemarkQR
 import Testing
 
 /// An archive with one page per kind of fault, plus correct pages of both geometries.
@@ -82,7 +83,7 @@ let expectedFaults: Set<Expected> = [
 
     @Test func assetCheckUsesTheGridForOurGeometryAndZbarForOthers() throws {
         let url = TestArchive.mirrorURL("pages/world/n1.md")
-        let ours = try QRSettings().png(for: url)
+        let ours = try QROptions().png(for: url)
         #expect(AssetCheck.check(pngBytes: ours, payload: url) == .matches(.grid))
         #expect(AssetCheck.check(pngBytes: try oddGeometryPNG(payload: url), payload: url) == .matches(.zbar))
         #expect(AssetCheck.check(pngBytes: blankPNG(), payload: url) == .noQRCode)

@@ -13,7 +13,7 @@ import Testing
         let binary: Bool
         let level: ErrorCorrectionLevel
         let version: Int?
-        let options: RenderOptions
+        let options: QROptions
 
         var qrencodeArguments: [String] {
             var arguments = ["-s", "\(options.scale)", "-m", "\(options.margin)", "-l", level.rawValue]
@@ -43,7 +43,7 @@ import Testing
             let (fg, bg) = colours[i % colours.count]
             // Huge symbols at large scales only make slow, huge files; the geometry is the same.
             let scale = big ? 1 + i % 3 : 1 + i % 10
-            let options = RenderOptions(
+            let options = QROptions(
                 scale: scale, margin: i % 11, foreground: try RGBAColor(hex: fg),
                 background: try RGBAColor(hex: bg), dpi: i % 5 == 0 ? 72 + i : nil)
             let version: Int? = i % 7 == 0 ? 1 + i % 12 : nil
@@ -126,7 +126,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         var script = "cd \(Oracle.quote(directory.path))\n"
         for (i, text) in texts.enumerated() {
-            let options = RenderOptions(scale: 2 + i % 4, margin: 2 + i % 4)
+            let options = QROptions(scale: 2 + i % 4, margin: 2 + i % 4)
             let symbol = try QREncoder(level: ErrorCorrectionLevel.allCases[i % 4]).encode(text)
             try Data(PNGRenderer(options: options).render(symbol)).write(to: directory.appendingPathComponent("\(i).png"))
             // Binary mode: zbarimg would otherwise guess a character set (short CJK as Shift JIS).

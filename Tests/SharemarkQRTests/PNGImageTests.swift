@@ -6,7 +6,7 @@ import Testing
 @Suite struct PNGImageTests {
     let url = "https://github.com/example-org/mirror/blob/master/pages/world/n10000001.md"
 
-    func png(_ options: RenderOptions = RenderOptions()) throws -> [UInt8] {
+    func png(_ options: QROptions = QROptions()) throws -> [UInt8] {
         try PNGRenderer(options: options).render(try QREncoder().encode(url))
     }
 
@@ -22,7 +22,7 @@ import Testing
     }
 
     @Test func dpiIsWrittenAsPHYs() throws {
-        let bytes = try png(RenderOptions(dpi: 300))
+        let bytes = try png(QROptions(dpi: 300))
         let pHYs = Array("pHYs".utf8)
         let at = try #require((0..<(bytes.count - 4)).first { Array(bytes[$0..<($0 + 4)]) == pHYs }, "no pHYs chunk")
         // 300 dpi = 11811 pixels per metre, as qrencode writes it.
@@ -64,7 +64,7 @@ import Testing
         for (i, level) in ErrorCorrectionLevel.allCases.enumerated() {
             let symbol = try QREncoder(level: level).encode(url)
             for scale in [1, 2, 4, 7] {
-                let options = RenderOptions(scale: scale, margin: i * 2, foreground: try RGBAColor(hex: "203040"),
+                let options = QROptions(scale: scale, margin: i * 2, foreground: try RGBAColor(hex: "203040"),
                                             background: try RGBAColor(hex: "ffeeddcc"))
                 let bytes = try PNGRenderer(options: options).render(symbol)
                 let grid = try QRImageReader.read(try PNGImage(pngBytes: bytes))

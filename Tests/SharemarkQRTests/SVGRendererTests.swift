@@ -18,7 +18,7 @@ import Testing
     @Test(arguments: [(4, 4), (1, 0), (3, 7)])
     func svgIsValidXMLWithTheSymbolsGeometry(scale: Int, margin: Int) throws {
         let symbol = try QREncoder(level: .M).encode(Payloads.archiveURL(5))
-        let options = RenderOptions(scale: scale, margin: margin, foreground: try RGBAColor(hex: "112233"),
+        let options = QROptions(scale: scale, margin: margin, foreground: try RGBAColor(hex: "112233"),
                                     background: try RGBAColor(hex: "ffffff80"))
         let svg = try SVGRenderer(options: options).render(symbol)
         let parser = XMLParser(data: Data(svg.utf8))

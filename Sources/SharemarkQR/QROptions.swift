@@ -1,12 +1,16 @@
-/// How a symbol is drawn: the same knobs, with the same meaning, as qrencode's
-/// `-s`, `-m`, `--foreground`, `--background` and `-d`.
-public struct RenderOptions: Equatable, Sendable {
+/// How a QR code is made: the error-correction level it is encoded with and how its symbol is
+/// drawn. The same knobs, with the same meaning, as qrencode's `-l`, `-s`, `-m`,
+/// `--foreground`, `--background` and `-d`. The one model of these options: `sharemark.toml`'s
+/// `[qr]` table, `regen`, `fix`, `qr` and the service all use it.
+public struct QROptions: Hashable, Sendable, Codable {
     /// Allowed ranges; generous for real use, small enough that an image stays a few
     /// thousand pixels wide (a version 40 symbol at scale 40 with margin 40 is 10,280 pixels).
     public static let scales = 1...40
     public static let margins = 0...40
     public static let dpis = 1...1_000_000
 
+    /// Error-correction level (qrencode `-l`; the archives use L).
+    public var level: ErrorCorrectionLevel
     /// Pixels per module side (qrencode `-s`; the archives use 4).
     public var scale: Int
     /// Quiet zone width in modules (qrencode `-m`; 4 is the standard's minimum).
@@ -17,8 +21,11 @@ public struct RenderOptions: Equatable, Sendable {
     /// leaving it out saves 21 bytes and changes no pixel.
     public var dpi: Int?
 
-    public init(scale: Int = 4, margin: Int = 4, foreground: RGBAColor = .black,
+    /// The defaults are the archives' original loop, `qrencode -s 4`: level L, scale 4,
+    /// margin 4, black on white.
+    public init(level: ErrorCorrectionLevel = .L, scale: Int = 4, margin: Int = 4, foreground: RGBAColor = .black,
                 background: RGBAColor = .white, dpi: Int? = nil) {
+        self.level = level
         self.scale = scale
         self.margin = margin
         self.foreground = foreground
@@ -31,5 +38,11 @@ public struct RenderOptions: Equatable, Sendable {
         guard Self.scales.contains(scale) else { throw .scaleOutOfRange(scale) }
         guard Self.margins.contains(margin) else { throw .marginOutOfRange(margin) }
         if let dpi, !Self.dpis.contains(dpi) { throw .dpiOutOfRange(dpi) }
+    }
+
+    /// The PNG of `payload` encoded and drawn with these options.
+    public func png(for payload: String, compression: PNGRenderer.Compression = .fast) throws(QRError) -> [UInt8] {
+        let symbol = try QREncoder(level: level).encode(payload)
+        return try PNGRenderer(options: self, compression: compression).render(symbol)
     }
 }

@@ -3,23 +3,34 @@ import Foundation
 import Synchronization
 
 /// Runs `body` for every index of `count` on `jobs` threads; results keep the order of the
-/// indices.
+/// indices. The one parallel loop of Sharemark: parsing pages, planning, rendering, writing and
+/// checking all go through it.
 ///
 /// Each thread starts on its own contiguous share of the indices and, when done, takes small
 /// chunks from the others' shares. Items come sorted by path, so the threads mostly work in
 /// different folders: file creation in one folder is serialised by the kernel, and two threads
 /// writing side by side in the same folder would spin on its lock.
-func parallelMap<T: Sendable>(count: Int, jobs: Int, chunk: Int = 32,
-                              _ body: @Sendable (Int) -> T) -> [T] {
+public func parallelMap<T: Sendable>(count: Int, jobs: Int, chunk: Int = 32,
+                                     _ body: @Sendable (Int) -> T) -> [T] {
+    parallelMap(count: count, jobs: jobs, chunk: chunk, state: { () }) { _, i in body(i) }
+}
+
+/// `parallelMap` with a value each thread makes once and passes to every call on that thread
+/// (a parser with its own copies of shared templates: reference-counted storage shared by all
+/// threads would make them contend on its counts).
+public func parallelMap<T: Sendable, State>(count: Int, jobs: Int, chunk: Int = 32,
+                                            state makeState: @Sendable () -> State,
+                                            _ body: @Sendable (inout State, Int) -> T) -> [T] {
     guard count > 0 else { return [] }
     let results = ResultSlots<T>(count: count)
     let workers = max(1, min(jobs, (count + chunk - 1) / chunk))
     let shares = Shares(count: count, parts: workers)
     DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        var state = makeState()
         for offset in 0..<workers {
             let share = (worker + offset) % workers
             while let range = shares.take(share, chunk: chunk) {
-                for i in range { results.set(i, body(i)) }
+                for i in range { results.set(i, body(&state, i)) }
             }
         }
     }

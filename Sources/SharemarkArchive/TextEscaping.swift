@@ -1,0 +1,43 @@
+/// Text for XML 1.0 and HTML, in element content and in quoted attribute values alike: the
+/// one escaper of Sharemark (JUnit reports, the service's HTML page).
+///
+/// `&`, `<`, `>`, both quotes, and the line breaks and tabs (which attribute values would
+/// otherwise fold into spaces) become character references; the control characters XML 1.0
+/// allows in no form, and U+FFFE/U+FFFF, become U+FFFD.
+public func markupEscaped(_ text: String) -> String {
+    var out = ""
+    out.reserveCapacity(text.utf8.count)
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "&": out += "&amp;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "\"": out += "&quot;"
+        case "'": out += "&#39;"
+        case "\n", "\t", "\r": out += "&#\(scalar.value);"
+        default:
+            if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF {
+                out += "\u{FFFD}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    return out
+}
+
+extension Character {
+    /// A space or a tab: the blanks of TOML and of HTTP header values.
+    public var isSpaceOrTab: Bool { self == " " || self == "\t" }
+}
+
+extension StringProtocol {
+    /// The text without the characters at either end for which `isTrimmed` holds (by default
+    /// Unicode whitespace). The one trim of Sharemark.
+    public func trimmed(where isTrimmed: (Character) -> Bool = { $0.isWhitespace }) -> Substring {
+        let whole = Substring(self)
+        guard let first = whole.firstIndex(where: { !isTrimmed($0) }),
+              let last = whole.lastIndex(where: { !isTrimmed($0) }) else { return whole[whole.endIndex...] }
+        return whole[first...last]
+    }
+}

@@ -1,0 +1,37 @@
+import SharemarkArchive
+import SharemarkJobs
+import SharemarkQR
+import Testing
+
+@Suite struct QROptionsTests {
+    @Test(arguments: [1, 2, 3, 4, 5, 8])
+    func singlePassImagesHaveTheSamePixelsAsTheRenderersBest(scale: Int) throws {
+        let url = "https://github.com/example-org/mirror/blob/master/pages/world/n10000001.md"
+        for margin in [0, 2, 4] {
+            let options = QROptions(scale: scale, margin: margin)
+            let symbol = try QREncoder().encode(url)
+            let single = try PNGImage(pngBytes: try PNGRenderer(options: options, compression: .fast).render(symbol))
+            let best = try PNGImage(pngBytes: try PNGRenderer(options: options).render(symbol))
+            #expect(single == best)
+        }
+        let translucent = QROptions(scale: scale, foreground: RGBAColor(red: 0, green: 0, blue: 128, alpha: 200),
+                                        background: RGBAColor(red: 255, green: 255, blue: 255, alpha: 0))
+        let symbol = try QREncoder(level: .H).encode(url)
+        #expect(try PNGImage(pngBytes: PNGRenderer(options: translucent, compression: .fast).render(symbol))
+                == PNGImage(pngBytes: PNGRenderer(options: translucent).render(symbol)))
+    }
+
+    /// `[qr]` in sharemark.toml gives the options regen and fix draw with; a value the renderer
+    /// would refuse is refused when the file is read, naming the key.
+    @Test func optionsComeFromTheArchiveConfiguration() throws {
+        let fallback = ArchiveConfig(owner: "o", repository: "r")
+        let config = try ArchiveConfig(parsing: "[qr]\nscale = 6\nmargin = 2\nlevel = \"M\"\n", fallback: fallback)
+        #expect(config.qr == QROptions(level: .M, scale: 6, margin: 2))
+        #expect(ArchiveConfig(owner: "o", repository: "r").qr == QROptions())
+        #expect(try config.qr.png(for: "https://example.org/") == QROptions(level: .M, scale: 6, margin: 2).png(for: "https://example.org/"))
+        let error = #expect(throws: ConfigFile.Error.self) {
+            try ArchiveConfig(parsing: "[qr]\nscale = 41\n", file: "sharemark.toml", fallback: fallback)
+        }
+        #expect(error?.line == 2 && error?.key == "qr.scale")
+    }
+}
