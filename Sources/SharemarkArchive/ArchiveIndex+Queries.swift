@@ -12,35 +12,10 @@ public enum LookupResult: Sendable, Hashable {
 }
 
 extension ArchiveIndex {
-    static let articleColumns = """
-        path, category, id, size, mtime_ns, title, has_footer, mirror_url, mirror_url_line, linked_mirror_url,
-        link_line, qr_image_url, qr_image_line, qr_asset, original_url, original_line, date, invalid_utf8,
-        alias_used, image_form, asset_outside_archive, problems
-        """
-
-    func makeArticle(_ row: Row, config: ArchiveConfig) throws -> Article {
-        let path: String = row["path"]
-        let pagePath = try ArchivePath(path)
-        let hasFooter: Bool = row["has_footer"]
-        let imageForm: String? = row["image_form"]
-        return Article(
-            category: row["category"], id: row["id"], pagePath: pagePath, title: row["title"],
-            size: row["size"], mtimeNs: row["mtime_ns"], hasFooter: hasFooter,
-            mirrorURL: row["mirror_url"], canonicalMirrorURL: config.mirrorURL(path: path),
-            linkedMirrorURL: row["linked_mirror_url"], qrImageURL: row["qr_image_url"],
-            canonicalQRImageURL: hasFooter ? config.imageURL(path: path + ".png") : nil,
-            qrAsset: try (row["qr_asset"] as String?).map { try ArchivePath($0) }, originalURL: row["original_url"], date: row["date"],
-            mirrorURLLine: row["mirror_url_line"], linkLine: row["link_line"], qrImageLine: row["qr_image_line"],
-            originalURLLine: row["original_line"], invalidUTF8: row["invalid_utf8"], aliasUsed: row["alias_used"],
-            imageLinkForm: imageForm.flatMap(ImageLinkForm.init(rawValue:)), assetOutsideArchive: row["asset_outside_archive"],
-            problems: ArchiveIndex.decodeProblems(row["problems"], file: path))
-    }
-
     private func fetchArticles(_ sql: String, _ arguments: StatementArguments = []) throws -> [Article] {
         let config = self.config
         return try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(ArchiveIndex.articleColumns) FROM pages \(sql)", arguments: arguments)
-                .map { try makeArticle($0, config: config) }
+            try PageRow.fetchAll(db, sql: "SELECT * FROM pages \(sql)", arguments: arguments).map { try $0.article(config: config) }
         }
     }
 
@@ -61,12 +36,7 @@ extension ArchiveIndex {
 
     /// Every PNG file under the pages folder, ordered by path.
     public func allAssets() throws -> [AssetFile] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT path, size, mtime_ns FROM assets ORDER BY path").compactMap { row in
-                guard let path = try? ArchivePath(row[0] as String) else { return nil }
-                return AssetFile(path: path, size: row[1], mtimeNs: row[2])
-            }
-        }
+        try pool.read { db in try AssetRow.order(Column("path")).fetchAll(db).map { try $0.file() } }
     }
 
     /// PNG files that no page references and that are not named after an existing page.
@@ -153,9 +123,9 @@ extension ArchiveIndex {
         if !long.isEmpty {
             let match = long.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " AND ")
             arguments.append(match)
-            sql = "SELECT \(ArchiveIndex.articleColumns.split(separator: ",").map { "pages." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")) FROM title_fts JOIN pages ON pages.rowid = title_fts.rowid WHERE title_fts MATCH ?"
+            sql = "SELECT pages.* FROM title_fts JOIN pages ON pages.rowid = title_fts.rowid WHERE title_fts MATCH ?"
         } else {
-            sql = "SELECT \(ArchiveIndex.articleColumns) FROM pages WHERE 1"
+            sql = "SELECT * FROM pages WHERE 1"
         }
         for t in short {
             sql += " AND pages.title LIKE ? ESCAPE '\\'"
@@ -164,7 +134,7 @@ extension ArchiveIndex {
         sql += long.isEmpty ? " ORDER BY pages.path LIMIT \(max(0, limit))" : " ORDER BY rank LIMIT \(max(0, limit))"
         let config = self.config
         return try pool.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { try makeArticle($0, config: config) }
+            try PageRow.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { try $0.article(config: config) }
         }
     }
 

@@ -106,6 +106,11 @@ public final class ArchiveIndex: Sendable {
                 DELETE FROM meta WHERE key = 'inferred';
                 """)
         }
+        migrator.registerMigration("v4-problems-json") { db in
+            // Problems are stored as JSON (`PageRow.problems`): read every page again on the
+            // next update; until then the rows have none.
+            try db.execute(sql: "UPDATE pages SET problems = '[]', size = -1")
+        }
         return migrator
     }
 
@@ -137,155 +142,169 @@ public final class ArchiveIndex: Sendable {
     /// mtime changed, removes rows of files that are gone, all in one transaction.
     @discardableResult
     public func update(progress: (@Sendable (UpdateProgress) -> Void)? = nil) throws -> UpdateSummary {
-        let started = DispatchTime.now()
-        let timing = ProcessInfo.processInfo.environment["SHAREMARK_TIMING"] != nil
-        func mark(_ what: String) {
-            if timing {
-                let s = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-                FileHandle.standardError.write(Data("[\(String(format: "%.3f", s)) s] \(what)\n".utf8))
-            }
-        }
+        var clock = PhaseClock()
         let fileConfig = try ArchiveConfig.load(archive: archive, fallback: config) ?? config
-        let mirrorForm = fileConfig.mirrorForm, cdnForm = fileConfig.cdnForm
-        let formsKey = "\(mirrorForm.text)\n\(cdnForm.text)\n\(fileConfig.pagesFolder)"
+        let forms = FormsKey(fileConfig)
 
         let scan = ArchiveScanner.scan(archive: archive, pagesFolder: fileConfig.pagesFolder)
         progress?(.scanned(pages: scan.pages.count, assets: scan.assets.count))
-        mark("scanned")
+        clock.mark("scanned")
 
-        struct Known { var size: Int64; var mtime: Int64 }
-        let (knownPages, knownAssets, formsChanged) = try pool.read { db -> ([String: Known], [String: Known], Bool) in
-            var pages: [String: Known] = [:], assets: [String: Known] = [:]
-            pages.reserveCapacity(scan.pages.count)
-            let rows = try Row.fetchCursor(db, sql: "SELECT path, size, mtime_ns FROM pages")
-            while let row = try rows.next() { pages[row[0]] = Known(size: row[1], mtime: row[2]) }
-            let assetRows = try Row.fetchCursor(db, sql: "SELECT path, size, mtime_ns FROM assets")
-            while let row = try assetRows.next() { assets[row[0]] = Known(size: row[1], mtime: row[2]) }
-            let stored = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'forms'")
-            return (pages, assets, stored != formsKey)
-        }
+        let known = try readKnownFiles(forms: forms)
+        clock.mark("read known rows")
+        let changes = IndexChanges(scan: scan, known: known)
 
-        mark("read known rows")
-        // Paths are unique on both sides, so when every known row was seen, none was removed
-        // (which spares building a set of 100,000 paths on a no-op run).
-        var matchedPages = 0
-        let changed = scan.pages.filter { file in
-            guard let known = knownPages[file.path.value] else { return true }
-            matchedPages += 1
-            return formsChanged || known.size != file.size || known.mtime != file.mtimeNs
-        }
-        var removedPages: [String] = []
-        if matchedPages != knownPages.count {
-            let present = Set(scan.pages.map(\.path.value))
-            removedPages = knownPages.keys.filter { !present.contains($0) }
-        }
-        var matchedAssets = 0
-        let changedAssets = scan.assets.filter { a in
-            guard let k = knownAssets[a.path.value] else { return true }
-            matchedAssets += 1
-            return k.size != a.size || k.mtime != a.mtimeNs
-        }
-        var removedAssets: [String] = []
-        if matchedAssets != knownAssets.count {
-            let present = Set(scan.assets.map(\.path.value))
-            removedAssets = knownAssets.keys.filter { !present.contains($0) }
-        }
-
-        let records = ArchiveIndex.parse(changed, archive: archive, mirrorForm: mirrorForm, cdnForm: cdnForm,
-                                         progress: progress)
+        let records = ArchiveIndex.parse(changes.pages, archive: archive, mirrorForm: fileConfig.mirrorForm,
+                                         cdnForm: fileConfig.cdnForm, progress: progress)
         progress?(.writing)
-        mark("parsed \(records.count)")
+        clock.mark("parsed \(records.count)")
 
-        let archive = self.archive
-        let nothingChanged = records.isEmpty && removedPages.isEmpty && removedAssets.isEmpty
-            && changedAssets.isEmpty && !formsChanged
-        let newConfig: ArchiveConfig
-        if nothingChanged {
-            // Nothing to write unless the configuration changed what counts as an alias.
-            let inferred = try pool.read { db in try ArchiveIndex.storedInference(db) } ?? config
-            newConfig = try ArchiveConfig.load(archive: archive, fallback: inferred) ?? inferred
-            let marked = try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'aliases_for'") }
-            if marked != ArchiveIndex.aliasKey(newConfig) {
-                try pool.write { db in try ArchiveIndex.markAliases(db, config: newConfig) }
-            }
-        } else {
-            newConfig = try pool.write { db -> ArchiveConfig in
-                if !removedPages.isEmpty {
-                    let delFTS = try db.makeStatement(sql: "DELETE FROM title_fts WHERE rowid = (SELECT rowid FROM pages WHERE path = ?)")
-                    let del = try db.makeStatement(sql: "DELETE FROM pages WHERE path = ?")
-                    for path in removedPages {
-                        try delFTS.execute(arguments: [path])
-                        try del.execute(arguments: [path])
-                    }
-                }
-                if !records.isEmpty {
-                    let delFTS = try db.makeStatement(sql: "DELETE FROM title_fts WHERE rowid = (SELECT rowid FROM pages WHERE path = ?)")
-                    let del = try db.makeStatement(sql: "DELETE FROM pages WHERE path = ?")
-                    let insert = try db.makeStatement(sql: """
-                        INSERT INTO pages (path, category, id, size, mtime_ns, title, has_footer, mirror_url, mirror_url_line,
-                            linked_mirror_url, link_line, qr_image_url, qr_image_line, qr_asset, original_url, original_line,
-                            original_key, date, invalid_utf8, has_bom, crlf, mirror_owner, mirror_repository, mirror_branch,
-                            legacy_image, image_form, footer_style, asset_outside_archive, problems)
-                        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-                        """)
-                    let insertFTS = try db.makeStatement(sql: "INSERT INTO title_fts (rowid, title) VALUES (?, ?)")
-                    for r in records {
-                        let path = r.file.path.value
-                        if knownPages[path] != nil {
-                            try delFTS.execute(arguments: [path])
-                            try del.execute(arguments: [path])
-                        }
-                        let f = r.page.footer
-                        let values: [(any DatabaseValueConvertible)?] = [
-                            path, r.file.category, r.file.id, r.file.size, r.file.mtimeNs, r.page.title,
-                            f != nil, f?.printedMirrorURL, f?.printedMirrorLine,
-                            f?.linkedMirrorURL, f?.linkLine, f?.qrImageURL, f?.qrImageLine, r.qrAsset?.value,
-                            f?.originalURL, f?.originalLine, f?.originalURL.map { URLText.originalKey($0) }, r.date,
-                            r.page.invalidUTF8, r.page.hasBOM, r.page.usesCRLF,
-                            r.mirrorOwner, r.mirrorRepository, r.mirrorBranch,
-                            r.imageLinkForm == .blob, r.imageLinkForm?.rawValue, r.page.footerStyle?.key,
-                            r.assetOutsideArchive, ArchiveIndex.encodeProblems(r.problems),
-                        ]
-                        try insert.execute(arguments: StatementArguments(values))
-                        try insertFTS.execute(arguments: [db.lastInsertedRowID, r.page.title ?? ""])
-                    }
-                }
-                if !removedAssets.isEmpty {
-                    let del = try db.makeStatement(sql: "DELETE FROM assets WHERE path = ?")
-                    for path in removedAssets { try del.execute(arguments: [path]) }
-                }
-                if !changedAssets.isEmpty {
-                    let upsert = try db.makeStatement(sql: "INSERT OR REPLACE INTO assets (path, size, mtime_ns) VALUES (?, ?, ?)")
-                    for a in changedAssets { try upsert.execute(arguments: [a.path.value, a.size, a.mtimeNs]) }
-                }
-                mark("rows written")
-                try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('forms', ?)", arguments: [formsKey])
-
-                let inferred = try ArchiveIndex.inferConfig(db)
-                try ArchiveIndex.storeInference(db, inferred)
-                let config = try ArchiveConfig.load(archive: archive, fallback: inferred) ?? inferred
-                try ArchiveIndex.markAliases(db, config: config)
-                return config
-            }
-        }
-        let counts = try pool.read { db -> (Int, Int, [Problem]) in
-
-            let row = try Row.fetchOne(db, sql: "SELECT TOTAL(has_footer = 0), TOTAL(invalid_utf8) FROM pages")
-            let noFooter = Int(row?[0] as Double? ?? 0), invalid = Int(row?[1] as Double? ?? 0)
-            var problems: [Problem] = []
-            let rows = try Row.fetchCursor(db, sql: "SELECT path, problems FROM pages WHERE problems != '' ORDER BY path")
-            while let row = try rows.next() { problems += ArchiveIndex.decodeProblems(row[1], file: row[0]) }
-            return (noFooter, invalid, problems)
-        }
+        let newConfig = changes.isEmpty
+            ? try refreshAliases()
+            : try write(changes, records: records, known: known, forms: forms, clock: &clock)
+        let totals = try readTotals()
         state.withLock { $0 = newConfig }
-        mark("committed")
+        clock.mark("committed")
 
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         return UpdateSummary(
             scanned: scan.pages.count, parsed: records.count, unchanged: scan.pages.count - records.count,
-            removed: removedPages.count, assets: scan.assets.count, assetsRemoved: removedAssets.count,
-            pagesWithoutFooter: counts.0, invalidUTF8Pages: counts.1,
-            problems: scan.problems + counts.2, seconds: seconds)
+            removed: changes.removedPages.count, assets: scan.assets.count, assetsRemoved: changes.removedAssets.count,
+            pagesWithoutFooter: totals.pagesWithoutFooter, invalidUTF8Pages: totals.invalidUTF8Pages,
+            problems: scan.problems + totals.problems, seconds: clock.seconds)
+    }
+
+    /// The URL forms and pages folder the rows were read with: when they change, every page is
+    /// read again.
+    struct FormsKey: Equatable {
+        var text: String
+        init(_ config: ArchiveConfig) { text = "\(config.mirrorForm.text)\n\(config.cdnForm.text)\n\(config.pagesFolder)" }
+    }
+
+    /// What the index holds of each file: enough to tell whether it changed on disk.
+    struct KnownFiles {
+        struct Stamp: Equatable { var size: Int64; var mtimeNs: Int64 }
+        var pages: [String: Stamp] = [:]
+        var assets: [String: Stamp] = [:]
+        /// The forms changed since the last update: every page counts as changed.
+        var formsChanged = false
+    }
+
+    private func readKnownFiles(forms: FormsKey) throws -> KnownFiles {
+        try pool.read { db in
+            var known = KnownFiles()
+            let pages = try Row.fetchCursor(db, sql: "SELECT path, size, mtime_ns FROM pages")
+            while let row = try pages.next() { known.pages[row[0]] = .init(size: row[1], mtimeNs: row[2]) }
+            let assets = try Row.fetchCursor(db, sql: "SELECT path, size, mtime_ns FROM assets")
+            while let row = try assets.next() { known.assets[row[0]] = .init(size: row[1], mtimeNs: row[2]) }
+            known.formsChanged = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'forms'") != forms.text
+            return known
+        }
+    }
+
+    /// The difference between the disk and the index: files new or changed, and files gone.
+    struct IndexChanges {
+        var pages: [PageFile] = []
+        var removedPages: [String] = []
+        var assets: [AssetFile] = []
+        var removedAssets: [String] = []
+        var formsChanged = false
+
+        var isEmpty: Bool {
+            pages.isEmpty && removedPages.isEmpty && assets.isEmpty && removedAssets.isEmpty && !formsChanged
+        }
+
+        init(scan: ArchiveScanner.Result, known: KnownFiles) {
+            formsChanged = known.formsChanged
+            (pages, removedPages) = Self.diff(scan.pages, \.path.value, { KnownFiles.Stamp(size: $0.size, mtimeNs: $0.mtimeNs) },
+                                              known: known.pages, all: known.formsChanged)
+            (assets, removedAssets) = Self.diff(scan.assets, \.path.value, { KnownFiles.Stamp(size: $0.size, mtimeNs: $0.mtimeNs) },
+                                                known: known.assets, all: false)
+        }
+
+        /// Files on disk that are new or changed (all of them when `all`), and known paths no
+        /// longer on disk.
+        private static func diff<File>(_ files: [File], _ path: (File) -> String, _ stamp: (File) -> KnownFiles.Stamp,
+                                       known: [String: KnownFiles.Stamp], all: Bool) -> ([File], [String]) {
+            var matched = 0
+            let changed = files.filter { file in
+                guard let old = known[path(file)] else { return true }
+                matched += 1
+                return all || old != stamp(file)
+            }
+            // Paths are unique on both sides, so when every known row was seen, none was
+            // removed (which spares building a set of 100,000 paths on a no-op run).
+            guard matched != known.count else { return (changed, []) }
+            let present = Set(files.map(path))
+            return (changed, known.keys.filter { !present.contains($0) })
+        }
+    }
+
+    /// Nothing on disk changed: only a change of configuration can change which pages use an
+    /// alias.
+    private func refreshAliases() throws -> ArchiveConfig {
+        let inferred = try pool.read { db in try ArchiveIndex.storedInference(db) } ?? config
+        let config = try ArchiveConfig.load(archive: archive, fallback: inferred) ?? inferred
+        let marked = try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'aliases_for'") }
+        if marked != ArchiveIndex.aliasKey(config) {
+            try pool.write { db in try ArchiveIndex.markAliases(db, config: config) }
+        }
+        return config
+    }
+
+    /// The write phase, one transaction: rows of removed and re-read pages deleted, new rows
+    /// inserted (with their titles in the full-text index), assets brought up to date, then the
+    /// configuration inferred again from all footers and the alias flags set for it.
+    private func write(_ changes: IndexChanges, records: [PageRecord], known: KnownFiles, forms: FormsKey,
+                       clock: inout PhaseClock) throws -> ArchiveConfig {
+        let archive = self.archive
+        let config = try pool.write { db -> ArchiveConfig in
+            let deleteTitle = try db.makeStatement(sql: "DELETE FROM title_fts WHERE rowid = (SELECT rowid FROM pages WHERE path = ?)")
+            let reread = records.lazy.map(\.file.path.value).filter { known.pages[$0] != nil }
+            for path in changes.removedPages + reread {
+                try deleteTitle.execute(arguments: [path])
+                _ = try PageRow.deleteOne(db, key: ["path": path])
+            }
+            let insertTitle = try db.makeStatement(sql: "INSERT INTO title_fts (rowid, title) VALUES (?, ?)")
+            for record in records {
+                try PageRow(record).insert(db)
+                try insertTitle.execute(arguments: [db.lastInsertedRowID, record.page.title ?? ""])
+            }
+            for path in changes.removedAssets { _ = try AssetRow.deleteOne(db, key: path) }
+            for asset in changes.assets { try AssetRow(asset).insert(db, onConflict: .replace) }
+            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('forms', ?)", arguments: [forms.text])
+
+            let inferred = try ArchiveIndex.inferConfig(db)
+            try ArchiveIndex.storeInference(db, inferred)
+            let config = try ArchiveConfig.load(archive: archive, fallback: inferred) ?? inferred
+            try ArchiveIndex.markAliases(db, config: config)
+            return config
+        }
+        clock.mark("rows written")
+        return config
+    }
+
+    /// Counts over all indexed pages, and every page's problems.
+    private func readTotals() throws -> (pagesWithoutFooter: Int, invalidUTF8Pages: Int, problems: [Problem]) {
+        try pool.read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT TOTAL(has_footer = 0), TOTAL(invalid_utf8) FROM pages")
+            let withProblems = try PageRow.fetchAll(db, sql: "SELECT * FROM pages WHERE problems != '[]' ORDER BY path")
+            let problems = withProblems.flatMap { row in
+                row.problems.map { Problem($0.kind, file: row.path, line: $0.line, message: $0.message) }
+            }
+            return (Int(row?[0] as Double? ?? 0), Int(row?[1] as Double? ?? 0), problems)
+        }
+    }
+
+    /// Times the phases of an update on standard error when `SHAREMARK_TIMING` is set.
+    struct PhaseClock {
+        let started = ContinuousClock.now
+        let enabled = ProcessInfo.processInfo.environment["SHAREMARK_TIMING"] != nil
+        var seconds: Double { (ContinuousClock.now - started).seconds }
+
+        func mark(_ what: String) {
+            guard enabled else { return }
+            FileHandle.standardError.write(Data("[\(String(format: "%.3f", seconds)) s] \(what)\n".utf8))
+        }
     }
 
     /// Reads and parses pages on all cores.
@@ -362,22 +381,12 @@ public final class ArchiveIndex: Sendable {
                 ELSE 1 END
             """, arguments: [config.owner, config.repository])
     }
+}
 
-    static func encodeProblems(_ problems: [Problem]) -> String {
-        problems.map { "\($0.line.map(String.init) ?? "")\t\($0.kind.rawValue)\t\($0.message.replacingOccurrences(of: "\n", with: " "))" }
-            .joined(separator: "\n")
-    }
-
-    static func decodeProblems(_ text: String, file: String? = nil) -> [Problem] {
-        guard !text.isEmpty else { return [] }
-        return text.split(separator: "\n").map { line in
-            // "line<TAB>kind<TAB>message"; indexes written before kinds had "line<TAB>message".
-            let parts = line.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
-            if parts.count == 3, let kind = Problem.Kind(rawValue: String(parts[1])) {
-                return Problem(kind, file: file ?? "", line: Int(parts[0]), message: String(parts[2]))
-            }
-            let message = parts.dropFirst().joined(separator: "\t")
-            return Problem(.unclassified, file: file ?? "", line: Int(parts[0]), message: message)
-        }
+extension Duration {
+    /// The duration in seconds, for reports.
+    public var seconds: Double {
+        let (s, attoseconds) = components
+        return Double(s) + Double(attoseconds) / 1e18
     }
 }

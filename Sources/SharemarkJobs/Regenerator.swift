@@ -132,10 +132,3 @@ public struct RegenerationSummary: Hashable, Sendable, Codable {
         return lines.joined(separator: "\n")
     }
 }
-
-extension Duration {
-    var seconds: Double {
-        let (s, attoseconds) = components
-        return Double(s) + Double(attoseconds) / 1e18
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import SharemarkTestSupport
 import Testing
 @testable import SharemarkArchive
@@ -63,6 +64,26 @@ import Testing
 
     /// A page that cannot be read (as root, a permission bit does not stop reading: run as
     /// `nobody` there) is named with the reason; the others are indexed.
+    /// A row whose path is not an archive path (a corrupt or tampered index) is an error when
+    /// read, not a page called "invalid"; the problems of a page come back from their JSON
+    /// column with kind, line and message.
+    @Test func corruptIndexRowIsAnErrorAndProblemsRoundTrip() throws {
+        let root = try Hardening.temporaryFolder("corrupt-row")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try Hardening.write(Hardening.page("pages/world/a.md", title: "标题"), to: root + "/pages/world/a.md")
+        try Hardening.write("no title\n", to: root + "/pages/world/b.md")
+        let index = try ArchiveIndex(archive: root)
+        let summary = try index.update()
+        let problem = try #require(summary.problems.first { $0.file == "pages/world/b.md" && $0.kind == .titleMissing })
+        #expect(problem.line == 1 && problem.message == "first line is not a '### title' heading")
+        #expect(try index.allArticles().first { $0.id == "b" }?.problems.contains(problem) == true)
+
+        let queue = try DatabaseQueue(path: index.databasePath)
+        try queue.write { db in try db.execute(sql: "UPDATE pages SET path = '../outside.md' WHERE id = 'a'") }
+        #expect(throws: (any Error).self) { try index.allArticles() }
+        #expect(throws: (any Error).self) { try index.lookup("world/a") }
+    }
+
     @Test func unreadablePageIsNamed() throws {
         let sharemark = try Run.sharemark()
         let root = try Hardening.temporaryFolder("unreadable")
