@@ -100,4 +100,27 @@ grep -q "^::error file=$a/${first_page#"$a/"},line=[0-9]*,title=sharemark asset-
 grep -q "^written: 1 (1 missing)" "$work/regen.txt" || fail "regen did not write the missing PNG"
 "$bin" verify "$a" > /dev/null || fail "verify after repair failed"
 echo "e2e-regen: verify exit codes, repair hint and GitHub annotation as documented"
+
+# 6. An archive made by the old loop (`qrencode -s 4` for each page): rewriting every PNG in the
+#    qrencode PNG style changes no byte (cmp), while the compact style does rewrite them.
+q=$work/loop-archive
+python3 Scripts/make-archive.py "$q" --pages 300 --seed 11 --png qrencode >/dev/null
+cp -a "$q" "$work/loop-pristine"
+"$bin" regen --all --png-style qrencode "$q" > "$work/regen-q.txt" || fail "regen --png-style qrencode: $(cat "$work/regen-q.txt")"
+pngs=0
+while IFS= read -r f; do
+  pngs=$((pngs + 1))
+  cmp -s "$f" "$q/${f#"$work/loop-pristine/"}" || fail "regen --png-style qrencode changed ${f#"$work/loop-pristine/"}"
+done < <(find "$work/loop-pristine/pages" -name '*.png' | sort)
+[ "$pngs" -ge 200 ] || fail "only $pngs PNGs in the loop-made archive"
+# Every PNG a footer references was rewritten (the others are orphans, which regen leaves).
+forced=$(sed -nE 's/^written: [0-9]+ \(([0-9]+) forced.*/\1/p' "$work/regen-q.txt")
+[ "${forced:-0}" -ge 200 ] || fail "regen --all rewrote ${forced:-no} PNGs: $(head -3 "$work/regen-q.txt")"
+"$bin" regen --all "$q" > /dev/null || fail "regen --all (compact) failed"
+changed=0
+while IFS= read -r f; do
+  cmp -s "$f" "$q/${f#"$work/loop-pristine/"}" || changed=$((changed + 1))
+done < <(find "$work/loop-pristine/pages" -name '*.png' | sort)
+[ "$changed" -eq "$forced" ] || fail "the compact style changed $changed PNGs, not the $forced it rewrote"
+echo "e2e-regen: regen --all --png-style qrencode rewrote $forced loop-made PNGs byte for byte (cmp over all $pngs); the compact style changed all $changed"
 echo "e2e-regen: OK"

@@ -50,7 +50,7 @@ public struct ArchiveConfig: Hashable, Sendable, Codable {
 
     /// The keys `sharemark.toml` may hold.
     public static let knownKeys = ["owner", "repository", "branch", "aliases", "mirror_url", "cdn_url", "image_url", "pages",
-                                   "qr.scale", "qr.margin", "qr.level"]
+                                   "qr.scale", "qr.margin", "qr.level", "qr.png_style"]
 
     /// Reads a configuration file's text. Keys left out keep their defaults; `owner` and
     /// `repository`, when left out, come from `fallback` (the inferred values).
@@ -109,6 +109,11 @@ public struct ArchiveConfig: Hashable, Sendable, Codable {
                     throw fail("expected one of \"L\", \"M\", \"Q\", \"H\", found \(entry.text)")
                 }
                 qr.level = level
+            case "qr.png_style":
+                guard let style = QROptions.PNGStyle(rawValue: try string()) else {
+                    throw fail("expected \"compact\" or \"qrencode\", found \(entry.text)")
+                }
+                qr.pngStyle = style
             default:
                 throw fail("unknown key (known keys: \(ArchiveConfig.knownKeys.joined(separator: ", ")))")
             }
@@ -201,6 +206,8 @@ public struct ArchiveConfig: Hashable, Sendable, Codable {
         scale = \(qr.scale)
         margin = \(qr.margin)
         level = \(q(qr.level.rawValue))
+        # PNG bytes: "compact" (smallest) or "qrencode" (the bytes `qrencode -o` writes).
+        png_style = \(q(qr.pngStyle.rawValue))
 
         """
     }

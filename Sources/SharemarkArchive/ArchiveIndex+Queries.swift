@@ -63,7 +63,7 @@ extension ArchiveIndex {
     /// `?query`), its mirror URL (old repository names too), its CDN or legacy QR image URL, or
     /// its original URL.
     public func lookup(_ query: String) throws -> LookupResult {
-        let q = query.trimmingCharacters()
+        let q = String(query.trimmed())
         guard !q.isEmpty else { return .invalid("the query is empty") }
         guard !q.utf8.contains(0) else { return .invalid("the query contains a NUL byte") }
         let config = self.config

@@ -2,6 +2,7 @@
 /// stable kind), where (archive-relative file, 1-based line when one applies) and a sentence.
 public struct Problem: Hashable, Sendable, Codable, CustomStringConvertible {
     /// Stable names, stored in the index and used by `verify` to report each problem once.
+    /// `verify` reports them as `Finding.Kind`s, mapped in one place: `Finding.init(_: Problem)`.
     public enum Kind: String, Hashable, Sendable, Codable, CaseIterable {
         // Scanning
         case folderUnreadable = "folder-unreadable"

@@ -9,6 +9,11 @@ public struct Finding: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 
     /// Stable names, for scripts and CI filters; never renamed once released.
+    ///
+    /// The index's `Problem.Kind` says what reading a page found, finely (it is stored, and
+    /// several of its kinds lead to one repair); `Finding.Kind` is what `verify` reports. The one
+    /// mapping between them is `Finding.init(_: Problem)`, an exhaustive switch: a new problem
+    /// kind does not compile until it is mapped.
     public enum Kind: String, Hashable, Sendable, Codable, CaseIterable {
         /// The footer references a PNG that does not exist.
         case assetMissing = "asset-missing"

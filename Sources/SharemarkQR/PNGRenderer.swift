@@ -3,10 +3,11 @@ import CPNGShim
 /// Draws a symbol as PNG bytes through libpng, in memory.
 ///
 /// The pixels are those `qrencode -o FILE` writes with the same options: a 1-bit palette image,
-/// palette entry 0 the foreground, 1 the background, with a tRNS chunk when either colour has
-/// alpha. The bytes differ from qrencode's only in what changes no pixel: no tRNS when both
-/// colours are opaque, no pHYs unless a DPI is given, and other zlib settings.
-/// No chunk holds a time, so equal input gives equal bytes.
+/// palette entry 0 the foreground, 1 the background. In the compact style (the default) the
+/// bytes differ from qrencode's only in what changes no pixel: a tRNS chunk only when a colour
+/// has alpha, no pHYs unless a DPI is given, and other zlib settings. In the qrencode style
+/// they are qrencode's own: the same libpng calls (tRNS always, pHYs at 72 DPI by default,
+/// libpng's default zlib settings). No chunk holds a time, so equal input gives equal bytes.
 public struct PNGRenderer: Sendable {
     /// How hard to compress. The pixels are the same either way.
     public enum Compression: Sendable {
@@ -32,8 +33,11 @@ public struct PNGRenderer: Sendable {
     /// share-link symbols at scales 2–4, and worse at some other scales.
     private static let compressionSettings: [(level: Int32, strategy: Int32, memoryLevel: Int32)] = [
         (5, 1 /* Z_FILTERED */, 9),
-        (6, 0 /* Z_DEFAULT_STRATEGY */, 8),
+        libpngDefaults,
     ]
+    /// What libpng chooses for an unfiltered palette image when its caller sets nothing, as
+    /// qrencode does.
+    private static let libpngDefaults: (level: Int32, strategy: Int32, memoryLevel: Int32) = (6, 0 /* Z_DEFAULT_STRATEGY */, 8)
 
     public func render(_ symbol: QRSymbol) throws(QRError) -> [UInt8] {
         try options.validate()
@@ -60,13 +64,16 @@ public struct PNGRenderer: Sendable {
             }
         }
         let fg = options.foreground, bg = options.background
+        let asQrencode = options.pngStyle == .qrencode
         let palette: [UInt8] = [fg.red, fg.green, fg.blue, bg.red, bg.green, bg.blue]
-        let alpha: [UInt8]? = fg.isOpaque && bg.isOpaque ? nil : [fg.alpha, bg.alpha]
-        // qrencode's conversion: dpi * (100 / 2.54) pixels per metre, truncated.
-        let pixelsPerMetre = options.dpi.map { UInt32(Double($0) * (100.0 / 2.54)) } ?? 0
+        let alpha: [UInt8]? = fg.isOpaque && bg.isOpaque && !asQrencode ? nil : [fg.alpha, bg.alpha]
+        // qrencode's conversion: dpi * (100 / 2.54) pixels per metre, truncated; 72 DPI its default.
+        let dpi = options.dpi ?? (asQrencode ? 72 : nil)
+        let pixelsPerMetre = dpi.map { UInt32(Double($0) * (100.0 / 2.54)) } ?? 0
 
         var smallest: [UInt8]?
-        let settings = compression == .fast ? Array(Self.compressionSettings.prefix(1)) : Self.compressionSettings
+        let settings = asQrencode ? [Self.libpngDefaults]
+            : compression == .fast ? Array(Self.compressionSettings.prefix(1)) : Self.compressionSettings
         for setting in settings {
             let png = try write(image, rowBytes: rowBytes, side: side, palette: palette, alpha: alpha,
                                 pixelsPerMetre: pixelsPerMetre, setting: setting)

@@ -20,17 +20,31 @@ public struct QROptions: Hashable, Sendable, Codable {
     /// Written as a pHYs chunk when set. qrencode always writes one (72 DPI by default);
     /// leaving it out saves 21 bytes and changes no pixel.
     public var dpi: Int?
+    /// Which bytes the PNG is written as; the pixels are the same either way.
+    public var pngStyle: PNGStyle
+
+    /// The bytes of a PNG for the same pixels.
+    public enum PNGStyle: String, CaseIterable, Sendable, Codable {
+        /// The smallest file Sharemark can write: no chunk that changes no pixel, tuned zlib.
+        case compact
+        /// The very bytes `qrencode -o FILE` writes with the same options (the same chunks:
+        /// tRNS always, pHYs at 72 DPI unless another is given; libpng's default zlib
+        /// settings), with the libpng and zlib Sharemark links: archives made by the
+        /// `qrencode` loop keep every byte when their PNGs are written again.
+        case qrencode
+    }
 
     /// The defaults are the archives' original loop, `qrencode -s 4`: level L, scale 4,
     /// margin 4, black on white.
     public init(level: ErrorCorrectionLevel = .L, scale: Int = 4, margin: Int = 4, foreground: RGBAColor = .black,
-                background: RGBAColor = .white, dpi: Int? = nil) {
+                background: RGBAColor = .white, dpi: Int? = nil, pngStyle: PNGStyle = .compact) {
         self.level = level
         self.scale = scale
         self.margin = margin
         self.foreground = foreground
         self.background = background
         self.dpi = dpi
+        self.pngStyle = pngStyle
     }
 
     /// Throws the first option that is out of range.
@@ -41,6 +55,7 @@ public struct QROptions: Hashable, Sendable, Codable {
     }
 
     /// The PNG of `payload` encoded and drawn with these options.
+    /// (`compression` applies to the compact style.)
     public func png(for payload: String, compression: PNGRenderer.Compression = .fast) throws(QRError) -> [UInt8] {
         let symbol = try QREncoder(level: level).encode(payload)
         return try PNGRenderer(options: self, compression: compression).render(symbol)

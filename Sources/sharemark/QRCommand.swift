@@ -56,6 +56,10 @@ struct QRCommand: ParsableCommand {
     @Option(help: "Resolution written into PNG files (pHYs).")
     var dpi: Int?
 
+    @Option(help: ArgumentHelp("PNG bytes: compact (the smallest file) or qrencode (the very bytes qrencode -o writes); the pixels are the same.",
+                               valueName: "style"))
+    var pngStyle: QROptions.PNGStyle = .compact
+
     @Option(help: "Read one payload per line from FILE and write DIR/<line>.png for each.")
     var batch: String?
 
@@ -140,7 +144,7 @@ struct QRCommand: ParsableCommand {
 
     private func renderOptions() throws -> QROptions {
         QROptions(scale: scale, margin: margin, foreground: try RGBAColor(hex: foreground),
-                      background: try RGBAColor(hex: background), dpi: dpi)
+                  background: try RGBAColor(hex: background), dpi: dpi, pngStyle: pngStyle)
     }
 
     private func readStandardInput() -> [UInt8] {
@@ -156,3 +160,5 @@ struct QRCommand: ParsableCommand {
         Foundation.exit(1)
     }
 }
+
+extension QROptions.PNGStyle: ExpressibleByArgument {}

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SharemarkArchive
 import SharemarkJobs
+import SharemarkQR
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,6 +24,10 @@ struct RegenCommand: ParsableCommand {
 
     @Flag(help: "Also rewrite PNGs that are no readable PNG or do not encode the footer's mirror URL.")
     var stale = false
+
+    @Option(help: ArgumentHelp("PNG bytes for this run: compact or qrencode (default: [qr] png_style of sharemark.toml, else compact).",
+                               valueName: "style"))
+    var pngStyle: QROptions.PNGStyle?
 
     @Flag(help: "Rewrite every PNG.")
     var all = false
@@ -66,7 +71,9 @@ struct RegenCommand: ParsableCommand {
             let bar = TerminalProgress()
             var progress: (@Sendable (Int, Int) -> Void)? = nil
             if bar.enabled { progress = { @Sendable done, total in bar.bar("writing QR images", done: done, total: total) } }
-            let regenerator = Regenerator(archive: options.archive, options: index.config.qr, jobs: jobs)
+            var qr = index.config.qr
+            if let pngStyle { qr.pngStyle = pngStyle }
+            let regenerator = Regenerator(archive: options.archive, options: qr, jobs: jobs)
             var summary = regenerator.run(plan, progress: progress)
             bar.finish()
             summary.leftoversRemoved = leftovers.count

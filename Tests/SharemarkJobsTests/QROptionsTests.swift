@@ -34,4 +34,24 @@ import Testing
         }
         #expect(error?.line == 2 && error?.key == "qr.scale")
     }
+
+    /// `png_style` picks the PNG bytes; it survives `render()` (what `init` writes) and a wrong
+    /// value names the key.
+    @Test func pngStyleIsReadWrittenAndChecked() throws {
+        let fallback = ArchiveConfig(owner: "o", repository: "r")
+        let config = try ArchiveConfig(parsing: "[qr]\npng_style = \"qrencode\"\n", fallback: fallback)
+        #expect(config.qr.pngStyle == .qrencode)
+        #expect(try ArchiveConfig(parsing: config.render(), fallback: fallback).qr == config.qr)
+        #expect(ArchiveConfig(owner: "o", repository: "r").qr.pngStyle == .compact)
+        let error = #expect(throws: ConfigFile.Error.self) {
+            try ArchiveConfig(parsing: "\n[qr]\npng_style = \"tiny\"\n", file: "sharemark.toml", fallback: fallback)
+        }
+        #expect(error?.line == 3 && error?.key == "qr.png_style")
+        // The two styles draw the same pixels.
+        var qrencode = QROptions()
+        qrencode.pngStyle = .qrencode
+        let url = "https://github.com/example-org/mirror/blob/master/pages/world/n10000001.md"
+        #expect(try PNGImage(pngBytes: qrencode.png(for: url)) == PNGImage(pngBytes: QROptions().png(for: url)))
+        #expect(try qrencode.png(for: url) != QROptions().png(for: url))
+    }
 }

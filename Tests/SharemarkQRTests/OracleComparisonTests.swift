@@ -119,6 +119,41 @@ import Testing
         #expect(oursSizes <= referenceSizes)
     }
 
+    /// The qrencode PNG style writes qrencode's very bytes: every case above (text and 8-bit
+    /// data, all four levels, scales 1–10, margins 0–10, opaque and translucent colours, other
+    /// DPIs, fixed versions), compared with `cmp`-strictness against `qrencode -o`.
+    @Test func qrencodePNGStyleWritesQrencodesBytes() throws {
+        let cases = try Self.cases()
+        #expect(cases.count >= 200)
+        let directory = try Oracle.temporaryDirectory("png-bytes")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var script = "set -e\ncd \(Oracle.quote(directory.path))\n{\n"
+        for c in cases {
+            var options = c.options
+            options.pngStyle = .qrencode
+            let png = try PNGRenderer(options: options).render(try c.symbol())
+            try Data(png).write(to: directory.appendingPathComponent("\(c.index).ours.png"))
+            try Data(c.payload).write(to: directory.appendingPathComponent("\(c.index).in"))
+            script += "echo \(c.index) \(c.qrencodeArguments.map(Oracle.quote).joined(separator: " "))\n"
+        }
+        script += """
+        } | xargs -P 4 -L 1 bash -c 'i=$0; qrencode -r $i.in -o $i.ref.png "$@"'
+        """
+        let result = try Run.bash(script)
+        #expect(result.status == 0, "\(String(decoding: result.stderr, as: UTF8.self))")
+        var differing: [Int] = []
+        for c in cases {
+            let ours = try Data(contentsOf: directory.appendingPathComponent("\(c.index).ours.png"))
+            let reference = try Data(contentsOf: directory.appendingPathComponent("\(c.index).ref.png"))
+            if ours != reference { differing.append(c.index) }
+        }
+        #expect(differing.isEmpty, "cases whose bytes differ from qrencode's: \(differing)")
+        // And the compact style does differ (the comparison can tell the styles apart).
+        let first = try #require(cases.first)
+        let compact = try PNGRenderer(options: first.options).render(try first.symbol())
+        #expect(Data(compact) != (try Data(contentsOf: directory.appendingPathComponent("\(first.index).ref.png"))))
+    }
+
     @Test func zbarimgDecodesOurPNGs() throws {
         let texts = (0..<22).map { Payloads.archiveURL($0 * 13) }
             + (0..<8).map { String(Payloads.cjk.prefix(4 + $0 * 4)) }
