@@ -1,0 +1,23 @@
+/// Where and how the server listens, and the bounds it keeps.
+public struct ServerSettings: Sendable {
+    public var host: String
+    public var port: Int
+    /// How often the index file is checked for a rebuild.
+    public var reloadInterval: Duration
+    public var cacheEntries: Int
+    public var cacheBytes: Int
+    public var searchLimit: Int
+    /// `Cache-Control` max-age of QR images, in seconds.
+    public var imageMaxAge: Int
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, reloadInterval: Duration = .seconds(1),
+                cacheEntries: Int = 4096, cacheBytes: Int = 64 << 20, searchLimit: Int = 50, imageMaxAge: Int = 300) {
+        self.host = host
+        self.port = port
+        self.reloadInterval = reloadInterval
+        self.cacheEntries = cacheEntries
+        self.cacheBytes = cacheBytes
+        self.searchLimit = searchLimit
+        self.imageMaxAge = imageMaxAge
+    }
+}
