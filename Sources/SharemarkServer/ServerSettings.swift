@@ -9,9 +9,12 @@ public struct ServerSettings: Sendable {
     public var searchLimit: Int
     /// `Cache-Control` max-age of QR images, in seconds.
     public var imageMaxAge: Int
+    /// One line per request (`AccessLogMiddleware`) to the server's access logger.
+    public var accessLog: Bool
 
     public init(host: String = "127.0.0.1", port: Int = 8080, reloadInterval: Duration = .seconds(1),
-                cacheEntries: Int = 4096, cacheBytes: Int = 64 << 20, searchLimit: Int = 50, imageMaxAge: Int = 300) {
+                cacheEntries: Int = 4096, cacheBytes: Int = 64 << 20, searchLimit: Int = 50, imageMaxAge: Int = 300,
+                accessLog: Bool = false) {
         self.host = host
         self.port = port
         self.reloadInterval = reloadInterval
@@ -19,5 +22,6 @@ public struct ServerSettings: Sendable {
         self.cacheBytes = cacheBytes
         self.searchLimit = searchLimit
         self.imageMaxAge = imageMaxAge
+        self.accessLog = accessLog
     }
 }

@@ -12,11 +12,15 @@ public struct SharemarkServer: Sendable {
     public let metrics: ServerMetrics
     let images: ShareImages
     let logger: Logger
+    /// Where the access log goes when `settings.accessLog` is on.
+    let accessLogger: Logger
 
-    public init(store: CatalogStore, settings: ServerSettings = ServerSettings(), logger: Logger = Logger(label: "sharemark.server")) {
+    public init(store: CatalogStore, settings: ServerSettings = ServerSettings(), logger: Logger = Logger(label: "sharemark.server"),
+                accessLogger: Logger = Logger(label: "sharemark.access")) {
         self.store = store
         self.settings = settings
         self.logger = logger
+        self.accessLogger = accessLogger
         let metrics = ServerMetrics()
         self.metrics = metrics
         self.images = ShareImages(cache: QRCache(maxEntries: settings.cacheEntries, maxBytes: settings.cacheBytes), metrics: metrics)
@@ -28,10 +32,14 @@ public struct SharemarkServer: Sendable {
         buildRouter(context: BasicRequestContext.self)
     }
 
-    /// The middleware (metrics outermost, then problem details), then one controller per
-    /// resource: articles, ad-hoc QR codes, search and its page, health and metrics.
+    /// The middleware (the access log when asked for, then metrics, then problem details), then
+    /// one controller per resource: articles, ad-hoc QR codes, search and its page, health and
+    /// metrics.
     func buildRouter<Context: RequestContext>(context: Context.Type) -> Router<Context> {
         let router = Router(context: Context.self, options: .autoGenerateHeadEndpoints)
+        if settings.accessLog {
+            router.add(middleware: AccessLogMiddleware(logger: accessLogger))
+        }
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ProblemMiddleware())
         HealthController(store: store, metrics: metrics).addRoutes(to: router.group())

@@ -20,6 +20,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0: any free port).")
     var port: Int = 8080
 
+    @Flag(help: ArgumentHelp(
+        "Log one line per request to standard error: time, method, path, status, bytes, duration.",
+        discussion: "Lines come from the logger 'sharemark.access' at level info; the query string is left out."))
+    var accessLog = false
+
     func run() async throws {
         ServerLogging.bootstrap()
         let logger = ServerLogging.logger()
@@ -34,7 +39,7 @@ struct ServeCommand: AsyncParsableCommand {
         let store = try CatalogStore(initial: IndexCatalog(index: archiveIndex)) {
             try IndexCatalog.open(archive: archive, indexPath: indexPath)
         }
-        let server = SharemarkServer(store: store, settings: ServerSettings(host: host, port: port), logger: logger)
+        let server = SharemarkServer(store: store, settings: ServerSettings(host: host, port: port, accessLog: accessLog), logger: logger)
         try await server.run(watchIndexAt: indexPath)
     }
 }
