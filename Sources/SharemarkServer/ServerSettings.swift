@@ -11,10 +11,13 @@ public struct ServerSettings: Sendable {
     public var imageMaxAge: Int
     /// One line per request (`AccessLogMiddleware`) to the server's access logger.
     public var accessLog: Bool
+    /// Most connections open at once (nil: no limit); more are closed as soon as they are
+    /// accepted (`ConnectionLimit`).
+    public var maxConnections: Int?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, reloadInterval: Duration = .seconds(1),
                 cacheEntries: Int = 4096, cacheBytes: Int = 64 << 20, searchLimit: Int = 50, imageMaxAge: Int = 300,
-                accessLog: Bool = false) {
+                accessLog: Bool = false, maxConnections: Int? = nil) {
         self.host = host
         self.port = port
         self.reloadInterval = reloadInterval
@@ -23,5 +26,6 @@ public struct ServerSettings: Sendable {
         self.searchLimit = searchLimit
         self.imageMaxAge = imageMaxAge
         self.accessLog = accessLog
+        self.maxConnections = maxConnections
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 import SharemarkArchive
@@ -54,12 +55,23 @@ public struct SharemarkServer: Sendable {
     public func application(watchIndexAt indexPath: String?) -> some ApplicationProtocol {
         var app = Application(
             router: router(),
+            server: httpServer(),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "sharemark"),
             logger: logger)
         if let indexPath {
             app.addServices(IndexWatcher(path: indexPath, interval: settings.reloadInterval, server: self))
         }
         return app
+    }
+
+    /// HTTP/1 as Hummingbird serves it, under a `ConnectionLimit` when one is set.
+    func httpServer() -> HTTPServerBuilder {
+        let configuration = HTTP1Channel.Configuration()
+        guard let maximum = settings.maxConnections else { return .http1(configuration: configuration) }
+        let limit = ConnectionLimit(maximum: maximum)
+        return HTTPServerBuilder { responder in
+            LimitedHTTP1Channel(http: HTTP1Channel(responder: responder, configuration: configuration), limit: limit)
+        }
     }
 
     /// Runs until SIGTERM or SIGINT, then finishes the requests in flight and stops.

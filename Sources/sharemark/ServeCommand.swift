@@ -25,6 +25,18 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: "Lines come from the logger 'sharemark.access' at level info; the query string is left out."))
     var accessLog = false
 
+    @Option(help: ArgumentHelp(
+        "Most connections open at once (default: no limit).",
+        discussion: "A connection beyond the limit is closed as soon as it is accepted, before anything is read or written: the client sees an empty reply and can try again.",
+        valueName: "n"))
+    var maxConnections: Int?
+
+    func validate() throws {
+        if let maxConnections, maxConnections < 1 {
+            throw ValidationError("--max-connections must be at least 1")
+        }
+    }
+
     func run() async throws {
         ServerLogging.bootstrap()
         let logger = ServerLogging.logger()
@@ -39,7 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
         let store = try CatalogStore(initial: IndexCatalog(index: archiveIndex)) {
             try IndexCatalog.open(archive: archive, indexPath: indexPath)
         }
-        let server = SharemarkServer(store: store, settings: ServerSettings(host: host, port: port, accessLog: accessLog), logger: logger)
+        let server = SharemarkServer(store: store, settings: ServerSettings(host: host, port: port, accessLog: accessLog, maxConnections: maxConnections), logger: logger)
         try await server.run(watchIndexAt: indexPath)
     }
 }
