@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import Logging
+import NIOCore
 import ServiceLifecycle
 import SharemarkArchive
 import SharemarkQR
@@ -56,7 +57,8 @@ public struct SharemarkServer: Sendable {
         var app = Application(
             router: router(),
             server: httpServer(),
-            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "sharemark"),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "sharemark",
+                                 backlog: settings.backlog),
             logger: logger)
         if let indexPath {
             app.addServices(IndexWatcher(path: indexPath, interval: settings.reloadInterval, server: self))
@@ -64,9 +66,12 @@ public struct SharemarkServer: Sendable {
         return app
     }
 
-    /// HTTP/1 as Hummingbird serves it, under a `ConnectionLimit` when one is set.
+    /// HTTP/1 as Hummingbird serves it, under a `ConnectionLimit` when one is set. The idle
+    /// timeout is Hummingbird's own (`HTTPConnectionStateHandler`): it counts from the last
+    /// request part read or response written, and never closes a connection with a request in
+    /// progress; a request head that does not arrive in time closes the connection too.
     func httpServer() -> HTTPServerBuilder {
-        let configuration = HTTP1Channel.Configuration()
+        let configuration = HTTP1Channel.Configuration(idleTimeout: settings.idleTimeout.map { TimeAmount($0) })
         guard let maximum = settings.maxConnections else { return .http1(configuration: configuration) }
         let limit = ConnectionLimit(maximum: maximum)
         return HTTPServerBuilder { responder in

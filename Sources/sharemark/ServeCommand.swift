@@ -31,9 +31,18 @@ struct ServeCommand: AsyncParsableCommand {
         valueName: "n"))
     var maxConnections: Int?
 
+    @Option(help: ArgumentHelp(
+        "Close a connection after this many seconds without a request in progress.",
+        discussion: "Applies to idle keep-alive connections and to clients that do not finish sending a request head in time; a connection with a request in progress is never closed by it.",
+        valueName: "seconds"))
+    var idleTimeout: Double = 60
+
     func validate() throws {
         if let maxConnections, maxConnections < 1 {
             throw ValidationError("--max-connections must be at least 1")
+        }
+        guard idleTimeout > 0, idleTimeout <= 86_400 else {
+            throw ValidationError("--idle-timeout must be more than 0 and at most 86400 seconds")
         }
     }
 
@@ -51,7 +60,8 @@ struct ServeCommand: AsyncParsableCommand {
         let store = try CatalogStore(initial: IndexCatalog(index: archiveIndex)) {
             try IndexCatalog.open(archive: archive, indexPath: indexPath)
         }
-        let server = SharemarkServer(store: store, settings: ServerSettings(host: host, port: port, accessLog: accessLog, maxConnections: maxConnections), logger: logger)
+        let server = SharemarkServer(store: store, settings: ServerSettings(host: host, port: port, accessLog: accessLog, maxConnections: maxConnections,
+                                                         idleTimeout: .milliseconds(Int64(idleTimeout * 1000))), logger: logger)
         try await server.run(watchIndexAt: indexPath)
     }
 }
