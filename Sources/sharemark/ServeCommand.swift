@@ -60,8 +60,10 @@ struct ServeCommand: AsyncParsableCommand {
         let store = try CatalogStore(initial: IndexCatalog(index: archiveIndex)) {
             try IndexCatalog.open(archive: archive, indexPath: indexPath)
         }
-        let server = SharemarkServer(store: store, settings: ServerSettings(host: host, port: port, accessLog: accessLog, maxConnections: maxConnections,
-                                                         idleTimeout: .milliseconds(Int64(idleTimeout * 1000))), logger: logger)
+        let settings = ServerSettings(
+            host: host, port: port, accessLog: accessLog, maxConnections: maxConnections,
+            idleTimeout: .milliseconds(Int64((idleTimeout * 1000).rounded())))
+        let server = SharemarkServer(store: store, settings: settings, logger: logger)
         try await server.run(watchIndexAt: indexPath)
     }
 }
