@@ -92,6 +92,8 @@ import Testing
     /// 500 connections that send nothing, opened at once, and new ones while they are open and
     /// while the timeout closes them: each new one is answered well before a client would give up.
     @Test func newConnectionsAreAnsweredWhileManyIdleOnesAreOpen() async throws {
+        // Room for both ends of 500 connections in this one process, as the abuse script makes.
+        try #require(raiseOpenFileLimit(to: 4096) >= 1500, "too low a limit of open files for 500 connections")
         try await withServer(settings: Self.settings) { client, _, _ in
             let port = try #require(client.port)
             let outcome = try await offPool { () -> (answered: Int, slowest: Duration, idleClosed: Int) in

@@ -113,3 +113,16 @@ func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thro
         }
     }
 }
+
+/// Raises this process's soft limit of open files towards `wanted` (no higher than the hard
+/// limit); the limit now in force.
+func raiseOpenFileLimit(to wanted: Int) -> Int {
+    var limit = rlimit()
+    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 0 }
+    if limit.rlim_cur < rlim_t(wanted) {
+        limit.rlim_cur = min(rlim_t(wanted), limit.rlim_max)
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 0 }
+    }
+    return Int(limit.rlim_cur)
+}
