@@ -7,14 +7,26 @@ public struct APIProblem: Error, HTTPResponseError, Sendable {
     public var status: HTTPResponse.Status
     public var detail: String
     public var extraHeaders: HTTPFields
+    /// The articles an ambiguous id names (409 only).
+    public var candidates: [ArticleSummary]?
 
-    public init(_ status: HTTPResponse.Status, _ detail: String, headers: HTTPFields = [:]) {
+    public init(_ status: HTTPResponse.Status, _ detail: String, headers: HTTPFields = [:],
+                candidates: [ArticleSummary]? = nil) {
         self.status = status
         self.detail = detail
         self.extraHeaders = headers
+        self.candidates = candidates
     }
 
     public static func notFound(_ detail: String) -> APIProblem { APIProblem(.notFound, detail) }
+
+    /// 409: an id that names articles in several categories; the body lists them.
+    public static func ambiguous(id: String, candidates: [ArticleSummary]) -> APIProblem {
+        let keys = candidates.map { "\($0.category)/\($0.id)" }
+        return APIProblem(.conflict,
+                          "id \(id) names \(keys.count) articles: \(keys.joined(separator: ", ")); ask for /v1/articles/{category}/\(id)",
+                          candidates: candidates)
+    }
 
     /// A bad query parameter; the detail names it.
     public static func badParameter(_ name: String, _ why: String) -> APIProblem {
@@ -22,7 +34,7 @@ public struct APIProblem: Error, HTTPResponseError, Sendable {
     }
 
     public var problem: ProblemDetails {
-        ProblemDetails(title: status.reasonPhrase, status: status.code, detail: detail)
+        ProblemDetails(title: status.reasonPhrase, status: status.code, detail: detail, candidates: candidates)
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -35,31 +47,5 @@ public struct APIProblem: Error, HTTPResponseError, Sendable {
         headers.append(contentsOf: extra)
         return Response(status: HTTPResponse.Status(code: problem.status),
                         headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
-    }
-}
-
-/// Turns every error into a problem-details response, so that clients see one error shape
-/// (the router's own 404 and 405 included).
-struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch let problem as APIProblem {
-            return APIProblem.response(problem.problem, headers: problem.extraHeaders)
-        } catch let error as HTTPError {
-            let detail: String
-            switch error.status {
-            case .notFound: detail = "no resource at \(request.uri.path)"
-            case .methodNotAllowed: detail = "\(request.method) is not allowed on \(request.uri.path)"
-            default: detail = error.body ?? "\(error.status.reasonPhrase)"
-            }
-            return APIProblem.response(ProblemDetails(title: error.status.reasonPhrase, status: error.status.code, detail: detail))
-        } catch let error as any HTTPResponseError {
-            return try error.response(from: request, context: context)
-        } catch {
-            context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
-            return APIProblem.response(ProblemDetails(title: "Internal Server Error", status: 500,
-                                                      detail: "the server could not answer this request"))
-        }
     }
 }

@@ -42,25 +42,13 @@ public struct CatalogEntry: Sendable, Equatable {
     }
 }
 
-/// How share QR codes of an archive are drawn when the asset has to be rendered.
-public struct ShareQRStyle: Sendable, Hashable {
-    public var scale: Int
-    public var margin: Int
-    public var level: ErrorCorrectionLevel
-
-    public init(scale: Int = 4, margin: Int = 4, level: ErrorCorrectionLevel = .L) {
-        self.scale = scale
-        self.margin = margin
-        self.level = level
-    }
-}
-
 /// The read side of an archive index, as the server uses it. One value is one opened index; a
 /// rebuilt index is opened as a new value and swapped in (see `CatalogStore`).
 public protocol ArticleCatalog: Sendable {
     /// The archive root directory; QR assets are relative to it.
     var archiveRoot: String { get }
-    var style: ShareQRStyle { get }
+    /// How share QR codes are drawn when the asset has to be rendered (the archive's `[qr]`).
+    var style: QROptions { get }
     func article(category: String, id: String) throws -> CatalogEntry?
     /// Every article with this id, in any category.
     func articles(id: String) throws -> [CatalogEntry]

@@ -4,12 +4,12 @@ import SharemarkQR
 /// An `ArticleCatalog` over an opened `ArchiveIndex`.
 public struct IndexCatalog: ArticleCatalog {
     public let index: ArchiveIndex
-    public let style: ShareQRStyle
+    public let style: QROptions
 
     public init(index: ArchiveIndex) {
         self.index = index
         let qr = index.config.qr
-        self.style = ShareQRStyle(scale: qr.scale, margin: qr.margin, level: qr.level)
+        self.style = qr
     }
 
     /// Opens the index of `archive` (at `indexPath`, or the archive's default place).

@@ -1,5 +1,6 @@
 import NIOCore
 import SharemarkArchive
+import SharemarkQR
 import Synchronization
 
 /// Bytes ready to send, with their strong entity tag.
@@ -47,7 +48,7 @@ struct QRCacheKey: Hashable, Sendable {
     var size: Int64
     var mtimeNs: Int64
     var format: ImageFormat
-    var style: ShareQRStyle
+    var style: QROptions
 }
 
 enum ImageFormat: String, Hashable, Sendable {

@@ -21,7 +21,7 @@ final class ShareImages: Sendable {
         self.metrics = metrics
     }
 
-    func image(for entry: CatalogEntry, root: String, style: ShareQRStyle, format: ImageFormat) throws -> CachedImage {
+    func image(for entry: CatalogEntry, root: String, style: QROptions, format: ImageFormat) throws -> CachedImage {
         guard let payload = entry.summary.shareURL else {
             throw APIProblem(.notFound, "\(entry.summary.category)/\(entry.summary.id) has no share link: "
                              + "the archive's repository is unknown (no footer names it and sharemark.toml does not)")
@@ -62,13 +62,12 @@ final class ShareImages: Sendable {
         return image
     }
 
-    private func render(_ payload: String, style: ShareQRStyle, format: ImageFormat) throws -> CachedImage {
+    private func render(_ payload: String, style: QROptions, format: ImageFormat) throws -> CachedImage {
         let symbol = try QREncoder(level: style.level).encode(payload)
-        let options = QROptions(scale: style.scale, margin: style.margin)
         metrics.rendered(format)
         switch format {
-        case .png: return CachedImage(bytes: try PNGRenderer(options: options).render(symbol), fromAsset: false)
-        case .svg: return CachedImage(bytes: Array(try SVGRenderer(options: options).render(symbol).utf8), fromAsset: false)
+        case .png: return CachedImage(bytes: try PNGRenderer(options: style).render(symbol), fromAsset: false)
+        case .svg: return CachedImage(bytes: Array(try SVGRenderer(options: style).render(symbol).utf8), fromAsset: false)
         }
     }
 

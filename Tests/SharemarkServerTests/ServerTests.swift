@@ -220,6 +220,27 @@ func expectProblem(_ response: TestResponse, _ status: Int, mentioning word: Str
         }
     }
 
+    /// The most data a level takes comes from the encoder (8-bit mode, version 40): a payload
+    /// of exactly that many bytes is served and scans back to itself; one byte more (a two-byte
+    /// character in place of the last letter) is a 400 that names both numbers.
+    @Test(arguments: [(ErrorCorrectionLevel.L, 2953), (ErrorCorrectionLevel.H, 1273)])
+    func dataLimitIsTheEncodersForTheLevel(level: ErrorCorrectionLevel, limit: Int) async throws {
+        #expect(AdHocQRLimits.maxDataBytes(level: level) == limit)
+        let letters = Array("abcdefghijklmnopqrstuvwxyz")
+        let fitting = String((0..<limit).map { letters[($0 * 7 + $0 / 26) % 26] })
+        try await withServer { client, _, _ in
+            let response = try await client.execute(uri: "/v1/qr?level=\(level.rawValue)&data=\(fitting)", method: .get)
+            #expect(response.status == .ok)
+            let image = try PNGImage(pngBytes: Array(buffer: response.body))
+            #expect(image.width == (177 + 2 * 4) * 4)  // version 40 at the default margin and scale
+            #expect(try zbarDecode(Array(buffer: response.body)) == fitting)
+
+            let over = String(fitting.dropLast()) + "%C3%A9"
+            let refused = try await client.execute(uri: "/v1/qr?level=\(level.rawValue)&data=\(over)", method: .get)
+            try expectProblem(refused, 400, mentioning: "'data': \(limit + 1) bytes; at most \(limit) bytes fit a QR code at level \(level.rawValue)")
+        }
+    }
+
     @Test(arguments: [
         ("/v1/qr", "data"),
         ("/v1/qr?data=", "data"),
@@ -292,6 +313,7 @@ func expectProblem(_ response: TestResponse, _ status: Int, mentioning word: Str
             _ = try await client.execute(uri: "/v1/articles/world/n10000001/qr.png", method: .get)
             _ = try await client.execute(uri: "/v1/articles/world/n10000001/qr.png", method: .get)
             _ = try await client.execute(uri: "/v1/qr?data=x", method: .get)
+            _ = try await client.execute(uri: "/v1/articles/n10000004", method: .get)
             let metrics = try await client.execute(uri: "/metrics", method: .get)
             #expect(metrics.status == .ok)
             #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
@@ -299,6 +321,7 @@ func expectProblem(_ response: TestResponse, _ status: Int, mentioning word: Str
             #expect(text.contains("sharemark_index_articles 6"))
             #expect(text.contains(#"sharemark_http_requests_total{route="/v1/articles/{category}/{id}/qr.png",method="GET",status="200"} 2"#))
             #expect(text.contains(#"sharemark_http_request_duration_seconds_bucket{route="/v1/qr""#))
+            #expect(text.contains(#"sharemark_http_requests_total{route="/v1/articles/{id}",method="GET",status="200"} 1"#))
             #expect(text.contains(#"sharemark_qr_renders_total{format="png"} 1"#))
             #expect(text.contains("sharemark_qr_cache_hits_total 1"))
             #expect(text.contains("# TYPE sharemark_http_requests_total counter"))

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SharemarkArchive
 import SharemarkTestSupport
 @testable import SharemarkServer
@@ -83,12 +84,13 @@ struct TestArchive {
     }
 
     /// Builds or updates the index and opens a server over it.
-    func server(settings: ServerSettings = ServerSettings()) throws -> SharemarkServer {
+    func server(settings: ServerSettings = ServerSettings(),
+                accessLogger: Logger = Logger(label: "sharemark.access")) throws -> SharemarkServer {
         let index = try ArchiveIndex(archive: root)
         _ = try index.update()
         let root = self.root
         let store = try CatalogStore(initial: IndexCatalog(index: index)) { try IndexCatalog.open(archive: root) }
-        return SharemarkServer(store: store, settings: settings)
+        return SharemarkServer(store: store, settings: settings, accessLogger: accessLogger)
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: root) }
