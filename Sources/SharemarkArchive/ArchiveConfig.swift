@@ -64,8 +64,10 @@ public struct ArchiveConfig: Hashable, Sendable, Codable {
             func fail(_ message: String) -> ConfigFile.Error {
                 ConfigFile.Error(file: file, line: entry.line, key: entry.key, message: message)
             }
+            // What the entry holds, for type errors: "a float 4.5", "an array [1, 2]".
+            let found = "\(entry.value.kind) \(entry.text)"
             func string() throws(ConfigFile.Error) -> String {
-                guard case .string(let s) = entry.value else { throw fail("expected a string, found \(entry.text)") }
+                guard case .string(let s) = entry.value else { throw fail("expected a string, found \(found)") }
                 return s
             }
             func name() throws(ConfigFile.Error) -> String {
@@ -76,7 +78,7 @@ public struct ArchiveConfig: Hashable, Sendable, Codable {
                 return s
             }
             func integer(_ range: ClosedRange<Int>) throws(ConfigFile.Error) -> Int {
-                guard case .integer(let n) = entry.value else { throw fail("expected an integer, found \(entry.text)") }
+                guard case .integer(let n) = entry.value else { throw fail("expected an integer, found \(found)") }
                 guard range.contains(n) else { throw fail("expected an integer in \(range.lowerBound)...\(range.upperBound), found \(n)") }
                 return n
             }
@@ -89,7 +91,7 @@ public struct ArchiveConfig: Hashable, Sendable, Codable {
             case "repository": repository = try name(); sawRepository = true
             case "branch": branch = try name()
             case "aliases":
-                guard case .strings(let list) = entry.value else { throw fail("expected an array of strings, found \(entry.text)") }
+                guard case .strings(let list) = entry.value else { throw fail("expected an array of strings, found \(found)") }
                 aliases = list
             case "mirror_url": mirrorForm = try template()
             case "cdn_url": cdnForm = try template()
