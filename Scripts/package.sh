@@ -50,6 +50,11 @@ apt_install dpkg-dev lintian binutils file
 
 # --- the binary ------------------------------------------------------------------------------
 echo "package: release build (static Swift standard library)"
+# A build description left by a build with other flags (a release build without
+# --static-swift-stdlib in the same folder) can be reused as it is, linking the standard
+# library dynamically: remove it so that this build's flags take effect (the ldd check below
+# catches it otherwise).
+rm -f "$scratch/release.yaml"
 swift build -c release --static-swift-stdlib --product sharemark --scratch-path "$scratch"
 bin_dir=$(swift build -c release --scratch-path "$scratch" --show-bin-path)
 version=$("$bin_dir/sharemark" --version | head -n 1)
