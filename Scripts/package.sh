@@ -17,11 +17,9 @@
 #
 # lintian warnings left, and why (lintian 2.116, Debian 12):
 #   - initial-upload-closes-no-bugs: the changelog's first entry closes no Debian bug; the
-#     package is not uploaded to Debian (no ITP bug to close).
-#   - no-manual-page is absent, but the manual is mdoc (from generate-manual), which lintian
-#     reads fine.
-# (Informational tags such as "possible-documentation-but-no-doc-base-registration" are not
-# warnings and are not listed.)
+#     package is not uploaded to Debian, so there is no ITP bug to close.
+# Fixed here rather than left: bash-completion-with-hashbang (the #! line is dropped) and
+# groff-message "Empty input line" (generate-manual's blank lines become .Pp).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
