@@ -18,3 +18,6 @@ Scripts/abuse-test.sh
 Scripts/fuzz.sh png 30
 Scripts/fuzz.sh page 30
 Scripts/fuzz.sh config 30
+# The Debian package: built, installed with apt-get, run on the demo archive, purged; the
+# machine is left as it was (Scripts/package-test.sh).
+Scripts/package-test.sh
