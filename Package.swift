@@ -35,7 +35,8 @@ let package = Package(
         // libpng reports errors by longjmp, which Swift cannot catch: this small C target owns
         // the setjmp and turns libpng failures into return codes. Used only by SharemarkQR.
         .target(name: "CPNGShim", dependencies: ["CPNG"]),
-        .target(name: "SharemarkQR", dependencies: ["CQREncode", "CPNGShim", "CZBar"]),
+        // CPNG for libpng's version only (LibraryVersions); all of libpng's work goes through the shim.
+        .target(name: "SharemarkQR", dependencies: ["CQREncode", "CPNG", "CPNGShim", "CZBar"]),
         .target(
             name: "SharemarkArchive",
             dependencies: ["SharemarkQR", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -26,11 +26,17 @@ if [ ${#missing[@]} -gt 0 ] && command -v systemctl >/dev/null; then systemctl s
 
 swift build -c release --product sharemark >/dev/null
 binary="$(swift build -c release --show-bin-path)/sharemark"
+# The framework's ceiling: a bare Hummingbird route returning the same bytes from memory, from
+# the separate Benchmarks/ package (never shipped).
+swift build -c release --package-path Benchmarks --product bare-route >/dev/null
+bare_binary="$(swift build -c release --package-path Benchmarks --show-bin-path)/bare-route"
+bare_port=${BARE_PORT:-18434}
 
 work=$(mktemp -d)
-server=""; nginx_pid=""
+server=""; nginx_pid=""; bare=""
 cleanup() {
     [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
+    [ -n "$bare" ] && kill "$bare" 2>/dev/null && wait "$bare" 2>/dev/null || true
     [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null || true
     rm -rf "$work"
 }
@@ -118,3 +124,53 @@ ratio=$(awk -v a="${rps[article-qr]}" -v b="${rps[nginx-static]}" 'BEGIN { print
 growth=$(awk -v a="$rss_after" -v b="$rss_before" 'BEGIN { printf "%.1f", (a - b) * 100 / b }')
 echo "article QR / nginx static throughput: $ratio (target >= 0.50)"
 echo "server RSS: ${rss_before} kB before, ${rss_after} kB after (${growth}%, target < 10%)"
+
+# The service against the framework's ceiling: the article's qr.png and JSON, each against a
+# bare route returning the very same bytes from memory. Pinned: server (or bare route) on core
+# 0, wrk on core 1; unpinned: no affinity. Every answer checked: a run with errors prints no ratio.
+[ "$(nproc)" -ge 2 ] || { echo "fewer than 2 cores: no pinned comparison" >&2; exit 0; }
+kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; server=""
+curl_bytes() { curl -fsS -o "$2" "$1"; }
+start_server() {  # pin-prefix...
+    "$@" "$binary" serve "$archive" --host 127.0.0.1 --port "$port" --index "$work/index.sqlite" 2>>"$work/server.log" &
+    server=$!
+    for _ in $(seq 1 150); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+}
+start_bare() {  # file content-type pin-prefix...
+    local file=$1 type=$2; shift 2
+    "$@" "$bare_binary" "$file" "$type" "$bare_port" 2>>"$work/bare.log" &
+    bare=$!
+    for _ in $(seq 1 150); do curl -fsS -o /dev/null "http://127.0.0.1:$bare_port/bytes" 2>/dev/null && break; sleep 0.1; done
+}
+stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null || true; }
+check_clean() {  # name: the wrk run must have no non-2xx answer and no socket error
+    local out="$work/$1.txt"
+    ! grep -q "Non-2xx" "$out" && ! grep -q "Socket errors" "$out"
+}
+echo
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+for mode in pinned unpinned; do
+    if [ "$mode" = pinned ]; then serve_pin=(taskset -c 0); wrk_pin=(taskset -c 1); else serve_pin=(); wrk_pin=(); fi
+    start_server "${serve_pin[@]}"
+    curl_bytes "http://127.0.0.1:$port/v1/articles/$category/$id/qr.png" "$work/article.png"
+    curl_bytes "http://127.0.0.1:$port/v1/articles/$category/$id" "$work/article.json"
+    for kind in png json; do
+        if [ $kind = png ]; then url="http://127.0.0.1:$port/v1/articles/$category/$id/qr.png"; type=image/png; file=$work/article.png
+        else url="http://127.0.0.1:$port/v1/articles/$category/$id"; type="application/json; charset=utf-8"; file=$work/article.json; fi
+        # The ceiling serves the same bytes as the service.
+        start_bare "$file" "$type" "${serve_pin[@]}"
+        curl -fsS "http://127.0.0.1:$bare_port/bytes" | cmp -s - "$file" || { echo "bare route does not serve the same bytes" >&2; exit 1; }
+        "${wrk_pin[@]}" wrk -t1 -c"$connections" -d"${duration}s" --latency "http://127.0.0.1:$bare_port/bytes" >"$work/bare-$kind-$mode.txt"
+        stop "$bare"; bare=""
+        "${wrk_pin[@]}" wrk -t1 -c"$connections" -d"${duration}s" --latency "$url" >"$work/service-$kind-$mode.txt"
+        if ! check_clean "bare-$kind-$mode" || ! check_clean "service-$kind-$mode"; then
+            echo "$mode $kind: errors during the run; no ratio" >&2; cat "$work/service-$kind-$mode.txt" "$work/bare-$kind-$mode.txt" >&2; exit 1
+        fi
+        b=$(awk '/^Requests\/sec/ {print $2}' "$work/bare-$kind-$mode.txt")
+        v=$(awk '/^Requests\/sec/ {print $2}' "$work/service-$kind-$mode.txt")
+        printf 'article %-4s %-8s service %10s req/s   bare route %10s req/s   ratio %s (target >= 0.90)\n' \
+            "$kind" "$mode" "$v" "$b" "$(awk -v a="$v" -v b="$b" 'BEGIN { printf "%.2f", a / b }')"
+    done
+    stop "$server"; server=""
+done
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
