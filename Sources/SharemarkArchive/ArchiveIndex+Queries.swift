@@ -14,8 +14,12 @@ public enum LookupResult: Sendable, Hashable {
 extension ArchiveIndex {
     private func fetchArticles(_ sql: String, _ arguments: StatementArguments = []) throws -> [Article] {
         let config = self.config
-        return try pool.read { db in
-            try PageRow.fetchAll(db, sql: "SELECT * FROM pages \(sql)", arguments: arguments).map { try $0.article(config: config) }
+        // One SELECT is atomic on its own: no transaction around it (a read transaction is two
+        // more statements per lookup).
+        return try pool.unsafeRead { db in
+            // Cached: the same few queries run for every lookup.
+            let statement = try db.cachedStatement(sql: "SELECT * FROM pages \(sql)")
+            return try PageRow.fetchAll(statement, arguments: arguments).map { try $0.article(config: config) }
         }
     }
 

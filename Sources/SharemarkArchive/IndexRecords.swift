@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// A row of the index's `pages` table: what reading a page left to keep (GRDB record; its
@@ -49,6 +50,43 @@ struct PageRow: Codable, FetchableRecord, PersistableRecord {
         case mirrorOwner = "mirror_owner", mirrorRepository = "mirror_repository", mirrorBranch = "mirror_branch"
         case aliasUsed = "alias_used", legacyImage = "legacy_image", imageForm = "image_form", footerStyle = "footer_style"
         case assetOutsideArchive = "asset_outside_archive", problems
+    }
+
+    /// Reads the row by column name (the coding keys' names), without going through Decodable:
+    /// lookups decode a row per call, and GRDB's generic decoding was most of their time.
+    init(row: Row) throws {
+        typealias K = CodingKeys
+        path = row[K.path.rawValue]
+        category = row[K.category.rawValue]
+        id = row[K.id.rawValue]
+        size = row[K.size.rawValue]
+        mtimeNs = row[K.mtimeNs.rawValue]
+        title = row[K.title.rawValue]
+        hasFooter = row[K.hasFooter.rawValue]
+        mirrorURL = row[K.mirrorURL.rawValue]
+        mirrorURLLine = row[K.mirrorURLLine.rawValue]
+        linkedMirrorURL = row[K.linkedMirrorURL.rawValue]
+        linkLine = row[K.linkLine.rawValue]
+        qrImageURL = row[K.qrImageURL.rawValue]
+        qrImageLine = row[K.qrImageLine.rawValue]
+        qrAsset = row[K.qrAsset.rawValue]
+        originalURL = row[K.originalURL.rawValue]
+        originalLine = row[K.originalLine.rawValue]
+        originalKey = row[K.originalKey.rawValue]
+        date = row[K.date.rawValue]
+        invalidUTF8 = row[K.invalidUTF8.rawValue]
+        hasBOM = row[K.hasBOM.rawValue]
+        crlf = row[K.crlf.rawValue]
+        mirrorOwner = row[K.mirrorOwner.rawValue]
+        mirrorRepository = row[K.mirrorRepository.rawValue]
+        mirrorBranch = row[K.mirrorBranch.rawValue]
+        aliasUsed = row[K.aliasUsed.rawValue]
+        legacyImage = row[K.legacyImage.rawValue]
+        imageForm = row[K.imageForm.rawValue]
+        footerStyle = row[K.footerStyle.rawValue]
+        assetOutsideArchive = row[K.assetOutsideArchive.rawValue]
+        let json: String = row[K.problems.rawValue]
+        problems = json == "[]" ? [] : try JSONDecoder().decode([StoredProblem].self, from: Data(json.utf8))
     }
 
     /// A problem of the page, without its file (the row's path).
