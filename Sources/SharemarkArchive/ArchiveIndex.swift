@@ -287,9 +287,13 @@ public final class ArchiveIndex: Sendable {
     private func readTotals() throws -> (pagesWithoutFooter: Int, invalidUTF8Pages: Int, problems: [Problem]) {
         try pool.read { db in
             let row = try Row.fetchOne(db, sql: "SELECT TOTAL(has_footer = 0), TOTAL(invalid_utf8) FROM pages")
-            let withProblems = try PageRow.fetchAll(db, sql: "SELECT * FROM pages WHERE problems != '[]' ORDER BY path")
-            let problems = withProblems.flatMap { row in
-                row.problems.map { Problem($0.kind, file: row.path, line: $0.line, message: $0.message) }
+            // Only the two columns needed: every command runs an update, and a large archive may
+            // have thousands of pages with a warning.
+            var problems: [Problem] = []
+            let rows = try Row.fetchCursor(db, sql: "SELECT path, problems FROM pages WHERE problems != '[]' ORDER BY path")
+            while let row = try rows.next() {
+                let path: String = row[0], json: String = row[1]
+                problems += try PageRow.decodeProblems(json).map { Problem($0.kind, file: path, line: $0.line, message: $0.message) }
             }
             return (Int(row?[0] as Double? ?? 0), Int(row?[1] as Double? ?? 0), problems)
         }

@@ -85,8 +85,12 @@ struct PageRow: Codable, FetchableRecord, PersistableRecord {
         imageForm = row[K.imageForm.rawValue]
         footerStyle = row[K.footerStyle.rawValue]
         assetOutsideArchive = row[K.assetOutsideArchive.rawValue]
-        let json: String = row[K.problems.rawValue]
-        problems = json == "[]" ? [] : try JSONDecoder().decode([StoredProblem].self, from: Data(json.utf8))
+        problems = try Self.decodeProblems(row[K.problems.rawValue])
+    }
+
+    /// The `problems` column's JSON.
+    static func decodeProblems(_ json: String) throws -> [StoredProblem] {
+        json == "[]" ? [] : try JSONDecoder().decode([StoredProblem].self, from: Data(json.utf8))
     }
 
     /// A problem of the page, without its file (the row's path).
