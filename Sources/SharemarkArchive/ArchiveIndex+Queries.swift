@@ -11,31 +11,49 @@ public enum LookupResult: Sendable, Hashable {
     case invalid(String)
 }
 
+/// The queries that fetch whole pages, each one's SQL made once: lookups run one per call.
+private enum PageQuery: CaseIterable {
+    case path, categoryAndID, id, originalKey, all, missingAsset
+
+    var condition: String {
+        switch self {
+        case .path: "WHERE path = ?"
+        case .categoryAndID: "WHERE category = ? AND id = ?"
+        case .id: "WHERE id = ? ORDER BY path"
+        case .originalKey: "WHERE original_key = ? ORDER BY path"
+        case .all: "ORDER BY path"
+        case .missingAsset: "WHERE qr_asset IS NOT NULL AND qr_asset NOT IN (SELECT path FROM assets) ORDER BY path"
+        }
+    }
+
+    static let sql = Dictionary(uniqueKeysWithValues: allCases.map { ($0, "SELECT \(PageRow.columnList) FROM pages \($0.condition)") })
+}
+
 extension ArchiveIndex {
-    private func fetchArticles(_ sql: String, _ arguments: StatementArguments = []) throws -> [Article] {
+    private func fetchArticles(_ query: PageQuery, _ arguments: StatementArguments = []) throws -> [Article] {
         let config = self.config
         // One SELECT is atomic on its own: no transaction around it (a read transaction is two
         // more statements per lookup).
         return try pool.unsafeRead { db in
             // Cached: the same few queries run for every lookup.
-            let statement = try db.cachedStatement(sql: "SELECT * FROM pages \(sql)")
+            let statement = try db.cachedStatement(sql: PageQuery.sql[query]!)
             return try PageRow.fetchAll(statement, arguments: arguments).map { try $0.article(config: config) }
         }
     }
 
     /// The page `category/id`.
     public func article(category: String, id: String) throws -> Article? {
-        try fetchArticles("WHERE category = ? AND id = ?", [category, id]).first
+        try fetchArticles(.categoryAndID, [category, id]).first
     }
 
     /// Every page with this id, in any category, ordered by path.
     public func articles(id: String) throws -> [Article] {
-        try fetchArticles("WHERE id = ? ORDER BY path", [id])
+        try fetchArticles(.id, [id])
     }
 
     /// Every page, ordered by path.
     public func allArticles() throws -> [Article] {
-        try fetchArticles("ORDER BY path")
+        try fetchArticles(.all)
     }
 
     /// Every PNG file under the pages folder, ordered by path.
@@ -53,7 +71,7 @@ extension ArchiveIndex {
 
     /// Pages whose footer references a QR asset that is not on disk (as of the last update).
     public func articlesWithMissingAsset() throws -> [Article] {
-        try fetchArticles("WHERE qr_asset IS NOT NULL AND qr_asset NOT IN (SELECT path FROM assets) ORDER BY path")
+        try fetchArticles(.missingAsset)
     }
 
     /// Whether the index holds a PNG at this archive path (as of the last update).
@@ -78,11 +96,11 @@ extension ArchiveIndex {
                 var path = URLText.percentDecoded(parts.path)
                 if path.hasSuffix(".md.png") { path.removeLast(4) }
                 do { _ = try ArchivePath(path) } catch { return .invalid("\(error)") }
-                let articles = try fetchArticles("WHERE path = ?", [path])
+                let articles = try fetchArticles(.path, [path])
                 return articles.first.map { .found($0) } ?? .notFound
             }
             let key = URLText.originalKey(q)
-            return result(try fetchArticles("WHERE original_key = ? ORDER BY path", [key]))
+            return result(try fetchArticles(.originalKey, [key]))
         }
         var text = String(URLText.withoutQueryFragment(q))
         let path: ArchivePath
@@ -127,9 +145,9 @@ extension ArchiveIndex {
         if !long.isEmpty {
             let match = long.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " AND ")
             arguments.append(match)
-            sql = "SELECT pages.* FROM title_fts JOIN pages ON pages.rowid = title_fts.rowid WHERE title_fts MATCH ?"
+            sql = "SELECT \(PageRow.columns(of: "pages")) FROM title_fts JOIN pages ON pages.rowid = title_fts.rowid WHERE title_fts MATCH ?"
         } else {
-            sql = "SELECT * FROM pages WHERE 1"
+            sql = "SELECT \(PageRow.columnList) FROM pages WHERE 1"
         }
         for t in short {
             sql += " AND pages.title LIKE ? ESCAPE '\\'"

@@ -264,9 +264,18 @@ public final class ArchiveIndex: Sendable {
                 try deleteTitle.execute(arguments: [path])
                 _ = try PageRow.deleteOne(db, key: ["path": path])
             }
+            let insertPage = try PageRow.insertStatement(db)
             let insertTitle = try db.makeStatement(sql: "INSERT INTO title_fts (rowid, title) VALUES (?, ?)")
+            // Pages share a few footer styles: each style's key is made once, not once per page.
+            var styleKeys: [FooterStyle: String] = [:]
             for record in records {
-                try PageRow(record).insert(db)
+                let styleKey = record.page.footerStyle.map { style in
+                    if let key = styleKeys[style] { return key }
+                    let key = style.key
+                    styleKeys[style] = key
+                    return key
+                }
+                try PageRow(record, footerStyleKey: styleKey).insert(with: insertPage)
                 try insertTitle.execute(arguments: [db.lastInsertedRowID, record.page.title ?? ""])
             }
             for path in changes.removedAssets { _ = try AssetRow.deleteOne(db, key: path) }

@@ -176,14 +176,20 @@ public enum URLOccurrence {
 
     /// The first whole occurrence of `url` in `text`.
     ///
-    /// Searched Character by Character (the standard library's `firstRange(of:)`), not with
-    /// Foundation's `range(of:)`: that one matches on Unicode scalars and can return bounds inside
-    /// a Character (a NUL or a combining mark next to the URL), and subscripting a Substring there
-    /// traps.
+    /// The bytes are searched with `memchr` and `memcmp` (every page's footer is learned this way, and the
+    /// standard library's `firstRange(of:)` builds a search table per call: it was a third of
+    /// `sharemark index`). A match counts only when both its ends are Character boundaries of
+    /// `text`, so the range can be used to slice it: Foundation's `range(of:)` matched on Unicode
+    /// scalars and returned bounds inside a Character (a NUL or a combining mark next to the URL),
+    /// where subscripting a Substring traps.
     public static func first(of url: String, in text: Substring) -> Range<Substring.Index>? {
         guard !url.isEmpty else { return nil }
         var from = text.startIndex
-        while let range = text[from...].firstRange(of: url) {
+        while let range = byteMatch(of: url, in: text, from: from) {
+            guard isCharacterBoundary(range.lowerBound, in: text), isCharacterBoundary(range.upperBound, in: text) else {
+                from = text.utf8.index(after: range.lowerBound)
+                continue
+            }
             let beforeOK = range.lowerBound == text.startIndex || isBoundaryBefore(text[text.index(before: range.lowerBound)])
                 || !url.hasPrefix("http")
             let afterOK = range.upperBound == text.endIndex || isBoundaryAfter(text[range.upperBound])
@@ -192,6 +198,37 @@ public enum URLOccurrence {
             from = text.index(after: range.lowerBound)
         }
         return nil
+    }
+
+    /// The first place at or after `from` where `text`'s UTF-8 bytes hold `needle`'s.
+    private static func byteMatch(of needle: String, in text: Substring, from: Substring.Index) -> Range<Substring.Index>? {
+        let view = text.utf8
+        let start = view.distance(from: view.startIndex, to: from)
+        func search(_ haystack: UnsafeBufferPointer<UInt8>) -> Int? {
+            var needle = needle
+            return needle.withUTF8 { n in
+                guard let base = haystack.baseAddress, let needleBase = n.baseAddress, let first = n.first else { return nil }
+                // memchr to each candidate first byte, memcmp for the rest (glibc's memmem is
+                // not exported to Swift).
+                var i = start
+                while i + n.count <= haystack.count {
+                    guard let hit = memchr(base + i, Int32(first), haystack.count - n.count - i + 1) else { return nil }
+                    let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(base + at, needleBase, n.count) == 0 { return at }
+                    i = at + 1
+                }
+                return nil
+            }
+        }
+        // A string without contiguous UTF-8 (bridged) is searched in a copy of its bytes.
+        guard let offset = view.withContiguousStorageIfAvailable(search) ?? Array(view).withUnsafeBufferPointer(search)
+        else { return nil }
+        let lower = view.index(view.startIndex, offsetBy: offset)
+        return lower..<view.index(lower, offsetBy: needle.utf8.count)
+    }
+
+    private static func isCharacterBoundary(_ index: Substring.Index, in text: Substring) -> Bool {
+        index == text.startIndex || index == text.endIndex || String.Index(index, within: text) != nil
     }
 }
 

@@ -41,7 +41,7 @@ struct PageRow: Codable, FetchableRecord, PersistableRecord {
     /// Stored as JSON.
     var problems: [StoredProblem]
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case path, category, id, size, mtimeNs = "mtime_ns", title, hasFooter = "has_footer"
         case mirrorURL = "mirror_url", mirrorURLLine = "mirror_url_line", linkedMirrorURL = "linked_mirror_url"
         case linkLine = "link_line", qrImageURL = "qr_image_url", qrImageLine = "qr_image_line", qrAsset = "qr_asset"
@@ -52,40 +52,110 @@ struct PageRow: Codable, FetchableRecord, PersistableRecord {
         case assetOutsideArchive = "asset_outside_archive", problems
     }
 
-    /// Reads the row by column name (the coding keys' names), without going through Decodable:
-    /// lookups decode a row per call, and GRDB's generic decoding was most of their time.
+    /// The SELECT list `init(row:)` reads, in `CodingKeys` order, each column prefixed with
+    /// `table.` when given (for joins). Every query that fetches whole rows selects this list.
+    static func columns(of table: String? = nil) -> String {
+        CodingKeys.allCases.map { key in table.map { "\($0).\(key.rawValue)" } ?? key.rawValue }.joined(separator: ", ")
+    }
+    /// `columns()`, made once: lookups build their SQL from it on every call.
+    static let columnList = columns()
+    /// The same list for GRDB's query interface, which would otherwise select `*` (the table's
+    /// order, which migrations that add columns make differ from `CodingKeys`).
+    static var databaseSelection: [any SQLSelectable] { CodingKeys.allCases.map { Column($0.rawValue) } }
+
+    /// Reads the row by position (the `columns(of:)` list), without going through Decodable
+    /// or looking columns up by name: lookups decode a row per call, and GRDB's generic
+    /// decoding, then its case-insensitive name lookup, were most of their time.
     init(row: Row) throws {
         typealias K = CodingKeys
-        path = row[K.path.rawValue]
-        category = row[K.category.rawValue]
-        id = row[K.id.rawValue]
-        size = row[K.size.rawValue]
-        mtimeNs = row[K.mtimeNs.rawValue]
-        title = row[K.title.rawValue]
-        hasFooter = row[K.hasFooter.rawValue]
-        mirrorURL = row[K.mirrorURL.rawValue]
-        mirrorURLLine = row[K.mirrorURLLine.rawValue]
-        linkedMirrorURL = row[K.linkedMirrorURL.rawValue]
-        linkLine = row[K.linkLine.rawValue]
-        qrImageURL = row[K.qrImageURL.rawValue]
-        qrImageLine = row[K.qrImageLine.rawValue]
-        qrAsset = row[K.qrAsset.rawValue]
-        originalURL = row[K.originalURL.rawValue]
-        originalLine = row[K.originalLine.rawValue]
-        originalKey = row[K.originalKey.rawValue]
-        date = row[K.date.rawValue]
-        invalidUTF8 = row[K.invalidUTF8.rawValue]
-        hasBOM = row[K.hasBOM.rawValue]
-        crlf = row[K.crlf.rawValue]
-        mirrorOwner = row[K.mirrorOwner.rawValue]
-        mirrorRepository = row[K.mirrorRepository.rawValue]
-        mirrorBranch = row[K.mirrorBranch.rawValue]
-        aliasUsed = row[K.aliasUsed.rawValue]
-        legacyImage = row[K.legacyImage.rawValue]
-        imageForm = row[K.imageForm.rawValue]
-        footerStyle = row[K.footerStyle.rawValue]
-        assetOutsideArchive = row[K.assetOutsideArchive.rawValue]
-        problems = try Self.decodeProblems(row[K.problems.rawValue])
+        func value<V: DatabaseValueConvertible>(_ key: K) -> V { row[Self.position[key]!] }
+        path = value(.path)
+        category = value(.category)
+        id = value(.id)
+        size = value(.size)
+        mtimeNs = value(.mtimeNs)
+        title = value(.title)
+        hasFooter = value(.hasFooter)
+        mirrorURL = value(.mirrorURL)
+        mirrorURLLine = value(.mirrorURLLine)
+        linkedMirrorURL = value(.linkedMirrorURL)
+        linkLine = value(.linkLine)
+        qrImageURL = value(.qrImageURL)
+        qrImageLine = value(.qrImageLine)
+        qrAsset = value(.qrAsset)
+        originalURL = value(.originalURL)
+        originalLine = value(.originalLine)
+        originalKey = value(.originalKey)
+        date = value(.date)
+        invalidUTF8 = value(.invalidUTF8)
+        hasBOM = value(.hasBOM)
+        crlf = value(.crlf)
+        mirrorOwner = value(.mirrorOwner)
+        mirrorRepository = value(.mirrorRepository)
+        mirrorBranch = value(.mirrorBranch)
+        aliasUsed = value(.aliasUsed)
+        legacyImage = value(.legacyImage)
+        imageForm = value(.imageForm)
+        footerStyle = value(.footerStyle)
+        assetOutsideArchive = value(.assetOutsideArchive)
+        problems = try Self.decodeProblems(value(.problems))
+    }
+
+    private static let position = Dictionary(uniqueKeysWithValues: CodingKeys.allCases.enumerated().map { ($1, $0) })
+
+    /// The row's value for a column. Inserts bind these in `CodingKeys` order to one prepared
+    /// statement (`insert(into:)`): GRDB's Encodable persistence cost more per row than SQLite's
+    /// own work, and `sharemark index` writes every page.
+    private func value(for key: CodingKeys) throws -> (any DatabaseValueConvertible)? {
+        switch key {
+        case .path: path
+        case .category: category
+        case .id: id
+        case .size: size
+        case .mtimeNs: mtimeNs
+        case .title: title
+        case .hasFooter: hasFooter
+        case .mirrorURL: mirrorURL
+        case .mirrorURLLine: mirrorURLLine
+        case .linkedMirrorURL: linkedMirrorURL
+        case .linkLine: linkLine
+        case .qrImageURL: qrImageURL
+        case .qrImageLine: qrImageLine
+        case .qrAsset: qrAsset
+        case .originalURL: originalURL
+        case .originalLine: originalLine
+        case .originalKey: originalKey
+        case .date: date
+        case .invalidUTF8: invalidUTF8
+        case .hasBOM: hasBOM
+        case .crlf: crlf
+        case .mirrorOwner: mirrorOwner
+        case .mirrorRepository: mirrorRepository
+        case .mirrorBranch: mirrorBranch
+        case .aliasUsed: aliasUsed
+        case .legacyImage: legacyImage
+        case .imageForm: imageForm
+        case .footerStyle: footerStyle
+        case .assetOutsideArchive: assetOutsideArchive
+        case .problems: try Self.encodeProblems(problems)
+        }
+    }
+
+    /// Inserts the row through `statement`, made by `insertStatement(_:)` for the transaction.
+    func insert(with statement: Statement) throws {
+        let values: [(any DatabaseValueConvertible)?] = try CodingKeys.allCases.map { try value(for: $0) }
+        try statement.execute(arguments: StatementArguments(values))
+    }
+
+    /// The prepared INSERT of a whole row, for `insert(with:)`.
+    static func insertStatement(_ db: Database) throws -> Statement {
+        let placeholders = Array(repeating: "?", count: CodingKeys.allCases.count).joined(separator: ", ")
+        return try db.cachedStatement(sql: "INSERT INTO \(databaseTableName) (\(columnList)) VALUES (\(placeholders))")
+    }
+
+    /// The `problems` column's JSON (`decodeProblems` reads it back).
+    static func encodeProblems(_ problems: [StoredProblem]) throws -> String {
+        problems.isEmpty ? "[]" : String(decoding: try JSONEncoder().encode(problems), as: UTF8.self)
     }
 
     /// The `problems` column's JSON.
@@ -100,7 +170,9 @@ struct PageRow: Codable, FetchableRecord, PersistableRecord {
         var message: String
     }
 
-    init(_ r: PageRecord) {
+    /// The row for a parsed page; `footerStyleKey` is its footer style's `key`, which the
+    /// caller makes once per style (making it encodes the style as JSON).
+    init(_ r: PageRecord, footerStyleKey: String?) {
         let f = r.page.footer
         path = r.file.path.value
         category = r.file.category
@@ -129,7 +201,7 @@ struct PageRow: Codable, FetchableRecord, PersistableRecord {
         aliasUsed = false
         legacyImage = r.imageLinkForm == .blob
         imageForm = r.imageLinkForm
-        footerStyle = r.page.footerStyle?.key
+        footerStyle = footerStyleKey
         assetOutsideArchive = r.assetOutsideArchive
         problems = r.problems.map { StoredProblem(kind: $0.kind, line: $0.line, message: $0.message) }
     }
