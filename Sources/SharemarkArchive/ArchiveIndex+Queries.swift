@@ -34,7 +34,7 @@ extension ArchiveIndex {
         let config = self.config
         // One SELECT is atomic on its own: no transaction around it (a read transaction is two
         // more statements per lookup).
-        return try pool.unsafeRead { db in
+        return try lookupConnection.unsafeRead { db in
             // Cached: the same few queries run for every lookup.
             let statement = try db.cachedStatement(sql: PageQuery.sql[query]!)
             return try PageRow.fetchAll(statement, arguments: arguments).map { try $0.article(config: config) }

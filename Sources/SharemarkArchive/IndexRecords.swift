@@ -69,6 +69,9 @@ struct PageRow: Codable, FetchableRecord, PersistableRecord {
     init(row: Row) throws {
         typealias K = CodingKeys
         func value<V: DatabaseValueConvertible>(_ key: K) -> V { row[Self.position[key]!] }
+        // Strings, integers and booleans (optional or not) straight from the SQLite statement,
+        // without a DatabaseValue in between.
+        func value<V: DatabaseValueConvertible & StatementColumnConvertible>(_ key: K) -> V { row[Self.position[key]!] }
         path = value(.path)
         category = value(.category)
         id = value(.id)
@@ -95,7 +98,7 @@ struct PageRow: Codable, FetchableRecord, PersistableRecord {
         mirrorBranch = value(.mirrorBranch)
         aliasUsed = value(.aliasUsed)
         legacyImage = value(.legacyImage)
-        imageForm = value(.imageForm)
+        imageForm = (value(.imageForm) as String?).flatMap(ImageLinkForm.init(rawValue:))
         footerStyle = value(.footerStyle)
         assetOutsideArchive = value(.assetOutsideArchive)
         problems = try Self.decodeProblems(value(.problems))
