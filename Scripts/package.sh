@@ -12,7 +12,9 @@
 #   /usr/share/zsh/vendor-completions/_sharemark
 #   /usr/share/fish/vendor_completions.d/sharemark.fish
 #   /lib/systemd/system/sharemark-serve@.service      (Assets/debian/)
-#   /usr/share/doc/sharemark/{README.md,copyright,changelog.Debian.gz,examples/sharemark-serve.conf}
+#   /usr/share/doc/sharemark/{README.md,copyright,changelog.Debian.gz}
+#   /usr/share/doc/sharemark/examples/{sharemark-serve.conf,nginx/sharemark.conf}
+#                                                     (Assets/debian/, Assets/deploy/nginx/)
 # Installs what it needs (the build libraries through Scripts/bootstrap.sh; dpkg-dev, lintian, groff)
 # with apt-get, as root with no terminal. Then runs lintian: any error fails the build.
 #
@@ -138,6 +140,8 @@ install -d -m 755 "$doc/examples"
 install -m 644 README.md "$doc/README.md"
 install -m 644 Assets/debian/copyright "$doc/copyright"
 install -m 644 Assets/debian/sharemark-serve.conf "$doc/examples/sharemark-serve.conf"
+install -d -m 755 "$doc/examples/nginx"
+install -m 644 Assets/deploy/nginx/sharemark.conf "$doc/examples/nginx/sharemark.conf"
 sed -e "s/@VERSION@/$deb_version/g" -e "s/@UPSTREAM@/$version/g" \
     -e "s/@DATE@/$(date -u -R -d "@$SOURCE_DATE_EPOCH")/g" Assets/debian/changelog >"$doc/changelog.Debian"
 gzip -9n "$doc/changelog.Debian"
