@@ -135,10 +135,12 @@ else
     manpath=$(man -w sharemark) || fail "man -w sharemark found no manual page"
     [ "$manpath" = /usr/share/man/man1/sharemark.1.gz ] || fail "man -w sharemark: $manpath"
     text=$(MANPAGER=cat MANWIDTH=100 man sharemark 2>/dev/null) || fail "man sharemark does not render"
+    roff=$(zcat "$manpath")
     for sub in index lookup search regen verify serve qr export init fix; do
-        grep -Eq "^ +$sub\b" <<<"$text" || fail "the manual page has no entry for '$sub'"
+        grep -Fxq ".Sh \"sharemark $sub\"" <<<"$roff" || fail "the manual page has no section (.Sh) for '$sub'"
+        grep -Fxq "sharemark $sub" <<<"$text" || fail "the rendered manual page has no heading 'sharemark $sub'"
     done
-    ok "man -w sharemark: $manpath (an entry per subcommand)"
+    ok "man -w sharemark: $manpath (a section per subcommand)"
 fi
 
 # --- completions -------------------------------------------------------------------------------

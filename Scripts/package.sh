@@ -6,13 +6,16 @@
 # A release build with the Swift standard library and Foundation linked statically, so the
 # binary runs with no Swift toolchain (checked with ldd); Depends from dpkg-shlibdeps. Contents:
 #   /usr/bin/sharemark
-#   /usr/share/man/man1/sharemark.1.gz               (swift-argument-parser's generate-manual)
+#   /usr/share/man/man1/sharemark.1.gz               (swift-argument-parser's generate-manual,
+#                                                     a section per subcommand)
 #   /usr/share/bash-completion/completions/sharemark
 #   /usr/share/zsh/vendor-completions/_sharemark
 #   /usr/share/fish/vendor_completions.d/sharemark.fish
 #   /lib/systemd/system/sharemark-serve@.service      (Assets/debian/)
-#   /usr/share/doc/sharemark/{README.md,copyright,changelog.Debian.gz,examples/sharemark-serve.conf}
-# Installs what it needs (the build libraries through Scripts/bootstrap.sh; dpkg-dev, lintian)
+#   /usr/share/doc/sharemark/{README.md,copyright,changelog.Debian.gz}
+#   /usr/share/doc/sharemark/examples/{sharemark-serve.conf,nginx/sharemark.conf}
+#                                                     (Assets/debian/, Assets/deploy/nginx/)
+# Installs what it needs (the build libraries through Scripts/bootstrap.sh; dpkg-dev, lintian, groff)
 # with apt-get, as root with no terminal. Then runs lintian: any error fails the build.
 #
 # lintian warnings left, and why (lintian 2.116, Debian 12):
@@ -44,7 +47,7 @@ apt_install() {
 }
 
 Scripts/bootstrap.sh
-apt_install dpkg-dev lintian binutils file
+apt_install dpkg-dev lintian binutils file groff-base
 
 # --- the binary ------------------------------------------------------------------------------
 echo "package: release build (static Swift standard library)"
@@ -90,11 +93,33 @@ rm -rf "$manual_out"
 swift package plugin generate-manual --configuration debug \
     --date "$manual_date" --authors "Sharemark maintainers" >/dev/null
 install -d -m 755 "$root/usr/share/man/man1"
+page="$root/usr/share/man/man1/sharemark.1"
 # generate-manual keeps the blank lines between paragraphs of a command's discussion, which
 # groff warns about in mdoc: each becomes a paragraph break (.Pp).
-sed 's/^$/.Pp/' "$manual_out/sharemark.1" >"$root/usr/share/man/man1/sharemark.1"
-chmod 644 "$root/usr/share/man/man1/sharemark.1"
-gzip -9n "$root/usr/share/man/man1/sharemark.1"
+# It also lists the subcommands as items of the DESCRIPTION's list (.It Em NAME, each with its
+# abstract, discussion and its own list of arguments and options); the plugin has no option
+# for anything else but one page per subcommand (--multi-page). The awk makes each subcommand
+# a section of its own, `.Sh "sharemark NAME"`: it closes DESCRIPTION's list (the tool's own
+# options) before the first subcommand, turns each subcommand item of that list into a
+# section heading, and drops the list's closing .El. Nested lists are counted, not touched.
+sed 's/^$/.Pp/' "$manual_out/sharemark.1" | awk '
+    /^\.Bl / { depth++; print; next }
+    /^\.El$/ { depth--; if (depth == 0 && subcommands) next; print; next }
+    /^\.Sh / { section = $0 }
+    section == ".Sh DESCRIPTION" && depth == 1 && /^\.It Em / {
+        if (!subcommands) print ".El"
+        subcommands++
+        print ".Sh \"sharemark " substr($0, 8) "\""
+        next
+    }
+    { print }' >"$page"
+sections=$(grep -c '^\.Sh "sharemark ' "$page" || true)
+[ "$sections" -ge 2 ] || { echo "package: the manual page has $sections subcommand sections: has generate-manual's layout changed?" >&2; exit 1; }
+groff_warnings=$(groff -mandoc -Tutf8 -ww -z "$page" 2>&1)
+[ -z "$groff_warnings" ] || { echo "package: groff warns about the manual page:" >&2; echo "$groff_warnings" >&2; exit 1; }
+echo "package: manual page with $sections subcommand sections"
+chmod 644 "$page"
+gzip -9n "$page"
 
 install -d -m 755 "$root/usr/share/bash-completion/completions" "$root/usr/share/zsh/vendor-completions" \
     "$root/usr/share/fish/vendor_completions.d"
@@ -115,6 +140,8 @@ install -d -m 755 "$doc/examples"
 install -m 644 README.md "$doc/README.md"
 install -m 644 Assets/debian/copyright "$doc/copyright"
 install -m 644 Assets/debian/sharemark-serve.conf "$doc/examples/sharemark-serve.conf"
+install -d -m 755 "$doc/examples/nginx"
+install -m 644 Assets/deploy/nginx/sharemark.conf "$doc/examples/nginx/sharemark.conf"
 sed -e "s/@VERSION@/$deb_version/g" -e "s/@UPSTREAM@/$version/g" \
     -e "s/@DATE@/$(date -u -R -d "@$SOURCE_DATE_EPOCH")/g" Assets/debian/changelog >"$doc/changelog.Debian"
 gzip -9n "$doc/changelog.Debian"

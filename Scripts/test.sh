@@ -18,6 +18,9 @@ Scripts/abuse-test.sh
 Scripts/fuzz.sh png 30
 Scripts/fuzz.sh page 30
 Scripts/fuzz.sh config 30
+# The nginx example of Assets/deploy/ in front of a live service: nginx -t, then its caching of
+# QR images (MISS, HIT, 304, byte for byte) and its pass-through of JSON (Scripts/deploy-test.sh).
+Scripts/deploy-test.sh
 # The Debian package: built, installed with apt-get, run on the demo archive, purged; the
 # machine is left as it was (Scripts/package-test.sh).
 Scripts/package-test.sh
