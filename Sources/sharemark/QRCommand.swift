@@ -116,7 +116,8 @@ struct QRCommand: ParsableCommand {
     /// synced once at the end rather than file by file (see AtomicFile).
     private func runBatch(file: String, directory: String, encoder: QREncoder, options: QROptions) throws {
         guard let data = FileManager.default.contents(atPath: file) else { fail("cannot read \(file)") }
-        let renderer = PNGRenderer(options: options)
+        // One zlib pass per image, as regen does: bulk writing (see PNGRenderer.Compression).
+        let renderer = PNGRenderer(options: options, compression: .fast)
         var failures = 0
         var lineNumber = 0
         for var line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {

@@ -22,3 +22,28 @@ import Testing
         #expect(error.description.contains(path))
     }
 }
+
+/// Both ways a file gets its name: linked when new, renamed over when one is there (the
+/// unnamed file is linked under a temporary name first). Each leaves the content, the mode
+/// asked for and no other directory entry.
+@Test func atomicWriteOfNewAndExistingFilesSetsContentAndMode() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("atomic-\(UUID())").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let path = dir + "/b.png"
+    try AtomicFile.write(Array(repeating: 7, count: 100_000), to: path, mode: 0o600)
+    var info = stat()
+    #expect(stat(path, &info) == 0)
+    #expect(info.st_size == 100_000)
+    #expect(info.st_mode & 0o777 == 0o600)
+    #expect(info.st_nlink == 1)
+    let firstInode = info.st_ino
+
+    try AtomicFile.write(Array("second".utf8), to: path, mode: 0o640)
+    #expect(stat(path, &info) == 0)
+    #expect(try String(contentsOfFile: path, encoding: .utf8) == "second")
+    #expect(info.st_mode & 0o777 == 0o640)
+    #expect(info.st_nlink == 1)
+    #expect(info.st_ino != firstInode)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["b.png"])
+}
