@@ -120,6 +120,17 @@ public final class ArchiveIndex: Sendable {
             // next update; until then the rows have none.
             try db.execute(sql: "UPDATE pages SET problems = '[]', size = -1")
         }
+        migrator.registerMigration("v5-footer-style-table") { db in
+            // Each footer style once, in its own table: pages of one archive share one or two
+            // styles, and the style's text in every row made rows half again as large.
+            try db.execute(sql: """
+                CREATE TABLE footer_styles (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE);
+                ALTER TABLE pages DROP COLUMN footer_style;
+                ALTER TABLE pages ADD COLUMN footer_style_id INTEGER REFERENCES footer_styles(id);
+                UPDATE pages SET size = -1;
+                DELETE FROM meta WHERE key = 'inferred';
+                """)
+        }
         return migrator
     }
 
@@ -273,18 +284,29 @@ public final class ArchiveIndex: Sendable {
                 try deleteTitle.execute(arguments: [path])
                 _ = try PageRow.deleteOne(db, key: ["path": path])
             }
+            // A cache for the whole write, so that the indexes' pages stay in memory instead of
+            // being spilled to the WAL and read back (SQLite's default is 2 MiB); about 1 KiB
+            // per new row, within 8 MiB to 256 MiB.
+            let cacheKiB = min(max(records.count, 8192), 262_144)
+            try db.execute(sql: "PRAGMA cache_size = -\(cacheKiB)")
+            defer { try? db.execute(sql: "PRAGMA cache_size = -2000") }
             let insertPage = try PageRow.insertStatement(db)
             let insertTitle = try db.makeStatement(sql: "INSERT INTO title_fts (rowid, title) VALUES (?, ?)")
-            // Pages share a few footer styles: each style's key is made once, not once per page.
-            var styleKeys: [FooterStyle: String] = [:]
-            for record in records {
-                let styleKey = record.page.footerStyle.map { style in
-                    if let key = styleKeys[style] { return key }
+            let insertStyle = try db.makeStatement(sql: "INSERT OR IGNORE INTO footer_styles (key) VALUES (?)")
+            let styleID = try db.makeStatement(sql: "SELECT id FROM footer_styles WHERE key = ?")
+            // Pages share a few footer styles: each style's row is found or made once.
+            var styleIDs: [FooterStyle: Int64] = [:]
+            // In path order, so that the path, category and asset indexes grow at their ends.
+            for record in records.sorted(by: { $0.file.path.value < $1.file.path.value }) {
+                let style = try record.page.footerStyle.map { style in
+                    if let id = styleIDs[style] { return id }
                     let key = style.key
-                    styleKeys[style] = key
-                    return key
+                    try insertStyle.execute(arguments: [key])
+                    let id = try Int64.fetchOne(styleID, arguments: [key])!
+                    styleIDs[style] = id
+                    return id
                 }
-                try PageRow(record, footerStyleKey: styleKey).insert(with: insertPage)
+                try PageRow(record, footerStyleID: style).insert(with: insertPage)
                 try insertTitle.execute(arguments: [db.lastInsertedRowID, record.page.title ?? ""])
             }
             for path in changes.removedAssets { _ = try AssetRow.deleteOne(db, key: path) }
@@ -370,8 +392,8 @@ public final class ArchiveIndex: Sendable {
         }
         // Ties between styles go to the style of the first page in path order.
         let styles = try Row.fetchAll(db, sql: """
-            SELECT footer_style, COUNT(*) FROM pages WHERE footer_style IS NOT NULL
-            GROUP BY 1 ORDER BY MIN(path)
+            SELECT footer_styles.key, COUNT(*) FROM pages JOIN footer_styles ON footer_styles.id = pages.footer_style_id
+            GROUP BY pages.footer_style_id ORDER BY MIN(pages.path)
             """).compactMap { row in FooterStyle(key: row[0]).map { (style: $0, count: row[1] as Int) } }
         return ArchiveConfig.inferred(from: mirrors, imageLinks: imageLinks, styles: styles)
     }

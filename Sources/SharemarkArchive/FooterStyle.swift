@@ -200,8 +200,9 @@ public enum URLOccurrence {
         return nil
     }
 
-    /// The first place at or after `from` where `text`'s UTF-8 bytes hold `needle`'s.
-    private static func byteMatch(of needle: String, in text: Substring, from: Substring.Index) -> Range<Substring.Index>? {
+    /// The first place at or after `from` where `text`'s UTF-8 bytes hold `needle`'s (its ends
+    /// may fall inside a Character).
+    static func byteMatch(of needle: String, in text: Substring, from: Substring.Index) -> Range<Substring.Index>? {
         let view = text.utf8
         let start = view.distance(from: view.startIndex, to: from)
         func search(_ haystack: UnsafeBufferPointer<UInt8>) -> Int? {
@@ -283,8 +284,8 @@ public struct LineTable: Sendable {
 
     /// A horizontal rule: `<hr>`, `<hr/>`, `<hr />` (any case).
     func isRule(_ n: Int) -> Bool {
-        let t = text(n).trimmed().lowercased()
-        return t.hasPrefix("<hr") && t.hasSuffix(">") && t.count <= 8
+        let t = text(n).trimmed()
+        return t.hasASCIIPrefixIgnoringCase("<hr") && t.hasSuffix(">") && t.count <= 8
     }
 
     /// A line of three or more dashes.
@@ -296,9 +297,11 @@ public struct LineTable: Sendable {
     /// A footer's label: text with no URL that does not close or open a block of the body.
     func isLabel(_ n: Int) -> Bool {
         let t = text(n).trimmed()
-        guard !t.isEmpty, !t.contains("://"), !isDashes(n), !t.hasPrefix("</"), !t.hasPrefix("#") else { return false }
-        let lower = t.lowercased()
-        for block in ["<div", "<p>", "<p ", "<img", "<table", "<ul", "<ol", "<li"] where lower.hasPrefix(block) { return false }
+        guard !t.isEmpty, URLOccurrence.byteMatch(of: "://", in: t, from: t.startIndex) == nil, !isDashes(n),
+              !t.hasPrefix("</"), !t.hasPrefix("#") else { return false }
+        for block in ["<div", "<p>", "<p ", "<img", "<table", "<ul", "<ol", "<li"] where t.hasASCIIPrefixIgnoringCase(block) {
+            return false
+        }
         return true
     }
 

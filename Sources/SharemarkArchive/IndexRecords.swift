@@ -35,8 +35,8 @@ struct PageRow: Codable, FetchableRecord, PersistableRecord {
     var aliasUsed: Bool
     var legacyImage: Bool
     var imageForm: ImageLinkForm?
-    /// `FooterStyle.key`.
-    var footerStyle: String?
+    /// The row of `footer_styles` holding the footer's `FooterStyle.key`.
+    var footerStyleID: Int64?
     var assetOutsideArchive: Bool
     /// Stored as JSON.
     var problems: [StoredProblem]
@@ -48,7 +48,7 @@ struct PageRow: Codable, FetchableRecord, PersistableRecord {
         case originalURL = "original_url", originalLine = "original_line", originalKey = "original_key", date
         case invalidUTF8 = "invalid_utf8", hasBOM = "has_bom", crlf
         case mirrorOwner = "mirror_owner", mirrorRepository = "mirror_repository", mirrorBranch = "mirror_branch"
-        case aliasUsed = "alias_used", legacyImage = "legacy_image", imageForm = "image_form", footerStyle = "footer_style"
+        case aliasUsed = "alias_used", legacyImage = "legacy_image", imageForm = "image_form", footerStyleID = "footer_style_id"
         case assetOutsideArchive = "asset_outside_archive", problems
     }
 
@@ -99,7 +99,7 @@ struct PageRow: Codable, FetchableRecord, PersistableRecord {
         aliasUsed = value(.aliasUsed)
         legacyImage = value(.legacyImage)
         imageForm = (value(.imageForm) as String?).flatMap(ImageLinkForm.init(rawValue:))
-        footerStyle = value(.footerStyle)
+        footerStyleID = value(.footerStyleID)
         assetOutsideArchive = value(.assetOutsideArchive)
         problems = try Self.decodeProblems(value(.problems))
     }
@@ -138,7 +138,7 @@ struct PageRow: Codable, FetchableRecord, PersistableRecord {
         case .aliasUsed: aliasUsed
         case .legacyImage: legacyImage
         case .imageForm: imageForm
-        case .footerStyle: footerStyle
+        case .footerStyleID: footerStyleID
         case .assetOutsideArchive: assetOutsideArchive
         case .problems: try Self.encodeProblems(problems)
         }
@@ -173,9 +173,9 @@ struct PageRow: Codable, FetchableRecord, PersistableRecord {
         var message: String
     }
 
-    /// The row for a parsed page; `footerStyleKey` is its footer style's `key`, which the
-    /// caller makes once per style (making it encodes the style as JSON).
-    init(_ r: PageRecord, footerStyleKey: String?) {
+    /// The row for a parsed page; `footerStyleID` is its footer style's row, which the caller
+    /// finds or makes once per style.
+    init(_ r: PageRecord, footerStyleID: Int64?) {
         let f = r.page.footer
         path = r.file.path.value
         category = r.file.category
@@ -204,7 +204,7 @@ struct PageRow: Codable, FetchableRecord, PersistableRecord {
         aliasUsed = false
         legacyImage = r.imageLinkForm == .blob
         imageForm = r.imageLinkForm
-        footerStyle = footerStyleKey
+        self.footerStyleID = footerStyleID
         assetOutsideArchive = r.assetOutsideArchive
         problems = r.problems.map { StoredProblem(kind: $0.kind, line: $0.line, message: $0.message) }
     }

@@ -40,4 +40,17 @@ extension StringProtocol {
               let last = whole.lastIndex(where: { !isTrimmed($0) }) else { return whole[whole.endIndex...] }
         return whole[first...last]
     }
+
+    /// Whether the text starts with `prefix`, ASCII letters compared without case: for HTML tag
+    /// names, without lowercasing (and copying) the whole text.
+    public func hasASCIIPrefixIgnoringCase(_ prefix: String) -> Bool {
+        var text = utf8.makeIterator()
+        for expected in prefix.utf8 {
+            guard let byte = text.next() else { return false }
+            let lower = byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
+            let lowerExpected = expected >= 0x41 && expected <= 0x5A ? expected + 0x20 : expected
+            guard lower == lowerExpected else { return false }
+        }
+        return true
+    }
 }
