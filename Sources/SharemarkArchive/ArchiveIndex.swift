@@ -291,11 +291,11 @@ public final class ArchiveIndex: Sendable {
             try db.execute(sql: "PRAGMA cache_size = -\(cacheKiB)")
             defer { try? db.execute(sql: "PRAGMA cache_size = -2000") }
             let insertPage = try PageRow.insertStatement(db)
-            let insertTitle = try db.makeStatement(sql: "INSERT INTO title_fts (rowid, title) VALUES (?, ?)")
             let insertStyle = try db.makeStatement(sql: "INSERT OR IGNORE INTO footer_styles (key) VALUES (?)")
             let styleID = try db.makeStatement(sql: "SELECT id FROM footer_styles WHERE key = ?")
             // Pages share a few footer styles: each style's row is found or made once.
             var styleIDs: [FooterStyle: Int64] = [:]
+            var firstNewRow: Int64?
             // In path order, so that the path, category and asset indexes grow at their ends.
             for record in records.sorted(by: { $0.file.path.value < $1.file.path.value }) {
                 let style = try record.page.footerStyle.map { style in
@@ -307,7 +307,13 @@ public final class ArchiveIndex: Sendable {
                     return id
                 }
                 try PageRow(record, footerStyleID: style).insert(with: insertPage)
-                try insertTitle.execute(arguments: [db.lastInsertedRowID, record.page.title ?? ""])
+                firstNewRow = firstNewRow ?? db.lastInsertedRowID
+            }
+            // The new rows' titles in one statement: a new row's rowid is above every older one's
+            // (INTEGER PRIMARY KEY without AUTOINCREMENT takes the largest plus one).
+            if let firstNewRow {
+                try db.execute(sql: "INSERT INTO title_fts (rowid, title) SELECT rowid, COALESCE(title, '') FROM pages WHERE rowid >= ?",
+                               arguments: [firstNewRow])
             }
             for path in changes.removedAssets { _ = try AssetRow.deleteOne(db, key: path) }
             for asset in changes.assets { try AssetRow(asset).insert(db, onConflict: .replace) }
