@@ -28,7 +28,7 @@ echo "$n URLs, mean $(awk '{s += length($0)} END {printf "%.1f", s / NR}' "$work
 bench_context "$work"
 
 bench_measure "sharemark qr --batch" taskset -c 0 "$bin" qr --batch "$work/urls.txt" --output-dir "$work/A" --scale 4
-batch=$wall
+batch=$wall; batch_cpu=$cpu
 cat > "$work/loop.sh" <<'SH'
 i=0
 while IFS= read -r url; do
@@ -37,7 +37,7 @@ while IFS= read -r url; do
 done < "$1"
 SH
 bench_measure "qrencode loop" taskset -c 0 bash "$work/loop.sh" "$work/urls.txt" "$work/B"
-loop=$wall
+loop=$wall; loop_cpu=$cpu
 bench_load
 
 python3 Scripts/png-pixels.py "$work/A" "$work/B" "$work/files.txt"
@@ -50,3 +50,5 @@ bytes() { find "$1" -name '*.png' -printf '%s\n' | awk '{s += $1} END {printf "%
 python3 -c "print(f'sharemark qr --batch: {$batch / $n * 1e6:8.1f} µs/image, mean PNG $(bytes "$work/A") bytes')"
 python3 -c "print(f'qrencode loop:        {$loop / $n * 1e6:8.1f} µs/image, mean PNG $(bytes "$work/B") bytes')"
 bench_ratio "speed-up on one core" "$loop" "$batch" ">=6"
+# CPU time: what the comparison rests on when other work shares the core.
+bench_ratio "speed-up in CPU time" "$loop_cpu" "$batch_cpu"
