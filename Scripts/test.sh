@@ -18,6 +18,10 @@ Scripts/abuse-test.sh
 Scripts/fuzz.sh png 30
 Scripts/fuzz.sh page 30
 Scripts/fuzz.sh config 30
+# The benchmark scripts' own checks (both sides succeed, same pixels, zbarimg decodes), on small
+# runs of the debug build: their figures mean nothing here and nothing is asserted about them.
+SHAREMARK_BIN=.build/debug/sharemark Scripts/bench-regen.sh 200
+SHAREMARK_BIN=.build/debug/sharemark Scripts/bench-qr.sh 100
 # The nginx example of Assets/deploy/ in front of a live service: nginx -t, then its caching of
 # QR images (MISS, HIT, 304, byte for byte) and its pass-through of JSON (Scripts/deploy-test.sh).
 Scripts/deploy-test.sh
