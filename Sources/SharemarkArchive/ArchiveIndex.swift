@@ -297,7 +297,9 @@ public final class ArchiveIndex: Sendable {
             var styleIDs: [FooterStyle: Int64] = [:]
             var firstNewRow: Int64?
             // In path order, so that the path, category and asset indexes grow at their ends.
-            for record in records.sorted(by: { $0.file.path.value < $1.file.path.value }) {
+            // (Indices sorted, not the records: moving each large record costs more than its insert.)
+            for i in records.indices.sorted(by: { records[$0].file.path.value < records[$1].file.path.value }) {
+                let record = records[i]
                 let style = try record.page.footerStyle.map { style in
                     if let id = styleIDs[style] { return id }
                     let key = style.key

@@ -214,12 +214,16 @@ public enum URLText {
 
     /// A publication date from an original URL's path: `/gb/YY/M/D/` or `/gb/YYYY/MM/DD/`.
     public static func dateFromOriginalURL<S: StringProtocol>(_ url: S) -> String? {
+        // On the UTF-8 bytes: every indexed page's original URL goes through here.
         let s = withoutSchemeQueryFragment(url)
-        let parts = s.split(separator: "/", omittingEmptySubsequences: false)
-        guard let gb = parts.firstIndex(of: "gb"), parts.count > gb + 4 else { return nil }
-        let y = parts[gb + 1], m = parts[gb + 2], d = parts[gb + 3]
-        guard let yn = Int(y), let mn = Int(m), let dn = Int(d),
-              y.allSatisfy(\.isASCII), m.allSatisfy(\.isASCII), d.allSatisfy(\.isASCII) else { return nil }
+        let parts = s.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        guard let gb = parts.firstIndex(where: { $0.elementsEqual("gb".utf8) }), parts.count > gb + 4 else { return nil }
+        func number(_ part: Substring.UTF8View) -> Int? {
+            guard !part.isEmpty, part.count <= 4, part.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+            return part.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+        }
+        let y = parts[gb + 1]
+        guard let yn = number(y), let mn = number(parts[gb + 2]), let dn = number(parts[gb + 3]) else { return nil }
         let year: Int
         switch y.count {
         case 2: year = 2000 + yn

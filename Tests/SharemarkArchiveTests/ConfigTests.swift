@@ -101,6 +101,11 @@ import SharemarkQR
         #expect(URLText.dateFromOriginalURL("https://www.x.com/gb/21/5/20/n1.htm") == "2021-05-20")
         #expect(URLText.dateFromOriginalURL("https://www.x.com/gb/2019/05/31/a.html") == "2019-05-31")
         #expect(URLText.dateFromOriginalURL("https://www.x.com/gb/tag/a.html") == nil)
+        #expect(URLText.dateFromOriginalURL("http://x.com/a/gb/2015/4/15/river834.html?x=1") == "2015-04-15")
+        #expect(URLText.dateFromOriginalURL("https://www.x.com/gb/21/+5/20/n1.htm") == nil)
+        #expect(URLText.dateFromOriginalURL("https://www.x.com/gb/21/13/20/n1.htm") == nil)
+        #expect(URLText.dateFromOriginalURL("https://www.x.com/gb/215/5/20/n1.htm") == nil)
+        #expect(URLText.dateFromOriginalURL("https://www.x.com/gb/21/5/20") == nil)
         #expect(URLText.originalKey("http://WWW.X.com/a/b.htm?x#y") == URLText.originalKey("https://x.com/a/b.htm"))
     }
 }
