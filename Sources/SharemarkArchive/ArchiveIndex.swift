@@ -14,7 +14,7 @@ public final class ArchiveIndex: Sendable {
     let pool: DatabasePool
     /// One read-only connection for lookups by key: a pool read checks a connection out and in
     /// through a dispatch queue and a lock, which cost more than SQLite's own work for a
-    /// one-row SELECT. Lookups on it take turns; each is a few microseconds.
+    /// one-row SELECT. Lookups on it take turns, each for tens of microseconds.
     let lookupConnection: DatabaseQueue
     private let state: Mutex<ArchiveConfig>
 

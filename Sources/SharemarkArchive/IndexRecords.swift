@@ -98,7 +98,14 @@ struct PageRow: Codable, FetchableRecord, PersistableRecord {
         mirrorBranch = value(.mirrorBranch)
         aliasUsed = value(.aliasUsed)
         legacyImage = value(.legacyImage)
-        imageForm = (value(.imageForm) as String?).flatMap(ImageLinkForm.init(rawValue:))
+        let form: String? = value(.imageForm)
+        imageForm = try form.map { name in
+            guard let form = ImageLinkForm(rawValue: name) else {
+                // What GRDB's decoding would have refused: the index is corrupt.
+                throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "image_form '\(name)' in a row of pages")
+            }
+            return form
+        }
         footerStyleID = value(.footerStyleID)
         assetOutsideArchive = value(.assetOutsideArchive)
         problems = try Self.decodeProblems(value(.problems))

@@ -82,6 +82,10 @@ import Testing
         try queue.write { db in try db.execute(sql: "UPDATE pages SET path = '../outside.md' WHERE id = 'a'") }
         #expect(throws: (any Error).self) { try index.allArticles() }
         #expect(throws: (any Error).self) { try index.lookup("world/a") }
+        // An image link form no version wrote: refused the same way, not read as none.
+        #expect(throws: Never.self) { try index.lookup("world/b") }
+        try queue.write { db in try db.execute(sql: "UPDATE pages SET image_form = 'ftp' WHERE id = 'b'") }
+        #expect(throws: DatabaseError.self) { try index.lookup("world/b") }
     }
 
     @Test func unreadablePageIsNamed() throws {
