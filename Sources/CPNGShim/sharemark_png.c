@@ -1,6 +1,7 @@
 #include "sharemark_png.h"
 
 #include <png.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,63 @@ static void write_to_buffer(png_structp png, png_bytep bytes, png_size_t length)
 
 static void flush_nothing(png_structp png) { (void)png; }
 
+/* Scratch memory for libpng's and zlib's state while one image is written, one block per
+ * thread, reused image after image. zlib's deflate state is about 280 KB (its hash table
+ * alone 128 KB); allocated and freed per image, glibc handed it back to the kernel and took it
+ * again, so that every image paid page faults and an madvise for memory it had just used. A
+ * bump allocator over a block kept by the thread costs nothing per image; what does not fit
+ * comes from malloc. The block is freed when its thread ends. */
+enum { SCRATCH_SIZE = 1 << 20 };
+typedef struct {
+    unsigned char *base;
+    size_t used;
+} scratch_block;
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_release(void *block) {
+    if (!block) return;
+    free(((scratch_block *)block)->base);
+    free(block);
+}
+
+static void scratch_make_key(void) { pthread_key_create(&scratch_key, scratch_release); }
+
+static scratch_block *thread_scratch(void) {
+    pthread_once(&scratch_once, scratch_make_key);
+    scratch_block *block = pthread_getspecific(scratch_key);
+    if (!block) {
+        block = calloc(1, sizeof *block);
+        if (!block) return NULL;
+        block->base = malloc(SCRATCH_SIZE);
+        if (!block->base || pthread_setspecific(scratch_key, block) != 0) {
+            free(block->base);
+            free(block);
+            return NULL;
+        }
+    }
+    return block;
+}
+
+static png_voidp scratch_malloc(png_structp png, png_alloc_size_t size) {
+    scratch_block *block = (scratch_block *)png_get_mem_ptr(png);
+    size_t rounded = (size + 15) & ~(size_t)15;
+    if (block && rounded >= size && rounded <= SCRATCH_SIZE - block->used) {
+        void *memory = block->base + block->used;
+        block->used += rounded;
+        return memory;
+    }
+    return malloc(size);
+}
+
+static void scratch_free(png_structp png, png_voidp memory) {
+    scratch_block *block = (scratch_block *)png_get_mem_ptr(png);
+    unsigned char *p = (unsigned char *)memory;
+    if (block && p >= block->base && p < block->base + SCRATCH_SIZE) return;
+    free(memory);
+}
+
 int sharemark_png_write_palette(const uint8_t *packed_rows, size_t row_bytes,
                                 uint32_t width, uint32_t height, int bit_depth,
                                 const uint8_t *palette_rgb, const uint8_t *palette_alpha,
@@ -57,7 +115,10 @@ int sharemark_png_write_palette(const uint8_t *packed_rows, size_t row_bytes,
                                 char *message, size_t message_size) {
     error_context context = {message, message_size};
     growable_buffer buffer = {NULL, 0, 0};
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &context, on_error, on_warning);
+    scratch_block *scratch = thread_scratch();
+    if (scratch) scratch->used = 0;
+    png_structp png = png_create_write_struct_2(PNG_LIBPNG_VER_STRING, &context, on_error, on_warning,
+                                                scratch, scratch_malloc, scratch_free);
     if (!png) return SHAREMARK_PNG_NO_MEMORY;
     png_infop info = png_create_info_struct(png);
     if (!info) {
