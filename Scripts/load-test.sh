@@ -2,7 +2,8 @@
 # Load test of `sharemark serve` against nginx serving the same PNG files, all on 127.0.0.1.
 #   Scripts/load-test.sh [ARCHIVE]          (default Assets/demo-archive)
 # Environment: DURATION (wrk seconds per case, default 30), CONNECTIONS (default 64),
-# THREADS (wrk threads, default 2).
+# THREADS (wrk threads, default 2), ROUNDS (runs of each side in the bare-route comparison, default
+# 2), SHAREMARK_BINARY (a `sharemark` built before, e.g. of another commit, instead of building).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,8 +25,12 @@ nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 # The package starts its own service; this test runs its own nginx only.
 if [ ${#missing[@]} -gt 0 ] && command -v systemctl >/dev/null; then systemctl stop nginx 2>/dev/null || true; fi
 
-swift build -c release --product sharemark >/dev/null
-binary="$(swift build -c release --show-bin-path)/sharemark"
+if [ -n "${SHAREMARK_BINARY:-}" ]; then
+    binary=$(realpath "$SHAREMARK_BINARY")
+else
+    swift build -c release --product sharemark >/dev/null
+    binary="$(swift build -c release --show-bin-path)/sharemark"
+fi
 # The framework's ceiling: a bare Hummingbird route returning the same bytes from memory, from
 # the separate Benchmarks/ package (never shipped).
 swift build -c release --package-path Benchmarks --product bare-route >/dev/null
@@ -91,8 +96,101 @@ end
 LUA
 
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+
+# Every wrk run reports through this script's done(): requests, bytes read and wrk's error counts,
+# exactly (wrk's text rounds the bytes). done() only: wrk keeps sending its one prepared request,
+# with no Lua per request.
+cat >"$work/summary.lua" <<'LUA'
+done = function(summary, latency, requests)
+    local e = summary.errors
+    local f = io.open(os.getenv("WRK_SUMMARY"), "w")
+    f:write(string.format("%d %d %d %d %d %d %d\n", summary.requests, summary.bytes,
+        e.connect, e.read, e.write, e.status, e.timeout))
+    f:close()
+end
+LUA
+# A check run: every response's status and whole body compared with the expected bytes (Lua per
+# response, so it is not timed).
+cat >"$work/check.lua" <<'LUA'
+-- bad and seen are globals: done() reads them from each thread.
+local expected
+bad = 0
+seen = 0
+local threads = {}
+init = function(args)
+    local f = assert(io.open(os.getenv("WRK_EXPECT"), "rb"))
+    expected = f:read("*a")
+    f:close()
+end
+setup = function(thread) table.insert(threads, thread) end
+response = function(status, headers, body)
+    seen = seen + 1
+    if status ~= 200 or body ~= expected then bad = bad + 1 end
+end
+done = function(summary, latency, requests)
+    local total_bad, total_seen = 0, 0
+    for _, t in ipairs(threads) do
+        total_bad = total_bad + t:get("bad")
+        total_seen = total_seen + t:get("seen")
+    end
+    local f = io.open(os.getenv("WRK_SUMMARY"), "w")
+    f:write(string.format("%d %d %d %d\n", total_seen, total_bad, summary.errors.status,
+        summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+    f:close()
+end
+LUA
+
+# wrk_run NAME URL RESPONSE-BYTES [wrk-prefix...]: a timed run; fails (and says why) when wrk saw
+# an error, a non-2xx answer, or read other than RESPONSE-BYTES per answer (a short, long or
+# different answer; at most one unfinished answer per connection is left when time is up).
+wrk_run() {
+    local name=$1 url=$2 size=$3; shift 3
+    local out="$work/$name.txt"
+    WRK_SUMMARY="$work/$name.sum" "$@" wrk -t"${WRK_THREADS:-1}" -c"$connections" -d"${duration}s" --latency \
+        -s "$work/summary.lua" "$url" >"$out"
+    local requests bytes connect read write status timeout
+    read -r requests bytes connect read write status timeout <"$work/$name.sum"
+    local why=""
+    [ "$requests" -gt 0 ] || why="no requests"
+    [ $((connect + read + write + timeout)) -eq 0 ] || why="socket errors: connect $connect read $read write $write timeout $timeout"
+    [ "$status" -eq 0 ] || why="$status non-2xx answers"
+    if [ -z "$why" ] && { [ "$bytes" -lt $((requests * size)) ] || [ "$bytes" -gt $(((requests + connections) * size)) ]; }; then
+        why="read $bytes bytes for $requests answers of $size bytes"
+    fi
+    if [ -n "$why" ]; then echo "$name: $why" >&2; cat "$out" >&2; return 1; fi
+}
+# check_run NAME URL EXPECTED-BODY-FILE [wrk-prefix...]: 2 s in which every body is compared.
+check_run() {
+    local name=$1 url=$2 expect=$3; shift 3
+    WRK_SUMMARY="$work/$name.check" WRK_EXPECT="$expect" "$@" wrk -t1 -c"$connections" -d2s -s "$work/check.lua" "$url" >/dev/null
+    local seen bad status sock
+    read -r seen bad status sock <"$work/$name.check"
+    if [ "$seen" -eq 0 ] || [ "$bad" -ne 0 ] || [ "$status" -ne 0 ] || [ "$sock" -ne 0 ]; then
+        echo "$name: $bad of $seen answers not the expected 200 and bytes ($status non-2xx, $sock socket errors)" >&2
+        return 1
+    fi
+}
+# response_size URL BODY-FILE: status line, headers and body of one answer, in bytes; the body is
+# kept in BODY-FILE.
+response_size() {
+    local head="$work/head.txt"
+    curl -fsS -D "$head" -o "$2" "$1"
+    echo $(($(stat -c %s "$head") + $(stat -c %s "$2")))
+}
+rps_of() { awk '/^Requests\/sec/ {print $2}' "$work/$1.txt"; }
+p99_of() { awk '$1 == "99%" {print $2}' "$work/$1.txt"; }
+
+cat >"$work/varied.lua" <<'LUA'
+local counter = 0
+request = function()
+    counter = counter + 1
+    local data = "https%3A%2F%2Fexample.com%2Fpages%2F" .. counter .. "-" .. math.random(1, 1000000000) .. ".md"
+    return wrk.format("GET", "/v1/qr?data=" .. data)
+end
+LUA
 declare -A rps
-run_case() {  # name url [lua]
+failed=0
+run_case() {  # name url [lua]: the first table; a case with errors gives no ratio
     local name=$1 url=$2 script=${3:-}
     local out="$work/$name.txt"
     wrk -t"$threads" -c"$connections" -d"${duration}s" --latency ${script:+-s "$script"} "$url" >"$out"
@@ -102,15 +200,17 @@ run_case() {  # name url [lua]
     non2xx=$(awk '/Non-2xx/ {print $NF}' "$out"); non2xx=${non2xx:-0}
     sock=$(awk '/Socket errors/ {sub(/.*Socket errors: /, ""); print}' "$out"); sock=${sock:-none}
     rps[$name]=$r
+    if [ "$non2xx" != 0 ] || [ "$sock" != none ]; then rps[$name]=""; failed=1; fi
     printf '%-16s %12s req/s   p99 %9s   non-2xx %s   socket errors: %s\n' "$name" "$r" "$p99" "$non2xx" "$sock"
 }
 
 # Warm-up, then the server's memory before the runs.
-curl -fsS -o /dev/null "http://127.0.0.1:$port/v1/articles/$category/$id/qr.png"
+curl -fsS -o "$work/served.png" "http://127.0.0.1:$port/v1/articles/$category/$id/qr.png"
 curl -fsS -o /dev/null "http://127.0.0.1:$port/v1/qr?data=warm-up"
 rss_before=$(rss "$server")
 
 echo "archive: $archive   article: $category/$id   wrk: -t$threads -c$connections -d${duration}s"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 run_case nginx-static "http://127.0.0.1:$nginx_port/$asset"
 run_case article-qr "http://127.0.0.1:$port/v1/articles/$category/$id/qr.png"
 run_case adhoc-qr "http://127.0.0.1:$port/v1/qr" "$work/varied.lua"
@@ -118,19 +218,29 @@ run_case article-json "http://127.0.0.1:$port/v1/articles/$category/$id"
 rss_after=$(rss "$server")
 # nginx again: the machine is noisy; the ratio uses nginx's better run.
 run_case nginx-static-2 "http://127.0.0.1:$nginx_port/$asset"
-rps[nginx-static]=$(awk -v a="${rps[nginx-static]}" -v b="${rps[nginx-static-2]}" 'BEGIN { print (a > b ? a : b) }')
-
-ratio=$(awk -v a="${rps[article-qr]}" -v b="${rps[nginx-static]}" 'BEGIN { printf "%.2f", a / b }')
+# The bodies: nginx serves the asset; the service the same file when it encodes the share URL.
+curl -fsS "http://127.0.0.1:$nginx_port/$asset" | cmp -s - "$archive/$asset" || { echo "nginx: not the asset's bytes" >&2; failed=1; }
+check_run nginx-check "http://127.0.0.1:$nginx_port/$asset" "$archive/$asset" || failed=1
+check_run article-qr-check "http://127.0.0.1:$port/v1/articles/$category/$id/qr.png" "$work/served.png" || failed=1
+if [ -n "${rps[nginx-static]}" ] && [ -n "${rps[nginx-static-2]}" ] && [ -n "${rps[article-qr]}" ] && [ "$failed" = 0 ]; then
+    best=$(awk -v a="${rps[nginx-static]}" -v b="${rps[nginx-static-2]}" 'BEGIN { print (a > b ? a : b) }')
+    ratio=$(awk -v a="${rps[article-qr]}" -v b="$best" 'BEGIN { printf "%.2f", a / b }')
+    echo "article QR / nginx static throughput: $ratio (target >= 0.50)"
+else
+    echo "article QR / nginx static throughput: no ratio (errors above)"
+fi
 growth=$(awk -v a="$rss_after" -v b="$rss_before" 'BEGIN { printf "%.1f", (a - b) * 100 / b }')
-echo "article QR / nginx static throughput: $ratio (target >= 0.50)"
 echo "server RSS: ${rss_before} kB before, ${rss_after} kB after (${growth}%, target < 10%)"
 
 # The service against the framework's ceiling: the article's qr.png and JSON, each against a
 # bare route returning the very same bytes from memory. Pinned: server (or bare route) on core
-# 0, wrk on core 1; unpinned: no affinity. Every answer checked: a run with errors prints no ratio.
-[ "$(nproc)" -ge 2 ] || { echo "fewer than 2 cores: no pinned comparison" >&2; exit 0; }
+# 0, wrk on core 1; unpinned: no affinity. ROUNDS (default 2) alternate bare route and service;
+# the ratio is the service's best run over the bare route's best. Every run is checked (wrk's
+# errors, non-2xx answers, bytes read per answer) and so is every body of a 2 s run of each side
+# before the timed ones: a run with errors prints no ratio.
+[ "$(nproc)" -ge 2 ] || { echo "fewer than 2 cores: no pinned comparison" >&2; exit "$failed"; }
 kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; server=""
-curl_bytes() { curl -fsS -o "$2" "$1"; }
+rounds=${ROUNDS:-2}
 start_server() {  # pin-prefix...
     "$@" "$binary" serve "$archive" --host 127.0.0.1 --port "$port" --index "$work/index.sqlite" 2>>"$work/server.log" &
     server=$!
@@ -143,34 +253,48 @@ start_bare() {  # file content-type pin-prefix...
     for _ in $(seq 1 150); do curl -fsS -o /dev/null "http://127.0.0.1:$bare_port/bytes" 2>/dev/null && break; sleep 0.1; done
 }
 stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null || true; }
-check_clean() {  # name: the wrk run must have no non-2xx answer and no socket error
-    local out="$work/$1.txt"
-    ! grep -q "Non-2xx" "$out" && ! grep -q "Socket errors" "$out"
-}
+best_of() { printf '%s\n' "$@" | sort -g | tail -1; }
 echo
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "service / bare route, wrk -t${WRK_THREADS:-1} -c$connections -d${duration}s, $rounds rounds"
 for mode in pinned unpinned; do
     if [ "$mode" = pinned ]; then serve_pin=(taskset -c 0); wrk_pin=(taskset -c 1); else serve_pin=(); wrk_pin=(); fi
+    echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)   ($mode)"
     start_server "${serve_pin[@]}"
-    curl_bytes "http://127.0.0.1:$port/v1/articles/$category/$id/qr.png" "$work/article.png"
-    curl_bytes "http://127.0.0.1:$port/v1/articles/$category/$id" "$work/article.json"
     for kind in png json; do
-        if [ $kind = png ]; then url="http://127.0.0.1:$port/v1/articles/$category/$id/qr.png"; type=image/png; file=$work/article.png
-        else url="http://127.0.0.1:$port/v1/articles/$category/$id"; type="application/json; charset=utf-8"; file=$work/article.json; fi
+        if [ $kind = png ]; then url="http://127.0.0.1:$port/v1/articles/$category/$id/qr.png"; type=image/png
+        else url="http://127.0.0.1:$port/v1/articles/$category/$id"; type="application/json; charset=utf-8"; fi
+        file=$work/article.$kind
+        service_size=$(response_size "$url" "$file")
+        if [ $kind = png ]; then
+            cmp -s "$file" "$work/served.png" || { echo "$mode png: the service answers other bytes than before" >&2; exit 1; }
+            grep -qi '^etag: "' "$work/head.txt" && grep -qi '^content-type: image/png' "$work/head.txt" \
+                || { echo "$mode png: no ETag or not image/png" >&2; exit 1; }
+        else
+            jq -e --arg c "$category" --arg i "$id" '.category == $c and .id == $i' "$file" >/dev/null \
+                || { echo "$mode json: not the article's JSON" >&2; cat "$file" >&2; exit 1; }
+        fi
         # The ceiling serves the same bytes as the service.
         start_bare "$file" "$type" "${serve_pin[@]}"
-        curl -fsS "http://127.0.0.1:$bare_port/bytes" | cmp -s - "$file" || { echo "bare route does not serve the same bytes" >&2; exit 1; }
-        "${wrk_pin[@]}" wrk -t1 -c"$connections" -d"${duration}s" --latency "http://127.0.0.1:$bare_port/bytes" >"$work/bare-$kind-$mode.txt"
+        bare_size=$(response_size "http://127.0.0.1:$bare_port/bytes" "$work/bare-body")
+        cmp -s "$work/bare-body" "$file" || { echo "bare route does not serve the same bytes" >&2; exit 1; }
+        check_run "bare-$kind-$mode" "http://127.0.0.1:$bare_port/bytes" "$file" "${wrk_pin[@]}" || exit 1
+        check_run "service-$kind-$mode" "$url" "$file" "${wrk_pin[@]}" || exit 1
+        bare_runs=(); service_runs=(); bare_text=""; service_text=""
+        for round in $(seq 1 "$rounds"); do
+            wrk_run "bare-$kind-$mode-$round" "http://127.0.0.1:$bare_port/bytes" "$bare_size" "${wrk_pin[@]}" || exit 1
+            bare_runs+=("$(rps_of "bare-$kind-$mode-$round")")
+            bare_text+=" ${bare_runs[-1]} (p99 $(p99_of "bare-$kind-$mode-$round"))"
+            wrk_run "service-$kind-$mode-$round" "$url" "$service_size" "${wrk_pin[@]}" || exit 1
+            service_runs+=("$(rps_of "service-$kind-$mode-$round")")
+            service_text+=" ${service_runs[-1]} (p99 $(p99_of "service-$kind-$mode-$round"))"
+        done
         stop "$bare"; bare=""
-        "${wrk_pin[@]}" wrk -t1 -c"$connections" -d"${duration}s" --latency "$url" >"$work/service-$kind-$mode.txt"
-        if ! check_clean "bare-$kind-$mode" || ! check_clean "service-$kind-$mode"; then
-            echo "$mode $kind: errors during the run; no ratio" >&2; cat "$work/service-$kind-$mode.txt" "$work/bare-$kind-$mode.txt" >&2; exit 1
-        fi
-        b=$(awk '/^Requests\/sec/ {print $2}' "$work/bare-$kind-$mode.txt")
-        v=$(awk '/^Requests\/sec/ {print $2}' "$work/service-$kind-$mode.txt")
+        b=$(best_of "${bare_runs[@]}"); v=$(best_of "${service_runs[@]}")
         printf 'article %-4s %-8s service %10s req/s   bare route %10s req/s   ratio %s (target >= 0.90)\n' \
             "$kind" "$mode" "$v" "$b" "$(awk -v a="$v" -v b="$b" 'BEGIN { printf "%.2f", a / b }')"
+        printf '    runs: service%s; bare route%s\n' "$service_text" "$bare_text"
     done
     stop "$server"; server=""
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+exit "$failed"

@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOPosix
 import SharemarkArchive
 
 /// `/v1/articles`: an article's links, found by category and id or by its id alone, and its
@@ -6,8 +7,6 @@ import SharemarkArchive
 struct ArticlesController<Context: RequestContext>: Sendable {
     let store: CatalogStore
     let images: ShareImages
-    /// `Cache-Control` of share images.
-    let cacheControl: String
 
     func addRoutes(to group: RouterGroup<Context>) {
         group.get(":\(Self.leading)", use: byID)
@@ -24,15 +23,22 @@ struct ArticlesController<Context: RequestContext>: Sendable {
 
     /// The route pattern as metrics name it: the id-only route is `/v1/articles/{id}`.
     static func reportedRoute(_ endpoint: String) -> String {
-        endpoint == "/v1/articles/{\(leading)}" ? "/v1/articles/{id}" : endpoint
+        endpoint == ArticleRoutes.idOnly ? "/v1/articles/{id}" : endpoint
     }
 
-    @Sendable func byID(_ request: Request, context: Context) throws -> Response {
+    @Sendable func byID(_ request: Request, context: Context) async throws -> Response {
         let rawID = try context.parameters.require(Self.leading)
         guard let id = RequestInput.pathComponent(rawID) else { throw APIProblem.notFound("no article \(rawID)") }
-        switch try store.snapshot.articles(id: id) {
-        case .found(let entry):
-            return try JSONResponse.ok(entry.summary)
+        let snapshot = store.snapshot
+        let lookup: CatalogSnapshot.Lookup
+        if let cached = snapshot.cached(.init(category: nil, id: id)) {
+            lookup = cached
+        } else {
+            lookup = try await NIOThreadPool.singleton.runIfActive { try snapshot.articles(id: id) }
+        }
+        switch lookup {
+        case .found(let record):
+            return JSONResponse.ok(record.json)
         case .notFound:
             throw APIProblem.notFound("no article with id \(id)")
         case .ambiguous(let entries):
@@ -40,25 +46,25 @@ struct ArticlesController<Context: RequestContext>: Sendable {
         }
     }
 
-    @Sendable func byCategoryAndID(_ request: Request, context: Context) throws -> Response {
+    @Sendable func byCategoryAndID(_ request: Request, context: Context) async throws -> Response {
         let (category, id) = try categoryAndID(context)
-        return try JSONResponse.ok(try entry(category: category, id: id, in: store.snapshot).summary)
+        return JSONResponse.ok(try await record(category: category, id: id, in: store.snapshot).json)
     }
 
-    @Sendable func shareQRPNG(_ request: Request, context: Context) throws -> Response {
-        try shareQR(request, context: context, format: .png)
+    @Sendable func shareQRPNG(_ request: Request, context: Context) async throws -> Response {
+        try await shareQR(request, context: context, format: .png)
     }
 
-    @Sendable func shareQRSVG(_ request: Request, context: Context) throws -> Response {
-        try shareQR(request, context: context, format: .svg)
+    @Sendable func shareQRSVG(_ request: Request, context: Context) async throws -> Response {
+        try await shareQR(request, context: context, format: .svg)
     }
 
-    func shareQR(_ request: Request, context: Context, format: ImageFormat) throws -> Response {
+    func shareQR(_ request: Request, context: Context, format: ImageFormat) async throws -> Response {
         let (category, id) = try categoryAndID(context)
         let snapshot = store.snapshot
-        let found = try entry(category: category, id: id, in: snapshot)
-        let image = try images.image(for: found, root: snapshot.catalog.archiveRoot, style: snapshot.catalog.style, format: format)
-        return ImageResponse.make(image, format: format, request: request, cacheControl: cacheControl)
+        let found = try await record(category: category, id: id, in: snapshot)
+        let image = try await images.image(for: found, root: snapshot.catalog.archiveRoot, style: snapshot.catalog.style, format: format)
+        return ImageResponse.make(image, request: request)
     }
 
     func categoryAndID(_ context: Context) throws -> (category: String, id: String) {
@@ -70,10 +76,21 @@ struct ArticlesController<Context: RequestContext>: Sendable {
         return (category, id)
     }
 
-    func entry(category: String, id: String, in snapshot: CatalogSnapshot) throws -> CatalogEntry {
-        guard let entry = try snapshot.article(category: category, id: id) else {
-            throw APIProblem.notFound("no article \(category)/\(id)")
+    /// The article from the snapshot's memory, or read from the index on NIO's thread pool (not
+    /// on an event loop) the first time it is asked for.
+    func record(category: String, id: String, in snapshot: CatalogSnapshot) async throws -> ArticleRecord {
+        let found: ArticleRecord?
+        if let cached = snapshot.cached(.init(category: category, id: id)) {
+            found = cached.record
+        } else {
+            found = try await NIOThreadPool.singleton.runIfActive { try snapshot.record(category: category, id: id) }
         }
-        return entry
+        guard let found else { throw APIProblem.notFound("no article \(category)/\(id)") }
+        return found
     }
+}
+
+/// The id-only article route's pattern as the router names it, made once (not per request).
+enum ArticleRoutes {
+    static let idOnly = "/v1/articles/{\(ArticlesController<BasicRequestContext>.leading)}"
 }

@@ -1,9 +1,11 @@
 import Foundation
+import NIOCore
+import SharemarkArchive
 import Synchronization
 
 /// One opened catalog with the caches that belong to it. Immutable as a reference: a request
 /// takes the current snapshot once and uses it to the end, so a reload never changes the index
-/// under a request in flight.
+/// under a request in flight, and every answer a snapshot has prepared goes with it.
 public final class CatalogSnapshot: Sendable {
     public let catalog: any ArticleCatalog
     public let generation: Int
@@ -18,7 +20,7 @@ public final class CatalogSnapshot: Sendable {
     }
 
     enum Lookup: Sendable {
-        case found(CatalogEntry)
+        case found(ArticleRecord)
         case ambiguous([CatalogEntry])
         case notFound
     }
@@ -31,30 +33,42 @@ public final class CatalogSnapshot: Sendable {
         self.maxLookups = maxLookups
     }
 
+    /// What an earlier lookup of `key` found, without reading the index.
+    func cached(_ key: LookupKey) -> Lookup? {
+        lookups.withLock { $0[key] }
+    }
+
     /// `category/id` → article, remembered for the life of this snapshot (the index it reads
     /// does not change; a changed index is a new snapshot).
     func article(category: String, id: String) throws -> CatalogEntry? {
-        let key = LookupKey(category: category, id: id)
-        if let cached = lookups.withLock({ $0[key] }) {
-            if case .found(let entry) = cached { return entry }
-            return nil
-        }
-        let entry = try catalog.article(category: category, id: id)
-        remember(key, entry.map { .found($0) } ?? .notFound)
-        return entry
+        try record(category: category, id: id)?.entry
     }
 
+    /// `category/id` → the article with its prepared answers; reads the index the first time.
+    func record(category: String, id: String) throws -> ArticleRecord? {
+        let key = LookupKey(category: category, id: id)
+        if let cached = cached(key) { return cached.record }
+        let result: Lookup = try catalog.article(category: category, id: id).map { .found(try record($0)) } ?? .notFound
+        remember(key, result)
+        return result.record
+    }
+
+    /// Every article with this id, in any category; reads the index the first time.
     func articles(id: String) throws -> Lookup {
         let key = LookupKey(category: nil, id: id)
-        if let cached = lookups.withLock({ $0[key] }) { return cached }
+        if let cached = cached(key) { return cached }
         let entries = try catalog.articles(id: id)
         let result: Lookup = switch entries.count {
         case 0: .notFound
-        case 1: .found(entries[0])
+        case 1: .found(try record(entries[0]))
         default: .ambiguous(entries)
         }
         remember(key, result)
         return result
+    }
+
+    private func record(_ entry: CatalogEntry) throws -> ArticleRecord {
+        try ArticleRecord(entry: entry, root: catalog.archiveRoot)
     }
 
     private func remember(_ key: LookupKey, _ value: Lookup) {
@@ -62,6 +76,44 @@ public final class CatalogSnapshot: Sendable {
             if table.count >= maxLookups { table.removeAll(keepingCapacity: true) }
             table[key] = value
         }
+    }
+}
+
+extension CatalogSnapshot.Lookup {
+    var record: ArticleRecord? {
+        if case .found(let record) = self { return record }
+        return nil
+    }
+}
+
+/// An article as one snapshot serves it: its entry, its JSON answer (encoded once, when the
+/// article is first looked up) and its share images once made. It lives as long as the snapshot
+/// that found it: a reload is a new snapshot, whose records start afresh.
+final class ArticleRecord: Sendable {
+    let entry: CatalogEntry
+    /// The body of `GET /v1/articles/…` for this article.
+    let json: ByteBuffer
+    /// The article's QR asset on disk (archive root and `qrAsset`), when it has one.
+    let assetPath: String?
+    private let png = Mutex<ShareImage?>(nil)
+    private let svg = Mutex<ShareImage?>(nil)
+
+    init(entry: CatalogEntry, root: String) throws {
+        self.entry = entry
+        self.json = ByteBuffer(bytes: try JSONCoding.sortedEncoder.encode(entry.summary))
+        self.assetPath = entry.qrAsset.map { root + "/" + $0.value }
+    }
+
+    /// The share image last made in `format`, if it was made from the asset as it is now
+    /// (`asset`: its size and mtime; nil when there is no usable file and it was rendered).
+    func image(_ format: ImageFormat, asset: AssetStamp?) -> ShareImage? {
+        let image = format == .png ? png.withLock { $0 } : svg.withLock { $0 }
+        guard let image, image.asset == asset else { return nil }
+        return image
+    }
+
+    func remember(_ image: ShareImage) {
+        if image.format == .png { png.withLock { $0 = image } } else { svg.withLock { $0 = image } }
     }
 }
 

@@ -41,10 +41,13 @@ enum ETag {
 
 
 /// What identifies a cached share image: the asset file as it is on disk (path, size and
-/// modification time; a changed file is a new key), or, with no usable file, the payload; and
-/// the format and style it is drawn in.
+/// modification time; a changed file is a new key) or none, the payload it must encode (an
+/// unchanged file checked against another share URL is another answer), and the format and
+/// style it is drawn in.
 struct QRCacheKey: Hashable, Sendable {
-    var source: String
+    /// The asset's archive path; nil when there is no usable file.
+    var source: String?
+    var payload: String
     var size: Int64
     var mtimeNs: Int64
     var format: ImageFormat

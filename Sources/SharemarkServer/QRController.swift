@@ -115,4 +115,12 @@ enum ImageResponse {
         headers[.contentType] = format.contentType
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: image.bytes))
     }
+
+    /// A share image, with the headers it was prepared with.
+    static func make(_ image: ShareImage, request: Request) -> Response {
+        if ETag.matches(request.headers[.ifNoneMatch], image.image.etag) {
+            return Response(status: .notModified, headers: image.notModifiedHeaders)
+        }
+        return Response(status: .ok, headers: image.headers, body: ResponseBody(byteBuffer: image.image.bytes))
+    }
 }

@@ -49,8 +49,10 @@ enum RequestInput {
     static func pathComponent<S: StringProtocol>(_ raw: S) -> String? {
         let decoded = raw.utf8.contains(UInt8(ascii: "%")) ? percentDecoded(raw) : String(raw)
         guard let text = decoded, !text.isEmpty, text != ".", text != ".." else { return nil }
-        for scalar in text.unicodeScalars {
-            if scalar == "/" || scalar == "\\" || scalar.value < 0x20 || scalar.value == 0x7f { return nil }
+        // Bytes, not scalars: every byte these could be is ASCII, and no byte of a longer UTF-8
+        // sequence is.
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "/") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte == 0x7f { return nil }
         }
         if text.hasPrefix("..") { return nil }
         return text

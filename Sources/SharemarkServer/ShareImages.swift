@@ -4,62 +4,84 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Hummingbird
+import NIOPosix
 import SharemarkArchive
 import SharemarkQR
 
 /// The share QR of an article: the archive's own PNG when it decodes (by the module-grid check)
 /// to the article's share URL, otherwise one rendered from that URL in the archive's style.
-/// Results are cached by the asset's path, size and modification time.
+/// Each article's record keeps the answer it last made, with the asset's size and modification
+/// time, so a request for an unchanged file costs one `stat`; below it, results are cached by
+/// the asset's path, size and modification time (shared by the snapshots). Reading, checking and
+/// rendering run on NIO's thread pool, not on an event loop.
 final class ShareImages: Sendable {
     let cache: QRCache
     let metrics: ServerMetrics
+    /// `Cache-Control` of share images.
+    let cacheControl: String
     /// Assets larger than this are not read (a share QR is a few hundred bytes).
     let maxAssetBytes: Int64 = 4 << 20
 
-    init(cache: QRCache, metrics: ServerMetrics) {
+    init(cache: QRCache, metrics: ServerMetrics, cacheControl: String) {
         self.cache = cache
         self.metrics = metrics
+        self.cacheControl = cacheControl
     }
 
-    func image(for entry: CatalogEntry, root: String, style: QROptions, format: ImageFormat) throws -> CachedImage {
+    func image(for record: ArticleRecord, root: String, style: QROptions, format: ImageFormat) async throws -> ShareImage {
+        let entry = record.entry
         guard let payload = entry.summary.shareURL else {
             throw APIProblem(.notFound, "\(entry.summary.category)/\(entry.summary.id) has no share link: "
                              + "the archive's repository is unknown (no footer names it and sharemark.toml does not)")
         }
-        if format == .png, let asset = entry.qrAsset {
-            let path = root + "/" + asset.value
+        if format == .png, let asset = entry.qrAsset, let path = record.assetPath {
             var info = stat()
             if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG {
-                let key = QRCacheKey(
-                    source: asset.value, size: Int64(info.st_size),
-                    mtimeNs: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
-                    format: .png, style: style)
-                if let hit = cache.get(key) {
+                let stamp = AssetStamp(size: Int64(info.st_size),
+                                       mtimeNs: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+                if let hit = record.image(.png, asset: stamp) {
                     metrics.cacheHit()
                     return hit
                 }
-                metrics.cacheMiss()
-                let image: CachedImage
-                if Int64(info.st_size) <= maxAssetBytes, Self.isInside(path, root: root),
-                   let bytes = FileManager.default.contents(atPath: path).map(Array.init),
-                   QRImageReader.check(pngBytes: bytes, expected: payload) == .matches {
-                    image = CachedImage(bytes: bytes, fromAsset: true)
-                } else {
-                    image = try render(payload, style: style, format: .png)
+                let key = QRCacheKey(source: asset.value, payload: payload, size: stamp.size, mtimeNs: stamp.mtimeNs,
+                                     format: .png, style: style)
+                let image = try await cached(key) { [maxAssetBytes] in
+                    if stamp.size <= maxAssetBytes, Self.isInside(path, root: root),
+                       let bytes = FileManager.default.contents(atPath: path).map(Array.init),
+                       QRImageReader.check(pngBytes: bytes, expected: payload) == .matches {
+                        return CachedImage(bytes: bytes, fromAsset: true)
+                    }
+                    return try self.render(payload, style: style, format: .png)
                 }
-                cache.put(key, image)
-                return image
+                return remember(image, format: .png, asset: stamp, in: record)
             }
         }
-        let key = QRCacheKey(source: "\u{0}" + payload, size: -1, mtimeNs: 0, format: format, style: style)
+        if let hit = record.image(format, asset: nil) {
+            metrics.cacheHit()
+            return hit
+        }
+        let key = QRCacheKey(source: nil, payload: payload, size: -1, mtimeNs: 0, format: format, style: style)
+        let image = try await cached(key) { try self.render(payload, style: style, format: format) }
+        return remember(image, format: format, asset: nil, in: record)
+    }
+
+    /// The image of `key` from the cache, or made by `make` on the thread pool and cached.
+    private func cached(_ key: QRCacheKey, _ make: @escaping @Sendable () throws -> CachedImage) async throws -> CachedImage {
         if let hit = cache.get(key) {
             metrics.cacheHit()
             return hit
         }
         metrics.cacheMiss()
-        let image = try render(payload, style: style, format: format)
+        let image = try await NIOThreadPool.singleton.runIfActive(make)
         cache.put(key, image)
         return image
+    }
+
+    private func remember(_ image: CachedImage, format: ImageFormat, asset: AssetStamp?, in record: ArticleRecord) -> ShareImage {
+        let answer = ShareImage(image: image, format: format, asset: asset, cacheControl: cacheControl)
+        record.remember(answer)
+        return answer
     }
 
     private func render(_ payload: String, style: QROptions, format: ImageFormat) throws -> CachedImage {
@@ -80,5 +102,31 @@ final class ShareImages: Sendable {
         let rootText = String(cString: resolvedRoot)
         let fileText = String(cString: resolved)
         return fileText.hasPrefix(rootText.hasSuffix("/") ? rootText : rootText + "/")
+    }
+}
+
+/// Size and modification time of an asset file: a changed file is made into an image again.
+struct AssetStamp: Equatable, Sendable {
+    var size: Int64
+    var mtimeNs: Int64
+}
+
+/// A share image ready to send: its bytes and the headers of its 200 and 304 answers, made once.
+struct ShareImage: Sendable {
+    let image: CachedImage
+    let format: ImageFormat
+    /// The asset file it was made from, as it was; nil when it was rendered with no usable file.
+    let asset: AssetStamp?
+    let headers: HTTPFields
+    let notModifiedHeaders: HTTPFields
+
+    init(image: CachedImage, format: ImageFormat, asset: AssetStamp?, cacheControl: String) {
+        self.image = image
+        self.format = format
+        self.asset = asset
+        notModifiedHeaders = [.eTag: image.etag, .cacheControl: cacheControl]
+        var headers = notModifiedHeaders
+        headers[.contentType] = format.contentType
+        self.headers = headers
     }
 }

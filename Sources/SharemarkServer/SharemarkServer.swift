@@ -25,7 +25,8 @@ public struct SharemarkServer: Sendable {
         self.accessLogger = accessLogger
         let metrics = ServerMetrics()
         self.metrics = metrics
-        self.images = ShareImages(cache: QRCache(maxEntries: settings.cacheEntries, maxBytes: settings.cacheBytes), metrics: metrics)
+        self.images = ShareImages(cache: QRCache(maxEntries: settings.cacheEntries, maxBytes: settings.cacheBytes), metrics: metrics,
+                                  cacheControl: "public, max-age=\(settings.imageMaxAge)")
         metrics.setArticleCount(store.snapshot.articleCount)
     }
 
@@ -47,7 +48,7 @@ public struct SharemarkServer: Sendable {
         HealthController(store: store, metrics: metrics).addRoutes(to: router.group())
         SearchController(store: store, limit: settings.searchLimit).addRoutes(to: router.group())
         QRController(metrics: metrics).addRoutes(to: router.group("v1/qr"))
-        ArticlesController(store: store, images: images, cacheControl: "public, max-age=\(settings.imageMaxAge)")
+        ArticlesController(store: store, images: images)
             .addRoutes(to: router.group("v1/articles"))
         return router
     }

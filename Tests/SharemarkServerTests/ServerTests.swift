@@ -395,6 +395,64 @@ func expectProblem(_ response: TestResponse, _ status: Int, mentioning word: Str
         }
     }
 
+    @Test func reloadReplacesAnArticlesCachedAnswers() async throws {
+        try await withServer { client, archive, server in
+            let uri = "/v1/articles/world/n10000004"
+            let first = try await client.execute(uri: uri, method: .get)
+            let firstPNG = try await client.execute(uri: uri + "/qr.png", method: .get)
+            let firstTag = try #require(firstPNG.headers[.eTag])
+            #expect(try zbarDecode(Array(buffer: firstPNG.body)) == TestArchive.mirrorURL("world", "n10000004"))
+            // Asked again, the same bytes (from the snapshot's record).
+            #expect(Data(buffer: try await client.execute(uri: uri, method: .get).body) == Data(buffer: first.body))
+            #expect(try await client.execute(uri: uri + "/qr.png", method: .get).headers[.eTag] == firstTag)
+
+            // The page gets a new title and is shared from another mirror; its PNG file stays as it
+            // was, and no longer encodes the share URL.
+            let moved = "https://github.com/example-org/mirror-2/blob/master/pages/world/n10000004.md"
+            let text = TestArchive.page(category: "world", id: "n10000004", title: "Arctic shipping lanes, updated",
+                                        original: "https://www.example-news.com/gb/21/5/20/n10000004.htm")
+                .replacingOccurrences(of: TestArchive.mirrorURL("world", "n10000004"), with: moved)
+            try archive.write("pages/world/n10000004.md", text)
+            _ = try ArchiveIndex(archive: archive.root).update()
+            // Until the index is reloaded, the snapshot answers as before.
+            #expect(Data(buffer: try await client.execute(uri: uri, method: .get).body) == Data(buffer: first.body))
+            try server.reload()
+
+            let second = try json(try await client.execute(uri: uri, method: .get))
+            #expect(second["title"] as? String == "Arctic shipping lanes, updated")
+            #expect(second["mirrorURL"] as? String == moved)
+            let secondPNG = try await client.execute(uri: uri + "/qr.png", method: .get)
+            #expect(secondPNG.status == .ok)
+            let secondTag = try #require(secondPNG.headers[.eTag])
+            #expect(secondTag != firstTag)
+            #expect(try zbarDecode(Array(buffer: secondPNG.body)) == moved)
+            // The old tag is no longer current; the new one is.
+            let old = try await client.execute(uri: uri + "/qr.png", method: .get, headers: [.ifNoneMatch: firstTag])
+            #expect(old.status == .ok)
+            let current = try await client.execute(uri: uri + "/qr.png", method: .get, headers: [.ifNoneMatch: secondTag])
+            #expect(current.status == .notModified)
+            let byID = try json(try await client.execute(uri: "/v1/articles/n10000004", method: .get))
+            #expect(byID["title"] as? String == "Arctic shipping lanes, updated")
+        }
+    }
+
+    @Test func newPagesAndUnknownIDsAfterAReload() async throws {
+        try await withServer { client, archive, server in
+            // A miss is remembered by the snapshot; a reload forgets it.
+            try expectProblem(try await client.execute(uri: "/v1/articles/world/n20000003", method: .get), 404)
+            try expectProblem(try await client.execute(uri: "/v1/articles/world/n20000003/qr.png", method: .get), 404)
+            try archive.addPage(category: "world", id: "n20000003", title: "Added", png: .valid)
+            _ = try ArchiveIndex(archive: archive.root).update()
+            try server.reload()
+            let response = try await client.execute(uri: "/v1/articles/world/n20000003", method: .get)
+            #expect(response.status == .ok)
+            #expect(try json(response)["title"] as? String == "Added")
+            let png = try await client.execute(uri: "/v1/articles/world/n20000003/qr.png", method: .get)
+            #expect(png.status == .ok)
+            #expect(try zbarDecode(Array(buffer: png.body)) == TestArchive.mirrorURL("world", "n20000003"))
+        }
+    }
+
     @Test func snapshotTakenBeforeAReloadStaysUsable() async throws {
         let archive = try TestArchive.make()
         defer { archive.remove() }
