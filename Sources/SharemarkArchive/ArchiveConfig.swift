@@ -130,7 +130,7 @@ public struct ArchiveConfig: Hashable, Sendable, Codable {
     public static func load(archive: String, fallback: ArchiveConfig? = nil) throws(ConfigFile.Error) -> ArchiveConfig? {
         let path = (archive as NSString).appendingPathComponent(fileName)
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return try ArchiveConfig(parsing: String(decoding: data, as: UTF8.self), file: fileName, fallback: fallback)
+        return try ArchiveConfig(parsing: ConfigFile.text(of: Array(data), file: fileName), file: fileName, fallback: fallback)
     }
 
     /// Infers owner, repository and branch by majority over the mirror URLs seen in the pages'

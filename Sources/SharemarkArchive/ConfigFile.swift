@@ -84,6 +84,23 @@ public struct ConfigFile: Sendable {
     /// Entries in the order written.
     public var entries: [Entry]
 
+    /// The text of a configuration file's bytes. TOML is UTF-8: a file that is not is refused
+    /// with its first line that is not, rather than read with replacement characters (which
+    /// would turn an owner or a URL into one that looks right and is not).
+    public static func text(of bytes: [UInt8], file: String) throws(Error) -> String {
+        var line = 1
+        var start = 0
+        // Line by line: a newline byte is never part of a longer UTF-8 sequence.
+        while start <= bytes.count {
+            let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+            let valid = bytes.withUnsafeBufferPointer { UTF8Check.isValid(UnsafeBufferPointer(rebasing: $0[start..<end])) }
+            if !valid { throw Error(file: file, line: line, key: nil, message: "not UTF-8 text (TOML files are UTF-8)") }
+            start = end + 1
+            line += 1
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     public init(parsing text: String, file: String) throws(Error) {
         self.file = file
         var parser = TOMLParser(text)

@@ -112,6 +112,21 @@ import Testing
 
 /// Broken configuration files: the message names the file, the line and the key.
 @Suite struct BadConfigTests {
+    /// Invalid UTF-8 is refused with its line, not read with replacement characters.
+    @Test func configThatIsNotUTF8IsNamedWithItsLine() throws {
+        let root = try Hardening.temporaryFolder("config-latin1")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // "Müller" in ISO-8859-1, in a comment on line 2 (a TOML document is UTF-8 throughout).
+        let bytes = Array("owner = \"a\"\nrepository = \"b\" # M".utf8) + [0xFC] + Array("ller\n".utf8)
+        try Data(bytes).write(to: URL(fileURLWithPath: root + "/sharemark.toml"))
+        #expect(throws: ConfigFile.Error(file: "sharemark.toml", line: 2, key: nil,
+                                         message: "not UTF-8 text (TOML files are UTF-8)")) {
+            try ArchiveConfig.load(archive: root)
+        }
+        try Data(Array("owner = \"a\"\nrepository = \"b\" # Müller\n".utf8)).write(to: URL(fileURLWithPath: root + "/sharemark.toml"))
+        #expect(try ArchiveConfig.load(archive: root)?.repository == "b")
+    }
+
     @Test(arguments: [
         ("owner = \"a\"\nrepository = \"b\"\n[qr\nscale = 4\n", 3, "malformed table header"),
         ("owner = \"a\"\nrepository = \"b\"\nbranch = \"unterminated\n", 3, "unterminated string"),
