@@ -36,7 +36,10 @@ cleanup() {
 trap cleanup EXIT
 
 # --- build and install -------------------------------------------------------------------------
-deb=$(Scripts/package.sh | tee /dev/stderr | tail -n 1)
+# The build's output is shown on stderr through the inherited descriptor: `tee /dev/stderr`
+# would open the file anew and truncate it when stderr is a log file.
+Scripts/package.sh | tee "$work/package.out" >&2
+deb=$(tail -n 1 "$work/package.out")
 [ -f "$deb" ] || fail "Scripts/package.sh printed no package path"
 ok "built $deb"
 dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./|/|' | grep -v '/$' >"$work/files"
