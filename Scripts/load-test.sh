@@ -181,14 +181,6 @@ response_size() {
 rps_of() { awk '/^Requests\/sec/ {print $2}' "$work/$1.txt"; }
 p99_of() { awk '$1 == "99%" {print $2}' "$work/$1.txt"; }
 
-cat >"$work/varied.lua" <<'LUA'
-local counter = 0
-request = function()
-    counter = counter + 1
-    local data = "https%3A%2F%2Fexample.com%2Fpages%2F" .. counter .. "-" .. math.random(1, 1000000000) .. ".md"
-    return wrk.format("GET", "/v1/qr?data=" .. data)
-end
-LUA
 declare -A rps
 failed=0
 run_case() {  # name url [lua]: the first table; a case with errors gives no ratio

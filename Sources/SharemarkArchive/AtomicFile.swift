@@ -59,19 +59,7 @@ public enum AtomicFile {
     /// Writes all of `bytes` to `fd`, sets `mode`, and with `sync` flushes it: nil, or why not.
     private static func fill(_ fd: Int32, with bytes: [UInt8], sync: Bool, mode: mode_t?) -> String? {
         if let mode, fchmod(fd, mode) != 0 { return String(cString: strerror(errno)) }
-        let failure: String? = bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return String(cString: strerror(errno))
-                }
-                offset += n
-            }
-            return nil
-        }
-        if let failure { return failure }
+        if let error = writeAll(fd, bytes) { return String(cString: strerror(error)) }
         if sync && fsync(fd) != 0 { return String(cString: strerror(errno)) }
         return nil
     }
@@ -131,6 +119,23 @@ public enum AtomicFile {
     /// Whether a file name is a temporary file left by an interrupted write.
     public static func isTemporary(_ name: String) -> Bool {
         name.contains(temporaryMarker)
+    }
+}
+
+/// Writes all of `bytes` to `fd`, again after an interrupted or short write: nil, or the errno
+/// of the write that failed.
+public func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32? {
+    bytes.withUnsafeBytes { buffer in
+        var offset = 0
+        while offset < buffer.count {
+            let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            offset += n
+        }
+        return nil
     }
 }
 

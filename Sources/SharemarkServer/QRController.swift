@@ -108,12 +108,7 @@ struct QRController<Context: RequestContext>: Sendable {
 /// An image answer with its strong `ETag`, or 304 when `If-None-Match` names it.
 enum ImageResponse {
     static func make(_ image: CachedImage, format: ImageFormat, request: Request, cacheControl: String) -> Response {
-        var headers: HTTPFields = [.eTag: image.etag, .cacheControl: cacheControl]
-        if ETag.matches(request.headers[.ifNoneMatch], image.etag) {
-            return Response(status: .notModified, headers: headers)
-        }
-        headers[.contentType] = format.contentType
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: image.bytes))
+        make(ShareImage(image: image, format: format, asset: nil, cacheControl: cacheControl), request: request)
     }
 
     /// A share image, with the headers it was prepared with.

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Logging
+import SharemarkArchive
 
 /// Process-wide logging for the server command: lines to standard error at `level`.
 public enum ServerLogging {
@@ -52,13 +53,9 @@ public struct ServerLogHandler: LogHandler {
         }
         let rendered = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0)=\($1)" }.joined(separator: " ")
         let line = "\(Self.timestamp()) \(event.level)\(label.isEmpty ? "" : " ")\(label):\(rendered) [\(event.source)] \(event.message)\n"
-        // One write per line, so that lines of several threads do not interleave.
-        var bytes = Array(line.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress! + offset, $0.count - offset) }
-            if written > 0 { offset += written } else if written < 0, errno == EINTR { continue } else { break }
-        }
+        // One write per line, so that lines of several threads do not interleave. A line that
+        // cannot be written is dropped: logging has nowhere to report that.
+        _ = writeAll(STDERR_FILENO, Array(line.utf8))
     }
 
     private static func timestamp() -> String {
