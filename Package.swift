@@ -42,7 +42,11 @@ let package = Package(
         .target(name: "SharemarkQR", dependencies: ["CQREncode", "CQRShim", "CPNG", "CPNGShim", "CZBar"]),
         .target(
             name: "SharemarkArchive",
-            dependencies: ["SharemarkQR", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "SharemarkQR", .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's own calls, to step lookups' statements without GRDB's Row.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]),
         .target(name: "SharemarkJobs", dependencies: ["SharemarkQR", "SharemarkArchive"]),
         .target(
             name: "SharemarkServer",

@@ -89,7 +89,9 @@ extension ArchiveIndex {
         guard !q.isEmpty else { return .invalid("the query is empty") }
         guard !q.utf8.contains(0) else { return .invalid("the query contains a NUL byte") }
         let config = self.config
-        if q.contains("://") {
+        // A byte search: `contains` on a String goes through Foundation's locale-aware search.
+        var bytes = q
+        if bytes.withUTF8({ findBytes($0.baseAddress!, $0.count, "://") != nil }) {
             for form in [config.mirrorForm, config.cdnForm, URLTemplate.defaultMirror, URLTemplate.defaultCDN] {
                 guard let parts = form.match(q) else { continue }
                 guard config.isOwnRepository(owner: parts.owner, repository: parts.repository) else { return .notFound }
@@ -156,7 +158,7 @@ extension ArchiveIndex {
         sql += long.isEmpty ? " ORDER BY pages.path LIMIT \(max(0, limit))" : " ORDER BY rank LIMIT \(max(0, limit))"
         let config = self.config
         return try pool.read { db in
-            try PageRow.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { try $0.article(config: config) }
+            try PageRow.fetchAll(db.makeStatement(sql: sql), arguments: StatementArguments(arguments)).map { try $0.article(config: config) }
         }
     }
 

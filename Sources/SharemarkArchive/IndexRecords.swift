@@ -1,9 +1,10 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// A row of the index's `pages` table: what reading a page left to keep (GRDB record; its
 /// coding keys are the table's columns, the one list of them).
-struct PageRow: Codable, FetchableRecord, PersistableRecord {
+struct PageRow: Codable, PersistableRecord {
     static let databaseTableName = "pages"
 
     var path: String
@@ -52,66 +53,103 @@ struct PageRow: Codable, FetchableRecord, PersistableRecord {
         case assetOutsideArchive = "asset_outside_archive", problems
     }
 
-    /// The SELECT list `init(row:)` reads, in `CodingKeys` order, each column prefixed with
+    /// The SELECT list `fetchAll(_:arguments:)` reads, in `CodingKeys` order, each column prefixed with
     /// `table.` when given (for joins). Every query that fetches whole rows selects this list.
     static func columns(of table: String? = nil) -> String {
         CodingKeys.allCases.map { key in table.map { "\($0).\(key.rawValue)" } ?? key.rawValue }.joined(separator: ", ")
     }
+
     /// `columns()`, made once: lookups build their SQL from it on every call.
     static let columnList = columns()
-    /// The same list for GRDB's query interface, which would otherwise select `*` (the table's
-    /// order, which migrations that add columns make differ from `CodingKeys`).
-    static var databaseSelection: [any SQLSelectable] { CodingKeys.allCases.map { Column($0.rawValue) } }
 
-    /// Reads the row by position (the `columns(of:)` list), without going through Decodable
-    /// or looking columns up by name: lookups decode a row per call, and GRDB's generic
-    /// decoding, then its case-insensitive name lookup, were most of their time.
-    init(row: Row) throws {
-        typealias K = CodingKeys
-        func value<V: DatabaseValueConvertible>(_ key: K) -> V { row[Self.position[key]!] }
-        // Strings, integers and booleans (optional or not) straight from the SQLite statement,
-        // without a DatabaseValue in between.
-        func value<V: DatabaseValueConvertible & StatementColumnConvertible>(_ key: K) -> V { row[Self.position[key]!] }
-        path = value(.path)
-        category = value(.category)
-        id = value(.id)
-        size = value(.size)
-        mtimeNs = value(.mtimeNs)
-        title = value(.title)
-        hasFooter = value(.hasFooter)
-        mirrorURL = value(.mirrorURL)
-        mirrorURLLine = value(.mirrorURLLine)
-        linkedMirrorURL = value(.linkedMirrorURL)
-        linkLine = value(.linkLine)
-        qrImageURL = value(.qrImageURL)
-        qrImageLine = value(.qrImageLine)
-        qrAsset = value(.qrAsset)
-        originalURL = value(.originalURL)
-        originalLine = value(.originalLine)
-        originalKey = value(.originalKey)
-        date = value(.date)
-        invalidUTF8 = value(.invalidUTF8)
-        hasBOM = value(.hasBOM)
-        crlf = value(.crlf)
-        mirrorOwner = value(.mirrorOwner)
-        mirrorRepository = value(.mirrorRepository)
-        mirrorBranch = value(.mirrorBranch)
-        aliasUsed = value(.aliasUsed)
-        legacyImage = value(.legacyImage)
-        let form: String? = value(.imageForm)
-        imageForm = try form.map { name in
-            guard let form = ImageLinkForm(rawValue: name) else {
-                // What GRDB's decoding would have refused: the index is corrupt.
-                throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "image_form '\(name)' in a row of pages")
+    /// Every row of `statement` (which selects `columns(of:)`), stepped and read by position
+    /// with SQLite's own calls. Lookups fetch a row per call, and GRDB's `Row` (a lower-cased
+    /// column-name table made per fetch, then a name lookup per column) cost more than the SELECT.
+    static func fetchAll(_ statement: Statement, arguments: StatementArguments) throws -> [PageRow] {
+        try statement.setArguments(arguments)
+        let handle = statement.sqliteStatement
+        // Reset at the end, so that the read transaction the statement opened ends with it.
+        defer { sqlite3_reset(handle) }
+        var rows: [PageRow] = []
+        while true {
+            switch sqlite3_step(handle) {
+            case SQLITE_ROW: rows.append(try PageRow(columnsOf: handle))
+            case SQLITE_DONE: return rows
+            case let code:
+                throw DatabaseError(resultCode: ResultCode(rawValue: code),
+                                    message: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))), sql: statement.sql)
             }
-            return form
         }
-        footerStyleID = value(.footerStyleID)
-        assetOutsideArchive = value(.assetOutsideArchive)
-        problems = try Self.decodeProblems(value(.problems))
     }
 
-    private static let position = Dictionary(uniqueKeysWithValues: CodingKeys.allCases.enumerated().map { ($1, $0) })
+    /// Reads the current row of a stepped statement, its columns in `CodingKeys` order.
+    private init(columnsOf handle: SQLiteStatement) throws {
+        var columns = ColumnReader(handle: handle)
+        path = try columns.required(.path)
+        category = try columns.required(.category)
+        id = try columns.required(.id)
+        size = try columns.required(.size)
+        mtimeNs = try columns.required(.mtimeNs)
+        title = columns.optional(.title)
+        hasFooter = try columns.required(.hasFooter)
+        mirrorURL = columns.optional(.mirrorURL)
+        mirrorURLLine = columns.optional(.mirrorURLLine)
+        linkedMirrorURL = columns.optional(.linkedMirrorURL)
+        linkLine = columns.optional(.linkLine)
+        qrImageURL = columns.optional(.qrImageURL)
+        qrImageLine = columns.optional(.qrImageLine)
+        qrAsset = columns.optional(.qrAsset)
+        originalURL = columns.optional(.originalURL)
+        originalLine = columns.optional(.originalLine)
+        originalKey = columns.optional(.originalKey)
+        date = columns.optional(.date)
+        invalidUTF8 = try columns.required(.invalidUTF8)
+        hasBOM = try columns.required(.hasBOM)
+        crlf = try columns.required(.crlf)
+        mirrorOwner = columns.optional(.mirrorOwner)
+        mirrorRepository = columns.optional(.mirrorRepository)
+        mirrorBranch = columns.optional(.mirrorBranch)
+        aliasUsed = try columns.required(.aliasUsed)
+        legacyImage = try columns.required(.legacyImage)
+        let form: String? = columns.optional(.imageForm)
+        imageForm = try form.map { name in
+            guard let form = ImageLinkForm(rawValue: name) else { throw ColumnReader.corrupt("image_form '\(name)'") }
+            return form
+        }
+        footerStyleID = columns.optional(.footerStyleID)
+        assetOutsideArchive = try columns.required(.assetOutsideArchive)
+        problems = try Self.decodeProblems(try columns.required(.problems))
+    }
+
+    /// The columns of the current row, one after another in `CodingKeys` order (debug builds
+    /// check the order against the key asked for).
+    private struct ColumnReader {
+        let handle: SQLiteStatement
+        var next: CInt = 0
+
+        mutating func column(_ key: CodingKeys) -> CInt {
+            assert(CodingKeys.allCases[Int(next)] == key, "\(key) read as column \(next)")
+            defer { next += 1 }
+            return next
+        }
+
+        mutating func optional<V: StatementColumnConvertible>(_ key: CodingKeys) -> V? {
+            let index = column(key)
+            return sqlite3_column_type(handle, index) == SQLITE_NULL ? nil : V(sqliteStatement: handle, index: index)
+        }
+
+        /// A NULL in a NOT NULL column means the index is corrupt: that throws, as GRDB's
+        /// decoding did, instead of reading a default.
+        mutating func required<V: StatementColumnConvertible>(_ key: CodingKeys) throws -> V {
+            guard let value: V = optional(key) else { throw Self.corrupt("NULL \(key.rawValue)") }
+            return value
+        }
+
+        static func corrupt(_ what: String) -> DatabaseError {
+            DatabaseError(resultCode: .SQLITE_CORRUPT, message: "\(what) in a row of pages")
+        }
+    }
+
 
     /// The row's value for a column. Inserts bind these in `CodingKeys` order to one prepared
     /// statement (`insert(into:)`): GRDB's Encodable persistence cost more per row than SQLite's
