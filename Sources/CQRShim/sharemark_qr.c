@@ -7,8 +7,9 @@
  * the eight masks is scored with the rules and arithmetic of libqrencode 4's mask.c on 64-bit
  * rows: the same penalties (N1, N2, N3 on its run lengths, N4 on its rounding), the same
  * format information, the same first-lowest choice. The chosen mask is then applied to the
- * bytes, which come out as QRcode_encodeString's. Tests compare the two over many inputs.
- * Symbols wider than 64 modules (version 12 and above) keep libqrencode's own selection. */
+ * bytes, which come out as QRcode_encodeString's. Tests compare the two over thousands of
+ * inputs, and the images with the qrencode command's: a libqrencode with other rules fails
+ * them. Symbols wider than 61 modules (version 12 and above) keep libqrencode's own choice. */
 #include "sharemark_qr.h"
 
 #include <errno.h>
@@ -27,8 +28,8 @@ enum { MAX_WIDTH = 62 };
 /* libqrencode's demerit coefficients (JIS X0510:2004 8.8.2). */
 enum { N1 = 3, N2 = 3, N3 = 40, N4 = 10 };
 
-/* Bit x (0 = left) of a 6-module period of mask `mask` in row y is set where that mask flips
- * the module: where libqrencode's expression is 0. Every mask repeats every 6 columns. */
+/* Whether mask `mask` flips the module in column x of row y: where libqrencode's expression
+ * for it is 0. */
 static int mask_flips(int mask, unsigned x, unsigned y) {
     switch (mask) {
     case 0: return ((x + y) & 1) == 0;
@@ -131,7 +132,7 @@ static inline int line_penalty(uint64_t line, uint64_t inside) {
     for (int k = 1; k < light_needed; k++) light_from[k + 1] = light_from[k] & (light >> k);
 
     /* N1: a run of length L >= 5 holds L - 4 windows of five (bits of dark5 or light5), and
-     * costs N1 + (L - 5) = (L - 4) + (N1 - 1); a window whose left neighbour is none starts a run. */
+     * costs N1 + (L - 5) = (L - 4) + (N1 - 1); a window with none just before it starts a run. */
     uint64_t dark5 = longest_dark >= 5 ? dark_from[5] : 0, light5 = light_from[5];
     int windows = __builtin_popcountll(dark5) + __builtin_popcountll(light5);
     int runs = __builtin_popcountll(dark5 & ~(dark5 << 1)) + __builtin_popcountll(light5 & ~(light5 << 1));
