@@ -34,7 +34,8 @@ let package = Package(
 
         // libpng reports errors by longjmp, which Swift cannot catch: this small C target owns
         // the setjmp and turns libpng failures into return codes. Used only by SharemarkQR.
-        .target(name: "CPNGShim", dependencies: ["CPNG"]),
+        // zlib for adler32 in the shim's own deflate encoder (libpng links it anyway).
+        .target(name: "CPNGShim", dependencies: ["CPNG"], linkerSettings: [.linkedLibrary("z")]),
         // CPNG for libpng's version only (LibraryVersions); all of libpng's work goes through the shim.
         .target(name: "SharemarkQR", dependencies: ["CQREncode", "CPNG", "CPNGShim", "CZBar"]),
         .target(
