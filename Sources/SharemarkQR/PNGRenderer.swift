@@ -16,9 +16,10 @@ public struct PNGRenderer: Sendable {
         /// One pass of the shim's own deflate encoder (CPNGShim/sharemark_deflate.c), for bulk
         /// writing and per-request rendering: about a fifth of zlib's work on share-link
         /// symbols, whose files it makes about 12% smaller. Measured against zlib (level 5,
-        /// Z_FILTERED) over share links: smaller at scales 1–8, 16, 20, 24 and 32 (at 24 and
-        /// 32 by more than half), 1–6% larger on average at scales 9–15 and 18, where zlib's
-        /// search finds module patterns repeated along a row that this encoder does not look for.
+        /// Z_FILTERED) over share links: smaller at scales 1–6, 8, 16, 20, 24 and 32 (at 24 and
+        /// 32 by more than half); at scale 7 about the same at level L and 3% larger at level H;
+        /// 1–6% larger on average at scales 9–15 and 18, where zlib's search finds module
+        /// patterns repeated along a row that this encoder does not look for.
         case fast
     }
 
