@@ -34,7 +34,8 @@ let package = Package(
 
         // libpng reports errors by longjmp, which Swift cannot catch: this small C target owns
         // the setjmp and turns libpng failures into return codes. Used only by SharemarkQR.
-        .target(name: "CPNGShim", dependencies: ["CPNG"]),
+        // zlib for adler32 in the shim's own deflate encoder (libpng links it anyway).
+        .target(name: "CPNGShim", dependencies: ["CPNG"], linkerSettings: [.linkedLibrary("z")]),
         // libqrencode's mask choice made on bit rows (three quarters of its time went there);
         // the symbols stay libqrencode's own, byte for byte. Used only by SharemarkQR.
         .target(name: "CQRShim", dependencies: ["CQREncode"]),

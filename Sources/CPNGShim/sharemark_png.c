@@ -1,4 +1,5 @@
 #include "sharemark_png.h"
+#include "sharemark_deflate.h"
 
 #include <png.h>
 #include <pthread.h>
@@ -115,19 +116,31 @@ int sharemark_png_write_palette(const uint8_t *packed_rows, size_t row_bytes,
                                 char *message, size_t message_size) {
     error_context context = {message, message_size};
     growable_buffer buffer = {NULL, 0, 0};
+    /* Compressed before libpng starts, so the longjmp branch needs no volatile to free it. */
+    uint8_t *image_data = NULL;
+    size_t image_data_size = 0;
+    if (compression_level == SHAREMARK_PNG_OWN_DEFLATE) {
+        if (sharemark_deflate_rows(packed_rows, row_bytes, height, &image_data, &image_data_size) != 0)
+            return SHAREMARK_PNG_NO_MEMORY;
+    }
     scratch_block *scratch = thread_scratch();
     if (scratch) scratch->used = 0;
     png_structp png = png_create_write_struct_2(PNG_LIBPNG_VER_STRING, &context, on_error, on_warning,
                                                 scratch, scratch_malloc, scratch_free);
-    if (!png) return SHAREMARK_PNG_NO_MEMORY;
+    if (!png) {
+        free(image_data);
+        return SHAREMARK_PNG_NO_MEMORY;
+    }
     png_infop info = png_create_info_struct(png);
     if (!info) {
         png_destroy_write_struct(&png, NULL);
+        free(image_data);
         return SHAREMARK_PNG_NO_MEMORY;
     }
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_write_struct(&png, &info);
         free(buffer.data);
+        free(image_data);
         return SHAREMARK_PNG_CORRUPT;
     }
     png_set_write_fn(png, &buffer, write_to_buffer, flush_nothing);
@@ -147,14 +160,23 @@ int sharemark_png_write_palette(const uint8_t *packed_rows, size_t row_bytes,
         png_set_pHYs(png, info, pixels_per_metre, pixels_per_metre, PNG_RESOLUTION_METER);
     /* Row filters only help images with gradients; palette rows of runs compress best raw. */
     png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
-    png_set_compression_level(png, compression_level);
-    png_set_compression_strategy(png, compression_strategy);
-    png_set_compression_mem_level(png, memory_level);
-    png_write_info(png, info);
-    for (uint32_t y = 0; y < height; y++)
-        png_write_row(png, (png_const_bytep)(packed_rows + (size_t)y * row_bytes));
-    png_write_end(png, NULL);
+    if (image_data) {
+        /* libpng writes the header chunks; the image data is ours, in one IDAT. png_write_end
+         * would refuse an image whose rows it did not compress, so IEND is written directly. */
+        png_write_info(png, info);
+        png_write_chunk(png, (png_const_bytep) "IDAT", image_data, image_data_size);
+        png_write_chunk(png, (png_const_bytep) "IEND", NULL, 0);
+    } else {
+        png_set_compression_level(png, compression_level);
+        png_set_compression_strategy(png, compression_strategy);
+        png_set_compression_mem_level(png, memory_level);
+        png_write_info(png, info);
+        for (uint32_t y = 0; y < height; y++)
+            png_write_row(png, (png_const_bytep)(packed_rows + (size_t)y * row_bytes));
+        png_write_end(png, NULL);
+    }
     png_destroy_write_struct(&png, &info);
+    free(image_data);
     *out = buffer.data;
     *out_size = buffer.size;
     return SHAREMARK_PNG_OK;

@@ -25,7 +25,8 @@ public struct QROptions: Hashable, Sendable, Codable {
 
     /// The bytes of a PNG for the same pixels.
     public enum PNGStyle: String, CaseIterable, Sendable, Codable {
-        /// The smallest file Sharemark can write: no chunk that changes no pixel, tuned zlib.
+        /// The smallest file Sharemark can write: no chunk that changes no pixel, image data
+        /// compressed for QR images (PNGRenderer.Compression).
         case compact
         /// The very bytes `qrencode -o FILE` writes with the same options (the same chunks:
         /// tRNS always, pHYs at 72 DPI unless another is given; libpng's default zlib

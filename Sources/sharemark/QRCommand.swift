@@ -116,7 +116,7 @@ struct QRCommand: ParsableCommand {
     /// synced once at the end rather than file by file (see AtomicFile).
     private func runBatch(file: String, directory: String, encoder: QREncoder, options: QROptions) throws {
         guard let data = FileManager.default.contents(atPath: file) else { fail("cannot read \(file)") }
-        // One zlib pass per image, as regen does: bulk writing (see PNGRenderer.Compression).
+        // One compression pass per image, as regen does: bulk writing (see PNGRenderer.Compression).
         let renderer = PNGRenderer(options: options, compression: .fast)
         var failures = 0
         var lineNumber = 0

@@ -15,11 +15,15 @@ enum {
     SHAREMARK_PNG_NO_MEMORY = 4
 };
 
+/* `compression_level` for Sharemark's own deflate encoder (sharemark_deflate.c) instead of
+ * zlib's; strategy and memLevel are then unused. */
+enum { SHAREMARK_PNG_OWN_DEFLATE = -1 };
+
 /* Encodes a palette image whose rows are already packed at `bit_depth` bits per pixel
  * (`row_bytes` bytes each, `height` rows). `palette_rgb` holds 3 bytes per colour;
  * `palette_alpha`, when not NULL, holds one alpha per colour and is written as tRNS.
  * `pixels_per_metre` 0 writes no pHYs chunk. The last three numbers are zlib's level,
- * strategy and memLevel. On success `*out` is a malloc'd buffer of
+ * strategy and memLevel, or SHAREMARK_PNG_OWN_DEFLATE. On success `*out` is a malloc'd buffer of
  * `*out_size` bytes, to be released with sharemark_png_free. */
 int sharemark_png_write_palette(const uint8_t *packed_rows, size_t row_bytes,
                                 uint32_t width, uint32_t height, int bit_depth,

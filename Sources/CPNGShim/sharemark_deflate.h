@@ -1,0 +1,13 @@
+#ifndef SHAREMARK_DEFLATE_H
+#define SHAREMARK_DEFLATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Compresses the image data of an unfiltered PNG (each of `height` rows of `row_bytes` bytes,
+ * preceded by filter byte 0) into one zlib stream, for an IDAT chunk. On success returns 0
+ * and `*out` is a malloc'd buffer of `*out_size` bytes; returns -1 when out of memory. */
+int sharemark_deflate_rows(const uint8_t *rows, size_t row_bytes, uint32_t height,
+                           uint8_t **out, size_t *out_size);
+
+#endif
