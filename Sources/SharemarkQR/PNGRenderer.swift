@@ -13,13 +13,15 @@ public struct PNGRenderer: Sendable {
     public enum Compression: Sendable {
         /// Try each compression and keep the smallest file: never larger than qrencode's.
         case smallest
-        /// One pass of the shim's own deflate encoder (CPNGShim/sharemark_deflate.c), for bulk
-        /// writing and per-request rendering: about a fifth of zlib's work on share-link
-        /// symbols, whose files it makes about 12% smaller. Measured against zlib (level 5,
-        /// Z_FILTERED) over share links: smaller at scales 1–6, 8, 16, 20, 24 and 32 (at 24 and
-        /// 32 by more than half); at scale 7 about the same at level L and 3% larger at level H;
-        /// 1–6% larger on average at scales 9–15 and 18, where zlib's search finds module
-        /// patterns repeated along a row that this encoder does not look for.
+        /// The shim's own deflate encoder (CPNGShim/sharemark_deflate.c), for bulk writing and
+        /// per-request rendering: about a fifth of zlib's work on share-link symbols, whose
+        /// files it makes about 12% smaller. Measured against zlib (level 5, Z_FILTERED) over
+        /// share links it is smaller at scales 1–6, 8, 16, 20, 24 and 32 (at 24 and 32 by more
+        /// than half); at scale 7 about the same at level L and 3% larger at level H, and 1–6%
+        /// larger on average at scales 9–15 and 18, where zlib's search finds module patterns
+        /// repeated along a row that this encoder does not look for. So at scales above 6 that
+        /// are not multiples of 8, zlib's pass is made too and the smaller file kept: `fast`
+        /// is never larger than zlib's one pass was.
         case fast
     }
 
@@ -41,6 +43,10 @@ public struct PNGRenderer: Sendable {
         (5, 1 /* Z_FILTERED */, 9),
         libpngDefaults,
     ]
+    /// `fast`'s passes at a scale (see `Compression.fast`).
+    private static func fastSettings(scale: Int) -> [(level: Int32, strategy: Int32, memoryLevel: Int32)] {
+        scale <= 6 || scale % 8 == 0 ? [ownDeflate] : Array(compressionSettings.prefix(2))
+    }
     private static let ownDeflate: (level: Int32, strategy: Int32, memoryLevel: Int32) = (Int32(SHAREMARK_PNG_OWN_DEFLATE), 0, 0)
     /// What libpng chooses for an unfiltered palette image when its caller sets nothing, as
     /// qrencode does.
@@ -80,7 +86,7 @@ public struct PNGRenderer: Sendable {
 
         var smallest: [UInt8]?
         let settings = asQrencode ? [Self.libpngDefaults]
-            : compression == .fast ? Array(Self.compressionSettings.prefix(1)) : Self.compressionSettings
+            : compression == .fast ? Self.fastSettings(scale: scale) : Self.compressionSettings
         for setting in settings {
             let png = try write(image, rowBytes: rowBytes, side: side, palette: palette, alpha: alpha,
                                 pixelsPerMetre: pixelsPerMetre, setting: setting)
