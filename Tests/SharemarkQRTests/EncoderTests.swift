@@ -1,4 +1,5 @@
 import Foundation
+import SharemarkTestSupport
 import Testing
 @testable import SharemarkQR
 
@@ -95,7 +96,7 @@ import Testing
     /// thousands of payloads: text of each segment kind and raw bytes, every level, minimum
     /// versions up to 14 (widths on both sides of the 61-module limit of the bit-row path).
     @Test func bitRowMaskChoiceIsLibqrencodes() throws {
-        var random = SplitMix64(seed: 20261129)
+        var random = SeededGenerator(state: 20261129)
         let alphabets = [
             Array("abcdefghijklmnopqrstuvwxyz0123456789/.:-_?=&%".utf8), Array("0123456789".utf8),
             Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 $%*+-./:".utf8), Array("abcXYZ".utf8) + [0x01, 0x80, 0xFF],
@@ -131,18 +132,5 @@ import Testing
             if symbol.isDark(x: x, y: y) { format |= 1 << i }
         }
         return (format ^ 0x5412) >> 10 & 7
-    }
-}
-
-/// A small seeded generator, so that a failure names a payload that can be made again.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
