@@ -263,6 +263,13 @@ static QRcode *encode_input(QRinput *input, QRecLevel level) {
     return code;
 }
 
+/* Encodes what `input` holds, unless filling it failed (`filled` < 0), and frees it. */
+static QRcode *encode_filled(QRinput *input, int filled, QRecLevel level) {
+    QRcode *code = filled < 0 ? NULL : encode_input(input, level);
+    QRinput_free(input);
+    return code;
+}
+
 QRcode *sharemark_qr_encode_string(const char *text, int version, QRecLevel level, int casesensitive) {
     if (text == NULL) {
         errno = EINVAL;
@@ -270,13 +277,7 @@ QRcode *sharemark_qr_encode_string(const char *text, int version, QRecLevel leve
     }
     QRinput *input = QRinput_new2(version, level);
     if (input == NULL) return NULL;
-    if (Split_splitStringToQRinput(text, input, QR_MODE_8, casesensitive) < 0) {
-        QRinput_free(input);
-        return NULL;
-    }
-    QRcode *code = encode_input(input, level);
-    QRinput_free(input);
-    return code;
+    return encode_filled(input, Split_splitStringToQRinput(text, input, QR_MODE_8, casesensitive), level);
 }
 
 QRcode *sharemark_qr_encode_data(int size, const unsigned char *data, int version, QRecLevel level) {
@@ -286,11 +287,5 @@ QRcode *sharemark_qr_encode_data(int size, const unsigned char *data, int versio
     }
     QRinput *input = QRinput_new2(version, level);
     if (input == NULL) return NULL;
-    if (QRinput_append(input, QR_MODE_8, size, data) < 0) {
-        QRinput_free(input);
-        return NULL;
-    }
-    QRcode *code = encode_input(input, level);
-    QRinput_free(input);
-    return code;
+    return encode_filled(input, QRinput_append(input, QR_MODE_8, size, data), level);
 }
