@@ -29,21 +29,28 @@ quiet() { grep -v "Cannot export local symbol" || true; }
 # True when binary $1 is missing or older than any of the other paths (or this script).
 stale() { local bin=$1; shift; [ ! -x "$bin" ] || [ -n "$(find "$@" Scripts/fuzz.sh -newer "$bin" -print -quit)" ]; }
 
-# CPNGShim has no module map of its own (SwiftPM makes one): write one for swiftc, and compile
-# the shim with the fuzzer's instrumentation.
+# The C targets (CPNGShim, CQRShim) have no module maps of their own (SwiftPM makes them):
+# write one for swiftc each, and compile their C files with the fuzzer's instrumentation.
 build_shim() {
-  mkdir -p "$out/CPNGShim"
-  cat > "$out/CPNGShim/module.modulemap" <<MAP
-module CPNGShim {
-    header "../../Sources/CPNGShim/include/sharemark_png.h"
+  local target header
+  for target in CPNGShim:sharemark_png.h CQRShim:sharemark_qr.h; do
+    header=${target#*:}; target=${target%%:*}
+    mkdir -p "$out/$target"
+    cat > "$out/$target/module.modulemap" <<MAP
+module $target {
+    header "../../Sources/$target/include/$header"
     export *
 }
 MAP
-  clang -c -g -O1 -fsanitize=fuzzer-no-link,address $(pkg-config --cflags libpng) \
-    -I Sources/CPNGShim/include Sources/CPNGShim/sharemark_png.c -o "$out/sharemark_png.o"
+  done
+  local file
+  for file in Sources/CPNGShim/sharemark_png.c Sources/CPNGShim/sharemark_deflate.c Sources/CQRShim/sharemark_qr.c; do
+    clang -c -g -O1 -fsanitize=fuzzer-no-link,address $(pkg-config --cflags libpng libqrencode) \
+      -I Sources/CPNGShim/include -I Sources/CQRShim/include "$file" -o "$out/$(basename "$file" .c).o"
+  done
 }
-qr_includes=(-I "$out/CPNGShim" -I Sources/CPNG -I Sources/CQREncode -I Sources/CZBar -Xcc "$(pkg-config --cflags libpng)")
-qr_libs() { echo "$out/sharemark_png.o" $(pkg-config --libs libpng libqrencode zbar); }
+qr_includes=(-I "$out/CPNGShim" -I "$out/CQRShim" -I Sources/CPNG -I Sources/CQREncode -I Sources/CZBar -Xcc "$(pkg-config --cflags libpng)")
+qr_libs() { echo "$out/sharemark_png.o" "$out/sharemark_deflate.o" "$out/sharemark_qr.o" $(pkg-config --libs libpng libqrencode zbar zlib); }
 
 build_png() {
   build_shim
@@ -133,12 +140,12 @@ sys.stdout.buffer.write(out)' > "$dir/bitmap-m$m.bin"
 
 case $target in
   png) bin=$out/fuzz-png; max_len=65536
-    if stale "$bin" Sources/SharemarkQR Sources/CPNGShim Sources/CPNG Sources/CQREncode Sources/CZBar \
+    if stale "$bin" Sources/SharemarkQR Sources/CPNGShim Sources/CQRShim Sources/CPNG Sources/CQREncode Sources/CZBar \
         Tests/SharemarkTestSupport/PNGBuilder.swift Tests/Fuzz/PNGReader; then build_png; fi ;;
   page) bin=$out/fuzz-page; max_len=65536
-    if stale "$bin" Sources/SharemarkArchive Sources/SharemarkQR Tests/Fuzz/PageParser; then build_archive PageParser fuzz-page; fi ;;
+    if stale "$bin" Sources/SharemarkArchive Sources/SharemarkQR Sources/CPNGShim Sources/CQRShim Tests/Fuzz/PageParser; then build_archive PageParser fuzz-page; fi ;;
   config) bin=$out/fuzz-config; max_len=4096
-    if stale "$bin" Sources/SharemarkArchive Sources/SharemarkQR Tests/Fuzz/ConfigParser; then build_archive ConfigParser fuzz-config; fi ;;
+    if stale "$bin" Sources/SharemarkArchive Sources/SharemarkQR Sources/CPNGShim Sources/CQRShim Tests/Fuzz/ConfigParser; then build_archive ConfigParser fuzz-config; fi ;;
   *) echo "unknown target $target (png, page, config)" >&2; exit 2 ;;
 esac
 seed "$target"
