@@ -37,9 +37,14 @@ let package = Package(
         .target(name: "CPNGShim", dependencies: ["CPNG"]),
         // CPNG for libpng's version only (LibraryVersions); all of libpng's work goes through the shim.
         .target(name: "SharemarkQR", dependencies: ["CQREncode", "CPNG", "CPNGShim", "CZBar"]),
+        // GRDBSQLite: the C API of the libsqlite3 GRDB links, for binding the index's rows
+        // without GRDB's per-value boxing (IndexRecords.swift); used inside the target only.
         .target(
             name: "SharemarkArchive",
-            dependencies: ["SharemarkQR", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "SharemarkQR", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]),
         .target(name: "SharemarkJobs", dependencies: ["SharemarkQR", "SharemarkArchive"]),
         .target(
             name: "SharemarkServer",
