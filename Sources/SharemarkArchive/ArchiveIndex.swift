@@ -279,7 +279,8 @@ public final class ArchiveIndex: Sendable {
         let archive = self.archive
         let config = try pool.write { db -> ArchiveConfig in
             let deleteTitle = try db.makeStatement(sql: "DELETE FROM title_fts WHERE rowid = (SELECT rowid FROM pages WHERE path = ?)")
-            let reread = parsed.lazy.map(\.row.path).filter { known.pages[$0] != nil }
+            // Pages read again: those the index already had (none when it is built from nothing).
+            let reread = known.pages.isEmpty ? [] : parsed.indices.lazy.map { parsed[$0].row.path }.filter { known.pages[$0] != nil }
             for path in changes.removedPages + reread {
                 try deleteTitle.execute(arguments: [path])
                 _ = try PageRow.deleteOne(db, key: ["path": path])

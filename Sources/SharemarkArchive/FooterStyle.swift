@@ -380,7 +380,7 @@ public struct LineTable: Sendable {
             return t.count >= 3 && t.count <= 8 && t.last == UInt8(ascii: ">") && Self.hasLowercasedPrefix(t, Self.ruleOpening)
         }
         // The trimmed text starts with the byte '<'.
-        guard bytes[content[n - 1]].contains(UInt8(ascii: "<")) else { return false }
+        guard bytes[content[n - 1]].contains(UInt8(ascii: "<")), !startsWithOtherThan(UInt8(ascii: "<"), n) else { return false }
         let t = text(n).trimmed()
         return t.hasASCIIPrefixIgnoringCase("<hr") && t.hasSuffix(">") && t.count <= 8
     }
@@ -407,6 +407,11 @@ public struct LineTable: Sendable {
                   t.first != UInt8(ascii: "#") else { return false }
             return !Self.blockOpenings.contains { Self.hasLowercasedPrefix(t, $0) }
         }
+        // A line whose first scalar is neither ASCII nor a blank (a label in Chinese) starts its
+        // trimmed text with that scalar: no closing tag, heading or block opening.
+        if startsWithOtherThan(0x80, n) {
+            return !Self.containsBytes(bytes[content[n - 1]], "://") && !isDashes(n)
+        }
         let t = text(n).trimmed()
         guard !t.isEmpty, URLOccurrence.byteMatch(of: "://", in: t, from: t.startIndex) == nil, !isDashes(n),
               !t.hasPrefix("</"), !t.hasPrefix("#") else { return false }
@@ -414,6 +419,18 @@ public struct LineTable: Sendable {
             return false
         }
         return true
+    }
+
+    /// Whether line n's text starts with a scalar that is not a blank and whose first byte is
+    /// not `byte` (0x80: not ASCII): its trimmed text then starts with that scalar.
+    private func startsWithOtherThan(_ byte: UInt8, _ n: Int) -> Bool {
+        let line = bytes[content[n - 1]]
+        // The BOM is no part of line 1's text.
+        guard let first = line.first, !(n == 1 && hasBOM) else { return false }
+        if first < 0x80 { return byte != 0x80 && first != byte && !Self.isASCIIBlank(first) }
+        // The first scalar as the text decodes it (an invalid sequence is U+FFFD, no blank).
+        guard let scalar = String(decoding: line.prefix(4), as: UTF8.self).unicodeScalars.first else { return false }
+        return !scalar.properties.isWhitespace
     }
 
     /// The openings of the body's blocks, lower-case, that no label starts with.

@@ -17,9 +17,10 @@ import Testing
             "<hr/>\u{3000}", "<br/>", "手机上长按并复制下列链接或二维码分享本文章：<br/>", "label", " label ",
             "</div>", "#### x", "<DIV class='a'>", "<p>", "<p class='x'>", "<pre>", "<img src='a'/>", "<Table>",
             "<ul>", "<ol>", "<li>", "<a href='x'>", "see https://x.com", "a://b", "\u{0600}label", "label\u{301}",
+            "\u{3000}<hr/>", "\u{3000}label", "中<hr/>", "<hr/>中", "标签 https://x.com", "中---", "\u{3000}</div>", "é",
         ]
         var lines = texts.map { Array($0.utf8) }
-        lines += [[0x80], [0x20, 0xFF, 0x20], [0x2D, 0x2D, 0x2D, 0xC3], [0x3C, 0x68, 0x72, 0x3E, 0xE0, 0x80]]
+        lines += [[0x80], [0x20, 0xFF, 0x20], [0x2D, 0x2D, 0x2D, 0xC3], [0x3C, 0x68, 0x72, 0x3E, 0xE0, 0x80], [0xE3, 0x80], [0xFF, 0x3C]]
         return lines
     }()
 
@@ -45,6 +46,7 @@ import Testing
         #expect(table.isDashes(12) && !table.isDashes(14) && !table.isDashes(15) && table.isDashes(17))
         #expect(table.isRule(19) && table.isRule(20) && table.isRule(21) && !table.isRule(22) && !table.isRule(23))
         #expect(table.isLabel(29) && table.isLabel(30) && !table.isLabel(32) && !table.isLabel(34) && !table.isLabel(45))
+        #expect(table.isRule(48) && !table.isRule(50) && table.isLabel(49) && table.isLabel(50) && !table.isLabel(52) && !table.isLabel(54))
     }
 
     @Test func lineTableEndings() {
