@@ -348,8 +348,10 @@ public final class ArchiveIndex: Sendable {
             try ArchiveIndex.storeInference(db, inferred)
             let config = try ArchiveConfig.load(archive: archive, fallback: inferred) ?? inferred
             try ArchiveIndex.markAliases(db, config: config)
+            clock.mark("inferred the configuration")
             return config
         }
+        // After the commit, and the checkpoint that copies the WAL into the database file.
         clock.mark("rows written")
         return config
     }
