@@ -41,11 +41,13 @@ let package = Package(
         .target(name: "CQRShim", dependencies: ["CQREncode"]),
         // CPNG for libpng's version only (LibraryVersions); all of libpng's work goes through the shim.
         .target(name: "SharemarkQR", dependencies: ["CQREncode", "CQRShim", "CPNG", "CPNGShim", "CZBar"]),
+        // GRDBSQLite: the C API of the libsqlite3 GRDB links, for binding the index's rows and
+        // stepping lookups' statements without GRDB's per-value boxing and `Row`
+        // (IndexRecords.swift); used inside the target only.
         .target(
             name: "SharemarkArchive",
             dependencies: [
                 "SharemarkQR", .product(name: "GRDB", package: "GRDB.swift"),
-                // SQLite's own calls, to step lookups' statements without GRDB's Row.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]),
         .target(name: "SharemarkJobs", dependencies: ["SharemarkQR", "SharemarkArchive"]),

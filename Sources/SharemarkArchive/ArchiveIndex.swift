@@ -174,20 +174,20 @@ public final class ArchiveIndex: Sendable {
         clock.mark("read known rows")
         let changes = IndexChanges(scan: scan, known: known)
 
-        let records = ArchiveIndex.parse(changes.pages, archive: archive, mirrorForm: fileConfig.mirrorForm,
-                                         cdnForm: fileConfig.cdnForm, progress: progress)
+        let parsed = ArchiveIndex.parse(changes.pages, archive: archive, mirrorForm: fileConfig.mirrorForm,
+                                        cdnForm: fileConfig.cdnForm, progress: progress)
         progress?(.writing)
-        clock.mark("parsed \(records.count)")
+        clock.mark("parsed \(parsed.count)")
 
         let newConfig = changes.isEmpty
             ? try refreshAliases()
-            : try write(changes, records: records, known: known, forms: forms, clock: &clock)
+            : try write(changes, parsed: parsed, known: known, forms: forms, clock: &clock)
         let totals = try readTotals()
         state.withLock { $0 = newConfig }
         clock.mark("committed")
 
         return UpdateSummary(
-            scanned: scan.pages.count, parsed: records.count, unchanged: scan.pages.count - records.count,
+            scanned: scan.pages.count, parsed: parsed.count, unchanged: scan.pages.count - parsed.count,
             removed: changes.removedPages.count, assets: scan.assets.count, assetsRemoved: changes.removedAssets.count,
             pagesWithoutFooter: totals.pagesWithoutFooter, invalidUTF8Pages: totals.invalidUTF8Pages,
             problems: scan.problems + totals.problems, seconds: clock.seconds)
@@ -274,12 +274,13 @@ public final class ArchiveIndex: Sendable {
     /// The write phase, one transaction: rows of removed and re-read pages deleted, new rows
     /// inserted (with their titles in the full-text index), assets brought up to date, then the
     /// configuration inferred again from all footers and the alias flags set for it.
-    private func write(_ changes: IndexChanges, records: [PageRecord], known: KnownFiles, forms: FormsKey,
+    private func write(_ changes: IndexChanges, parsed: [ParsedPage], known: KnownFiles, forms: FormsKey,
                        clock: inout PhaseClock) throws -> ArchiveConfig {
         let archive = self.archive
         let config = try pool.write { db -> ArchiveConfig in
             let deleteTitle = try db.makeStatement(sql: "DELETE FROM title_fts WHERE rowid = (SELECT rowid FROM pages WHERE path = ?)")
-            let reread = records.lazy.map(\.file.path.value).filter { known.pages[$0] != nil }
+            // Pages read again: those the index already had (none when it is built from nothing).
+            let reread = known.pages.isEmpty ? [] : parsed.indices.lazy.map { parsed[$0].row.path }.filter { known.pages[$0] != nil }
             for path in changes.removedPages + reread {
                 try deleteTitle.execute(arguments: [path])
                 _ = try PageRow.deleteOne(db, key: ["path": path])
@@ -287,30 +288,51 @@ public final class ArchiveIndex: Sendable {
             // A cache for the whole write, so that the indexes' pages stay in memory instead of
             // being spilled to the WAL and read back (SQLite's default is 2 MiB); about 1 KiB
             // per new row, within 8 MiB to 256 MiB.
-            let cacheKiB = min(max(records.count, 8192), 262_144)
+            let cacheKiB = min(max(parsed.count, 8192), 262_144)
             try db.execute(sql: "PRAGMA cache_size = -\(cacheKiB)")
             defer { try? db.execute(sql: "PRAGMA cache_size = -2000") }
-            let insertPage = try PageRow.insertStatement(db)
+            // Into an empty table, the indexes whose order is not the rows' (path) order are
+            // dropped and made again after the rows, each by one sort, rather than grown by an
+            // insert at a random place per row. Within the transaction: a crash leaves them as
+            // they were, and readers see either the old index or the new one.
+            let deferredIndexes = try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM pages)")!
+                ? try Row.fetchAll(db, sql: """
+                    SELECT name, sql FROM sqlite_schema
+                    WHERE type = 'index' AND tbl_name = 'pages' AND name IN ('pages_id', 'pages_original_key')
+                    """).map { (name: $0[0] as String, sql: $0[1] as String) }
+                : []
+            for index in deferredIndexes { try db.execute(sql: "DROP INDEX \(index.name)") }
+            var inserter = try PageRow.Inserter(db)
             let insertStyle = try db.makeStatement(sql: "INSERT OR IGNORE INTO footer_styles (key) VALUES (?)")
             let styleID = try db.makeStatement(sql: "SELECT id FROM footer_styles WHERE key = ?")
-            // Pages share a few footer styles: each style's row is found or made once.
+            // Pages share a few footer styles: each style's row is found or made once. The last
+            // style found is compared first: most pages of an archive share one, and comparing
+            // costs less than hashing the whole style again.
             var styleIDs: [FooterStyle: Int64] = [:]
+            var lastStyle: (style: FooterStyle, id: Int64)?
             var firstNewRow: Int64?
             // In path order, so that the path, category and asset indexes grow at their ends.
-            // (Indices sorted, not the records: moving each large record costs more than its insert.)
-            for i in records.indices.sorted(by: { records[$0].file.path.value < records[$1].file.path.value }) {
-                let record = records[i]
-                let style = try record.page.footerStyle.map { style in
-                    if let id = styleIDs[style] { return id }
-                    let key = style.key
-                    try insertStyle.execute(arguments: [key])
-                    let id = try Int64.fetchOne(styleID, arguments: [key])!
-                    styleIDs[style] = id
+            // (Indices sorted, not the rows: moving each large row costs more than its insert.)
+            for i in parsed.indices.sorted(by: { parsed[$0].row.path < parsed[$1].row.path }) {
+                let style = try parsed[i].footerStyle.map { style in
+                    if let lastStyle, lastStyle.style == style { return lastStyle.id }
+                    let id: Int64
+                    if let known = styleIDs[style] {
+                        id = known
+                    } else {
+                        let key = style.key
+                        try insertStyle.execute(arguments: [key])
+                        id = try Int64.fetchOne(styleID, arguments: [key])!
+                        styleIDs[style] = id
+                    }
+                    lastStyle = (style, id)
                     return id
                 }
-                try PageRow(record, footerStyleID: style).insert(with: insertPage)
+                try inserter.insert(parsed[i].row, footerStyleID: style)
                 firstNewRow = firstNewRow ?? db.lastInsertedRowID
             }
+            for index in deferredIndexes { try db.execute(sql: index.sql) }
+            clock.mark("inserted \(parsed.count) rows")
             // The new rows' titles in one statement: a new row's rowid is above every older one's
             // (INTEGER PRIMARY KEY without AUTOINCREMENT takes the largest plus one).
             if let firstNewRow {
@@ -320,13 +342,16 @@ public final class ArchiveIndex: Sendable {
             for path in changes.removedAssets { _ = try AssetRow.deleteOne(db, key: path) }
             for asset in changes.assets { try AssetRow(asset).insert(db, onConflict: .replace) }
             try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('forms', ?)", arguments: [forms.text])
+            clock.mark("indexed titles")
 
             let inferred = try ArchiveIndex.inferConfig(db)
             try ArchiveIndex.storeInference(db, inferred)
             let config = try ArchiveConfig.load(archive: archive, fallback: inferred) ?? inferred
             try ArchiveIndex.markAliases(db, config: config)
+            clock.mark("inferred the configuration")
             return config
         }
+        // After the commit, and the checkpoint that copies the WAL into the database file.
         clock.mark("rows written")
         return config
     }
@@ -359,9 +384,17 @@ public final class ArchiveIndex: Sendable {
         }
     }
 
-    /// Reads and parses pages on all cores.
+    /// A page read and parsed: its row, but for the id of its footer style's row, which the
+    /// write phase finds or makes once per style.
+    struct ParsedPage: Sendable {
+        var row: PageRow
+        var footerStyle: FooterStyle?
+    }
+
+    /// Reads and parses pages on all cores, and makes their rows there too (the write phase
+    /// that follows runs on one thread).
     static func parse(_ files: [PageFile], archive: String, mirrorForm: URLTemplate, cdnForm: URLTemplate,
-                      progress: (@Sendable (UpdateProgress) -> Void)?) -> [PageRecord] {
+                      progress: (@Sendable (UpdateProgress) -> Void)?) -> [ParsedPage] {
         let root = archive.hasSuffix("/") ? archive : archive + "/"
         let total = files.count
         let done = Atomic<Int>(0)
@@ -384,7 +417,7 @@ public final class ArchiveIndex: Sendable {
             }
             let n = done.add(1, ordering: .relaxed).newValue
             if n % 256 == 0 || n == total { progress?(.parsing(done: n, total: total)) }
-            return record
+            return ParsedPage(row: PageRow(record, footerStyleID: nil), footerStyle: record.page.footerStyle)
         }
     }
 

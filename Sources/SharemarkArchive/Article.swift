@@ -107,6 +107,15 @@ public struct PageRecord: Hashable, Sendable {
 extension PageRecord {
     /// Whether a URL starts with `http://` or `https://` (any case).
     static func isHTTP(_ url: String) -> Bool {
+        // From the bytes when the first nine are ASCII (so the first eight Characters are
+        // those bytes, and lowering them is `lowercased()`'s): every footer's URLs come here.
+        var text = url
+        let fromBytes: Bool? = text.withUTF8 { bytes in
+            guard bytes.prefix(9).allSatisfy({ $0 < 0x80 }) else { return nil }
+            let head = bytes.prefix(8).map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
+            return head.starts(with: "http://".utf8) || head.starts(with: "https://".utf8)
+        }
+        if let fromBytes { return fromBytes }
         let head = url.prefix(8).lowercased()
         return head.hasPrefix("http://") || head.hasPrefix("https://")
     }

@@ -142,7 +142,9 @@ extension FooterStyle {
     static func template(_ text: String, _ marks: [(String, Piece)]) -> [Piece]? {
         var pieces: [Piece] = []
         var rest = Substring(text)
-        var found = Set<Int>()
+        // Which marks were found, one bit each (a footer line has at most four).
+        precondition(marks.count <= Int.bitWidth, "too many marks")
+        var found = 0
         while !rest.isEmpty {
             var best: (range: Range<Substring.Index>, index: Int)? = nil
             for (i, mark) in marks.enumerated() {
@@ -155,11 +157,11 @@ extension FooterStyle {
             guard let best else { break }
             if best.range.lowerBound > rest.startIndex { pieces.append(.text(String(rest[..<best.range.lowerBound]))) }
             pieces.append(marks[best.index].1)
-            found.insert(best.index)
+            found |= 1 << best.index
             rest = rest[best.range.upperBound...]
         }
         if !rest.isEmpty { pieces.append(.text(String(rest))) }
-        guard found.count == marks.count else { return nil }
+        guard found.nonzeroBitCount == marks.count else { return nil }
         return pieces
     }
 }
@@ -184,6 +186,18 @@ public enum URLOccurrence {
     /// where subscripting a Substring traps.
     public static func first(of url: String, in text: Substring) -> Range<Substring.Index>? {
         guard !url.isEmpty else { return nil }
+        switch firstFromBytes(of: url, in: text) {
+        case .found(let offset):
+            let lower = text.utf8.index(text.startIndex, offsetBy: offset)
+            return lower..<text.utf8.index(lower, offsetBy: url.utf8.count)
+        case .absent: return nil
+        case .undecided: return firstByCharacters(of: url, in: text)
+        }
+    }
+
+    /// `first(of:in:)` by Characters, for the candidates the bytes alone do not decide.
+    static func firstByCharacters(of url: String, in text: Substring) -> Range<Substring.Index>? {
+        guard !url.isEmpty else { return nil }
         var from = text.startIndex
         while let range = byteMatch(of: url, in: text, from: from) {
             guard isCharacterBoundary(range.lowerBound, in: text), isCharacterBoundary(range.upperBound, in: text) else {
@@ -198,6 +212,48 @@ public enum URLOccurrence {
             from = text.index(after: range.lowerBound)
         }
         return nil
+    }
+
+    /// What `first(of:in:)` answers, decided from the bytes alone where they can decide it: each
+    /// candidate whose own first and last bytes, and the two bytes on either side of it, are
+    /// ASCII other than CR and LF. Such bytes are whole Characters, each a Character boundary
+    /// from the next, so the tests of Characters are tests of bytes. Undecided at the first
+    /// candidate that is not so: the Characters decide from there.
+    private enum Decision { case found(Int), absent, undecided }
+
+    private static func firstFromBytes(of url: String, in text: Substring) -> Decision {
+        var needle = url
+        // "http" as Characters: a fifth byte, when there is one, must not join the 'p'.
+        let http: Decision = needle.withUTF8 { n in
+            guard n.count >= 4, n[0] == 0x68, n[1] == 0x74, n[2] == 0x74, n[3] == 0x70 else { return .absent }
+            return n.count == 4 || n[4] < 0x80 ? .found(0) : .undecided
+        }
+        if case .undecided = http { return .undecided }
+        let startsWithHTTP = if case .found = http { true } else { false }
+        return text.utf8.withContiguousStorageIfAvailable { haystack in
+            needle.withUTF8 { n -> Decision in
+                guard let base = haystack.baseAddress, let needleBase = n.baseAddress else { return .absent }
+                let count = haystack.count
+                @inline(__always) func simple(_ i: Int) -> Bool {
+                    i < 0 || i >= count || (base[i] < 0x80 && base[i] != 0x0A && base[i] != 0x0D)
+                }
+                var i = 0
+                while count - i >= n.count {
+                    guard let hit = memchr(base + i, Int32(n[0]), count - n.count - i + 1) else { return .absent }
+                    let lower = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    guard memcmp(base + lower, needleBase, n.count) == 0 else { i = lower + 1; continue }
+                    let upper = lower + n.count
+                    guard simple(lower - 2), simple(lower - 1), simple(lower), simple(lower + 1),
+                          simple(upper - 1), simple(upper), simple(upper + 1), simple(upper + 2) else { return .undecided }
+                    let beforeOK = lower == 0 || !startsWithHTTP || isBoundaryBefore(Character(Unicode.Scalar(base[lower - 1])))
+                    let afterOK = upper == count || isBoundaryAfter(Character(Unicode.Scalar(base[upper])))
+                        || (base[upper] == UInt8(ascii: "/") && upper + 1 < count && base[upper + 1] == UInt8(ascii: ">"))
+                    if beforeOK && afterOK { return .found(lower) }
+                    i = lower + 1
+                }
+                return .absent
+            }
+        } ?? .undecided
     }
 
     /// The first place at or after `from` where `text`'s UTF-8 bytes hold `needle`'s (its ends
@@ -244,22 +300,28 @@ public struct LineTable: Sendable {
 
     public init(_ bytes: [UInt8]) {
         self.bytes = bytes
-        var start = 0
-        let n = bytes.count
-        while start < n {
-            var end = start
-            while end < n && bytes[end] != 0x0A { end += 1 }
-            if end < n {
-                let contentEnd = end > start && bytes[end - 1] == 0x0D ? end - 1 : end
-                content.append(start..<contentEnd)
-                ending.append(contentEnd..<(end + 1))
-                start = end + 1
-            } else {
-                content.append(start..<n)
-                ending.append(n..<n)
-                start = n
+        var content: [Range<Int>] = [], ending: [Range<Int>] = []
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let n = buffer.count
+            // Every indexed page with a footer is cut into lines here: memchr finds each end.
+            var start = 0
+            while start < n {
+                if let newline = memchr(base + start, 0x0A, n - start) {
+                    let end = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+                    let contentEnd = end > start && base[end - 1] == 0x0D ? end - 1 : end
+                    content.append(start..<contentEnd)
+                    ending.append(contentEnd..<(end + 1))
+                    start = end + 1
+                } else {
+                    content.append(start..<n)
+                    ending.append(n..<n)
+                    start = n
+                }
             }
         }
+        self.content = content
+        self.ending = ending
     }
 
     public var count: Int { content.count }
@@ -280,22 +342,76 @@ public struct LineTable: Sendable {
         bytes.withUnsafeBufferPointer { UTF8Check.isValid(UnsafeBufferPointer(rebasing: $0[content[n - 1]])) }
     }
 
-    public func isBlank(_ n: Int) -> Bool { text(n).allSatisfy { $0.isWhitespace } }
+    // The tests of a line below look at its bytes first and read its text only when the bytes
+    // alone cannot tell (every page's footer is learned with them). An ASCII byte is a whole
+    // Character of the text unless a non-ASCII scalar is next to it (a prefix before it, a
+    // combining mark after it), and no such Character is whitespace: a line of ASCII bytes
+    // only is answered from its bytes exactly, and one ASCII byte that is not a blank decides
+    // that the line is not blank.
+
+    /// Line n's content bytes when every one is ASCII, else nil.
+    private func asciiContent(_ n: Int) -> ArraySlice<UInt8>? {
+        let line = bytes[content[n - 1]]
+        return line.allSatisfy { $0 < 0x80 } ? line : nil
+    }
+
+    /// The ASCII blanks: what `Character.isWhitespace` holds for among ASCII characters.
+    private static func isASCIIBlank(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
+
+    /// `bytes` without ASCII blanks at either end (`trimmed()` for an ASCII line).
+    private static func trimmedASCII(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        guard let first = bytes.firstIndex(where: { !isASCIIBlank($0) }),
+              let last = bytes.lastIndex(where: { !isASCIIBlank($0) }) else { return bytes[bytes.endIndex...] }
+        return bytes[first...last]
+    }
+
+    public func isBlank(_ n: Int) -> Bool {
+        var ascii = true
+        for byte in bytes[content[n - 1]] {
+            if byte >= 0x80 { ascii = false } else if !Self.isASCIIBlank(byte) { return false }
+        }
+        return ascii || text(n).allSatisfy { $0.isWhitespace }
+    }
 
     /// A horizontal rule: `<hr>`, `<hr/>`, `<hr />` (any case).
     func isRule(_ n: Int) -> Bool {
+        if let line = asciiContent(n) {
+            let t = Self.trimmedASCII(line)
+            return t.count >= 3 && t.count <= 8 && t.last == UInt8(ascii: ">") && Self.hasLowercasedPrefix(t, Self.ruleOpening)
+        }
+        // The trimmed text starts with the byte '<'.
+        guard bytes[content[n - 1]].contains(UInt8(ascii: "<")), !startsWithOtherThan(UInt8(ascii: "<"), n) else { return false }
         let t = text(n).trimmed()
         return t.hasASCIIPrefixIgnoringCase("<hr") && t.hasSuffix(">") && t.count <= 8
     }
 
     /// A line of three or more dashes.
     public func isDashes(_ n: Int) -> Bool {
+        var ascii = true
+        for byte in bytes[content[n - 1]] {
+            if byte >= 0x80 { ascii = false } else if byte != UInt8(ascii: "-") && !Self.isASCIIBlank(byte) { return false }
+        }
+        if ascii {
+            let t = Self.trimmedASCII(bytes[content[n - 1]])
+            return t.count >= 3 && t.allSatisfy { $0 == UInt8(ascii: "-") }
+        }
         let t = text(n).trimmed()
         return t.count >= 3 && t.allSatisfy { $0 == "-" }
     }
 
     /// A footer's label: text with no URL that does not close or open a block of the body.
     func isLabel(_ n: Int) -> Bool {
+        if let line = asciiContent(n) {
+            let t = Self.trimmedASCII(line)
+            guard !t.isEmpty, !Self.containsBytes(t, "://"), !isDashes(n), !t.starts(with: "</".utf8),
+                  t.first != UInt8(ascii: "#") else { return false }
+            return !Self.blockOpenings.contains { Self.hasLowercasedPrefix(t, $0) }
+        }
+        // A line whose first scalar is neither ASCII nor a blank (a label in Chinese) starts its
+        // trimmed text with that scalar: no closing tag, heading or block opening.
+        if startsWithOtherThan(0x80, n) {
+            return !Self.containsBytes(bytes[content[n - 1]], "://") && !isDashes(n)
+        }
         let t = text(n).trimmed()
         guard !t.isEmpty, URLOccurrence.byteMatch(of: "://", in: t, from: t.startIndex) == nil, !isDashes(n),
               !t.hasPrefix("</"), !t.hasPrefix("#") else { return false }
@@ -303,6 +419,36 @@ public struct LineTable: Sendable {
             return false
         }
         return true
+    }
+
+    /// Whether line n's text starts with a scalar that is not a blank and whose first byte is
+    /// not `byte` (0x80: not ASCII): its trimmed text then starts with that scalar.
+    private func startsWithOtherThan(_ byte: UInt8, _ n: Int) -> Bool {
+        let line = bytes[content[n - 1]]
+        // The BOM is no part of line 1's text.
+        guard let first = line.first, !(n == 1 && hasBOM) else { return false }
+        if first < 0x80 { return byte != 0x80 && first != byte && !Self.isASCIIBlank(first) }
+        // The first scalar as the text decodes it (an invalid sequence is U+FFFD, no blank).
+        guard let scalar = String(decoding: line.prefix(4), as: UTF8.self).unicodeScalars.first else { return false }
+        return !scalar.properties.isWhitespace
+    }
+
+    /// The openings of the body's blocks, lower-case, that no label starts with.
+    private static let blockOpenings = ["<div", "<p>", "<p ", "<img", "<table", "<ul", "<ol", "<li"].map { Array($0.utf8) }
+    private static let ruleOpening = Array("<hr".utf8)
+
+    /// Whether `bytes`, ASCII letters lowered (`hasASCIIPrefixIgnoringCase`), start with `prefix`.
+    private static func hasLowercasedPrefix(_ bytes: ArraySlice<UInt8>, _ prefix: [UInt8]) -> Bool {
+        bytes.count >= prefix.count && zip(bytes, prefix).allSatisfy { byte, expected in
+            (byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte) == expected
+        }
+    }
+
+    private static func containsBytes(_ hay: ArraySlice<UInt8>, _ needle: StaticString) -> Bool {
+        hay.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return false }
+            return findBytes(base, buffer.count, needle) != nil
+        }
     }
 
     /// The line ending most lines use (`\r\n` or `\n`), for lines added to the page.

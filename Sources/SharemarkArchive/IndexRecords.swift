@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import GRDBSQLite
+internal import GRDBSQLite
 
 /// A row of the index's `pages` table: what reading a page left to keep (GRDB record; its
 /// coding keys are the table's columns, the one list of them).
@@ -151,54 +151,125 @@ struct PageRow: Codable, PersistableRecord {
     }
 
 
-    /// The row's value for a column. Inserts bind these in `CodingKeys` order to one prepared
-    /// statement (`insert(into:)`): GRDB's Encodable persistence cost more per row than SQLite's
-    /// own work, and `sharemark index` writes every page.
-    private func value(for key: CodingKeys) throws -> (any DatabaseValueConvertible)? {
+    /// The prepared INSERT of a whole row, its parameters in `CodingKeys` order (`Inserter`).
+    static func insertStatement(_ db: Database) throws -> Statement {
+        let placeholders = Array(repeating: "?", count: CodingKeys.allCases.count).joined(separator: ", ")
+        return try db.makeStatement(sql: "INSERT INTO \(databaseTableName) (\(columnList)) VALUES (\(placeholders))")
+    }
+
+    /// A column's value as the inserter binds it: the row's text lies in one buffer per row.
+    enum BoundValue {
+        case null
+        case integer(Int64)
+        /// A range of the inserter's text buffer (UTF-8).
+        case text(Range<Int>)
+    }
+
+    /// The row's value for a column, its text appended to `text`; `footerStyleID` is the
+    /// column's value, found or made by the caller for the row's footer style.
+    private func bound(_ key: CodingKeys, footerStyleID: Int64?, text: inout [UInt8]) throws -> BoundValue {
+        func string(_ value: String?) -> BoundValue {
+            guard let value else { return .null }
+            let start = text.count
+            text.append(contentsOf: value.utf8)
+            return .text(start..<text.count)
+        }
+        func integer(_ value: Int?) -> BoundValue { value.map { .integer(Int64($0)) } ?? .null }
+        // GRDB stores booleans as 0 and 1: rows written here read back the same.
+        func flag(_ value: Bool) -> BoundValue { .integer(value ? 1 : 0) }
         switch key {
-        case .path: path
-        case .category: category
-        case .id: id
-        case .size: size
-        case .mtimeNs: mtimeNs
-        case .title: title
-        case .hasFooter: hasFooter
-        case .mirrorURL: mirrorURL
-        case .mirrorURLLine: mirrorURLLine
-        case .linkedMirrorURL: linkedMirrorURL
-        case .linkLine: linkLine
-        case .qrImageURL: qrImageURL
-        case .qrImageLine: qrImageLine
-        case .qrAsset: qrAsset
-        case .originalURL: originalURL
-        case .originalLine: originalLine
-        case .originalKey: originalKey
-        case .date: date
-        case .invalidUTF8: invalidUTF8
-        case .hasBOM: hasBOM
-        case .crlf: crlf
-        case .mirrorOwner: mirrorOwner
-        case .mirrorRepository: mirrorRepository
-        case .mirrorBranch: mirrorBranch
-        case .aliasUsed: aliasUsed
-        case .legacyImage: legacyImage
-        case .imageForm: imageForm
-        case .footerStyleID: footerStyleID
-        case .assetOutsideArchive: assetOutsideArchive
-        case .problems: try Self.encodeProblems(problems)
+        case .path: return string(path)
+        case .category: return string(category)
+        case .id: return string(id)
+        case .size: return .integer(size)
+        case .mtimeNs: return .integer(mtimeNs)
+        case .title: return string(title)
+        case .hasFooter: return flag(hasFooter)
+        case .mirrorURL: return string(mirrorURL)
+        case .mirrorURLLine: return integer(mirrorURLLine)
+        case .linkedMirrorURL: return string(linkedMirrorURL)
+        case .linkLine: return integer(linkLine)
+        case .qrImageURL: return string(qrImageURL)
+        case .qrImageLine: return integer(qrImageLine)
+        case .qrAsset: return string(qrAsset)
+        case .originalURL: return string(originalURL)
+        case .originalLine: return integer(originalLine)
+        case .originalKey: return string(originalKey)
+        case .date: return string(date)
+        case .invalidUTF8: return flag(invalidUTF8)
+        case .hasBOM: return flag(hasBOM)
+        case .crlf: return flag(crlf)
+        case .mirrorOwner: return string(mirrorOwner)
+        case .mirrorRepository: return string(mirrorRepository)
+        case .mirrorBranch: return string(mirrorBranch)
+        case .aliasUsed: return flag(aliasUsed)
+        case .legacyImage: return flag(legacyImage)
+        case .imageForm: return string(imageForm?.rawValue)
+        case .footerStyleID: return footerStyleID.map { .integer($0) } ?? .null
+        case .assetOutsideArchive: return flag(assetOutsideArchive)
+        case .problems: return string(try Self.encodeProblems(problems))
         }
     }
 
-    /// Inserts the row through `statement`, made by `insertStatement(_:)` for the transaction.
-    func insert(with statement: Statement) throws {
-        let values: [(any DatabaseValueConvertible)?] = try CodingKeys.allCases.map { try value(for: $0) }
-        try statement.execute(arguments: StatementArguments(values))
+    /// Inserts whole rows through one prepared statement, for one transaction. Each value is
+    /// bound with SQLite's C API from one buffer holding the row's text: GRDB's arguments
+    /// (an existential and a `DatabaseValue` per column, the strings copied again by SQLite)
+    /// cost several times SQLite's own work per row, and `sharemark index` writes every page.
+    struct Inserter {
+        private let statement: Statement
+        private let db: Database
+        private var text: [UInt8] = []
+        private var values: [BoundValue] = []
+        private static let keys = CodingKeys.allCases
+
+        init(_ db: Database) throws {
+            self.db = db
+            statement = try PageRow.insertStatement(db)
+            text.reserveCapacity(4096)
+            values.reserveCapacity(Self.keys.count)
+        }
+
+        /// Inserts `row` with `footerStyleID` in place of the row's own.
+        mutating func insert(_ row: PageRow, footerStyleID: Int64?) throws {
+            text.removeAll(keepingCapacity: true)
+            values.removeAll(keepingCapacity: true)
+            for key in Self.keys { values.append(try row.bound(key, footerStyleID: footerStyleID, text: &text)) }
+            let sqliteStatement = statement.sqliteStatement
+            let failure = text.withUnsafeBufferPointer { buffer -> DatabaseError? in
+                for (n, value) in values.enumerated() {
+                    let index = CInt(n + 1)
+                    switch value {
+                    case .null: sqlite3_bind_null(sqliteStatement, index)
+                    case .integer(let v): sqlite3_bind_int64(sqliteStatement, index, v)
+                    case .text(let range):
+                        // The buffer outlives the step below, after which the bindings are
+                        // cleared: SQLite need not copy the text. An empty range may have no
+                        // address, which SQLite would bind as NULL: SQLite copies "" instead.
+                        if range.isEmpty {
+                            sqlite3_bind_text(sqliteStatement, index, "", 0, SQLiteDestructor.copy)
+                        } else {
+                            let start = UnsafeRawPointer(buffer.baseAddress! + range.lowerBound).assumingMemoryBound(to: CChar.self)
+                            sqlite3_bind_text(sqliteStatement, index, start, CInt(range.count), SQLiteDestructor.noCopy)
+                        }
+                    }
+                }
+                let code = sqlite3_step(sqliteStatement)
+                // The message is the step's only until the next call.
+                let failure = code == SQLITE_DONE ? nil
+                    : DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage, sql: statement.sql)
+                sqlite3_reset(sqliteStatement)
+                sqlite3_clear_bindings(sqliteStatement)
+                return failure
+            }
+            if let failure { throw failure }
+        }
     }
 
-    /// The prepared INSERT of a whole row, for `insert(with:)`.
-    static func insertStatement(_ db: Database) throws -> Statement {
-        let placeholders = Array(repeating: "?", count: CodingKeys.allCases.count).joined(separator: ", ")
-        return try db.cachedStatement(sql: "INSERT INTO \(databaseTableName) (\(columnList)) VALUES (\(placeholders))")
+    /// SQLite's destructor arguments, which C spells as casts of 0 and -1: text the caller keeps
+    /// valid until the statement is done with it, or text SQLite copies at once.
+    private enum SQLiteDestructor {
+        static let noCopy: sqlite3_destructor_type? = nil
+        static let copy = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
     }
 
     /// The `problems` column's JSON (`decodeProblems` reads it back).

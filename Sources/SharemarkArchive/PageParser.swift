@@ -53,10 +53,16 @@ public struct PageParser: Sendable {
     }
 
     public func parse(_ bytes: [UInt8]) -> Page {
-        bytes.withUnsafeBufferPointer { parse($0) }
+        // The footer's style is learned from the page's lines, which share the array.
+        bytes.withUnsafeBufferPointer { parse($0, lines: { LineTable(bytes) }) }
     }
 
     public func parse(_ buffer: UnsafeBufferPointer<UInt8>) -> Page {
+        parse(buffer, lines: { LineTable(Array(buffer)) })
+    }
+
+    /// `lines` makes the page's lines, when it has a footer to learn the style of.
+    private func parse(_ buffer: UnsafeBufferPointer<UInt8>, lines: () -> LineTable) -> Page {
         var page = Page(title: nil, footer: nil, datelineDate: nil, invalidUTF8: false, hasBOM: false, usesCRLF: false)
         guard let base = buffer.baseAddress, buffer.count > 0 else { return page }
         let n = buffer.count
@@ -136,7 +142,7 @@ public struct PageParser: Sendable {
         }
         page.footer = candidate
         if let candidate {
-            page.footerStyle = FooterStyle.learn(lines: LineTable(Array(buffer)), footer: candidate)
+            page.footerStyle = FooterStyle.learn(lines: lines(), footer: candidate)
         }
         if candidate == nil, let lastBareMirror {
             page.unlinkedMirrorURL = lastBareMirror.url
@@ -360,27 +366,40 @@ func findBytes(_ hay: UnsafePointer<UInt8>, _ count: Int, _ needle: StaticString
 
 /// A UTF-8 validity check with an ASCII fast path.
 enum UTF8Check {
+    /// Every indexed page is checked: eight ASCII bytes at a time, and each multi-byte sequence
+    /// by the ranges of Unicode's table of well-formed UTF-8 (its second byte's range rules out
+    /// overlong forms, surrogates and code points above U+10FFFF).
     static func isValid(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let p = b.baseAddress else { return true }
         let n = b.count
         var i = 0
         while i < n {
-            let c = b[i]
-            if c < 0x80 { i += 1; continue }
-            let need: Int
-            var minimum: UInt32
-            var value: UInt32
-            if c & 0xE0 == 0xC0 { need = 1; value = UInt32(c & 0x1F); minimum = 0x80 }
-            else if c & 0xF0 == 0xE0 { need = 2; value = UInt32(c & 0x0F); minimum = 0x800 }
-            else if c & 0xF8 == 0xF0 { need = 3; value = UInt32(c & 0x07); minimum = 0x10000 }
-            else { return false }
-            guard i + need < n else { return false }
-            for k in 1...need {
-                let d = b[i + k]
-                guard d & 0xC0 == 0x80 else { return false }
-                value = value << 6 | UInt32(d & 0x3F)
+            if n - i >= 8, UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                i += 8
+                continue
             }
-            if value < minimum || value > 0x10FFFF || (0xD800...0xDFFF).contains(value) { return false }
-            i += need + 1
+            let c = p[i]
+            if c < 0x80 { i += 1; continue }
+            @inline(__always) func continues(_ k: Int) -> Bool { p[k] & 0xC0 == 0x80 }
+            switch c {
+            case 0xC2...0xDF:
+                guard n - i >= 2, continues(i + 1) else { return false }
+                i += 2
+            case 0xE0...0xEF:
+                guard n - i >= 3 else { return false }
+                let second = p[i + 1]
+                let low: UInt8 = c == 0xE0 ? 0xA0 : 0x80, high: UInt8 = c == 0xED ? 0x9F : 0xBF
+                guard second >= low, second <= high, continues(i + 2) else { return false }
+                i += 3
+            case 0xF0...0xF4:
+                guard n - i >= 4 else { return false }
+                let second = p[i + 1]
+                let low: UInt8 = c == 0xF0 ? 0x90 : 0x80, high: UInt8 = c == 0xF4 ? 0x8F : 0xBF
+                guard second >= low, second <= high, continues(i + 2), continues(i + 3) else { return false }
+                i += 4
+            default:
+                return false
+            }
         }
         return true
     }

@@ -69,10 +69,20 @@ private final class ResultSlots<T>: @unchecked Sendable {
 
     func set(_ index: Int, _ value: T) { base[index] = value }
 
-    func collect() -> [T] { (0..<count).map { base[$0]! } }
+    /// The results, moved out of the slots (copying each would retain and later release every
+    /// reference it holds: a parsed page holds dozens). Called once.
+    func collect() -> [T] {
+        precondition(!collected, "results collected twice")
+        collected = true
+        return Array(unsafeUninitializedCapacity: count) { buffer, initialized in
+            for i in 0..<count { (buffer.baseAddress! + i).initialize(to: (base + i).move()!) }
+            initialized = count
+        }
+    }
+    private var collected = false
 
     deinit {
-        base.deinitialize(count: count)
+        if !collected { base.deinitialize(count: count) }
         base.deallocate()
     }
 }

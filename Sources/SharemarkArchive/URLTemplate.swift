@@ -95,8 +95,9 @@ public struct URLTemplate: Hashable, Sendable, Codable, CustomStringConvertible 
     /// Splits `url` (query and fragment are ignored) into its parts, or nil when it is not of
     /// this form. A jsDelivr-style `repository@ref` yields the ref as the branch.
     public func match(_ url: some StringProtocol) -> Parts? {
-        var text = String(URLText.withoutSchemeQueryFragment(url))
-        return text.withUTF8 { match(bytes: $0) }
+        // On the URL's own bytes: every footer's URLs are matched, several times each.
+        var text = String(url)
+        return text.withUTF8 { match(bytes: URLText.withoutSchemeQueryFragment(bytes: $0)) }
     }
 
     private func match(bytes u: UnsafeBufferPointer<UInt8>) -> Parts? {
@@ -150,8 +151,33 @@ public enum URLText {
     /// `url` without `#fragment` and `?query`.
     public static func withoutQueryFragment<S: StringProtocol>(_ url: S) -> Substring {
         var s = Substring(url)
-        if let cut = s.utf8.firstIndex(where: { $0 == UInt8(ascii: "#") || $0 == UInt8(ascii: "?") }) { s = s[..<cut] }
+        let u = s.utf8
+        // The bytes in place when the text has them contiguous (a native string always does).
+        let cut = u.withContiguousStorageIfAvailable { bytes in queryFragmentStart(bytes).map { u.index(u.startIndex, offsetBy: $0) } }
+            ?? u.firstIndex(where: { $0 == UInt8(ascii: "#") || $0 == UInt8(ascii: "?") })
+        if let cut { s = s[..<cut] }
         return s
+    }
+
+    /// The offset of the first '#' or '?'.
+    private static func queryFragmentStart(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        bytes.firstIndex { $0 == UInt8(ascii: "#") || $0 == UInt8(ascii: "?") }
+    }
+
+    /// `withoutSchemeQueryFragment` on UTF-8 bytes.
+    static func withoutSchemeQueryFragment(bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        var u = UnsafeBufferPointer(rebasing: bytes[..<(queryFragmentStart(bytes) ?? bytes.count)])
+        var i = 0
+        while i < u.count, isSchemeByte(u[i]) { i += 1 }
+        if i > 0, u.count - i >= 3, u[i] == UInt8(ascii: ":"), u[i + 1] == UInt8(ascii: "/"), u[i + 2] == UInt8(ascii: "/") {
+            u = UnsafeBufferPointer(rebasing: u[(i + 3)...])
+        }
+        return u
+    }
+
+    /// A byte of a URL scheme: a letter, a digit, '+', '-' or '.'.
+    private static func isSchemeByte(_ c: UInt8) -> Bool {
+        (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c == 43 || c == 45 || c == 46
     }
 
     static func withoutSchemeQueryFragment<S: StringProtocol>(_ url: S) -> Substring {
@@ -159,8 +185,7 @@ public enum URLText {
         let u = s.utf8
         var i = u.startIndex
         // Skip a scheme: letters, digits, '+', '-', '.' followed by "://".
-        while i != u.endIndex, let c = Optional(u[i]),
-              (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c == 43 || c == 45 || c == 46 {
+        while i != u.endIndex, isSchemeByte(u[i]) {
             i = u.index(after: i)
         }
         if i != u.startIndex, u[i...].starts(with: "://".utf8) {
@@ -172,6 +197,20 @@ public enum URLText {
     /// A key for comparing original URLs: host without `www.`, lower-cased, and the path;
     /// scheme, query and fragment dropped.
     public static func originalKey<S: StringProtocol>(_ url: S) -> String {
+        // An ASCII URL (most are) from its bytes: each of them is a Character, and lowering an
+        // ASCII letter is `lowercased()`'s.
+        var text = String(url)
+        if let key = text.withUTF8({ bytes -> String? in
+            let u = withoutSchemeQueryFragment(bytes: bytes)
+            guard u.allSatisfy({ $0 < 0x80 }) else { return nil }
+            var key = Array(u)
+            let slash = key.firstIndex(of: UInt8(ascii: "/")) ?? key.count
+            for i in 0..<slash where key[i] >= 0x41 && key[i] <= 0x5A { key[i] += 0x20 }
+            if slash >= 4, key.starts(with: "www.".utf8) { key.removeFirst(4) }
+            return String(decoding: key, as: UTF8.self)
+        }) {
+            return key
+        }
         var s = withoutSchemeQueryFragment(url)
         let slash = s.firstIndex(of: "/") ?? s.endIndex
         var host = s[..<slash].lowercased()
@@ -214,23 +253,39 @@ public enum URLText {
 
     /// A publication date from an original URL's path: `/gb/YY/M/D/` or `/gb/YYYY/MM/DD/`.
     public static func dateFromOriginalURL<S: StringProtocol>(_ url: S) -> String? {
-        // On the UTF-8 bytes: every indexed page's original URL goes through here.
-        let s = withoutSchemeQueryFragment(url)
-        let parts = s.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-        guard let gb = parts.firstIndex(where: { $0.elementsEqual("gb".utf8) }), parts.count > gb + 4 else { return nil }
-        func number(_ part: Substring.UTF8View) -> Int? {
-            guard !part.isEmpty, part.count <= 4, part.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-            return part.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+        // On the UTF-8 bytes, in place: every indexed page's original URL goes through here.
+        var text = String(url)
+        return text.withUTF8 { bytes -> String? in
+            let u = withoutSchemeQueryFragment(bytes: bytes)
+            // The '/'-separated parts: the first "gb", and the four after it (the fourth may be
+            // empty, but must be there).
+            var after: [Range<Int>] = []
+            var seenGB = false
+            var start = 0
+            for i in 0...u.count where i == u.count || u[i] == UInt8(ascii: "/") {
+                if seenGB {
+                    after.append(start..<i)
+                    if after.count == 4 { break }
+                } else if i - start == 2, u[start] == UInt8(ascii: "g"), u[start + 1] == UInt8(ascii: "b") {
+                    seenGB = true
+                    after.reserveCapacity(4)
+                }
+                start = i + 1
+            }
+            guard after.count == 4 else { return nil }
+            func number(_ part: Range<Int>) -> Int? {
+                guard !part.isEmpty, part.count <= 4, part.allSatisfy({ u[$0] >= 0x30 && u[$0] <= 0x39 }) else { return nil }
+                return part.reduce(0) { $0 * 10 + Int(u[$1] - 0x30) }
+            }
+            guard let yn = number(after[0]), let mn = number(after[1]), let dn = number(after[2]) else { return nil }
+            let year: Int
+            switch after[0].count {
+            case 2: year = 2000 + yn
+            case 4: year = yn
+            default: return nil
+            }
+            return formatDate(year: year, month: mn, day: dn)
         }
-        let y = parts[gb + 1]
-        guard let yn = number(y), let mn = number(parts[gb + 2]), let dn = number(parts[gb + 3]) else { return nil }
-        let year: Int
-        switch y.count {
-        case 2: year = 2000 + yn
-        case 4: year = yn
-        default: return nil
-        }
-        return formatDate(year: year, month: mn, day: dn)
     }
 
     static func formatDate(year: Int, month: Int, day: Int) -> String? {
