@@ -114,31 +114,27 @@ static void transpose64(uint64_t a[64]) {
  *
  * `line` has the modules at bits 1 to width (bit 0 and the bits above are light, so runs end
  * at the edges); `inside` marks those bits. */
-static inline int line_penalty(uint64_t line, uint64_t inside) {
-    uint64_t light = ~line & inside;
+__attribute__((always_inline)) static inline int line_penalty(uint64_t line, uint64_t inside) {
+    /* N1: bit s of `same` when modules s and s + 1 are alike; of `five` when s to s + 4 are.
+     * A run of length L >= 5 holds L - 4 such windows and costs N1 + (L - 5), that is
+     * (L - 4) + (N1 - 1); a window with none just before it starts a run. */
+    uint64_t same = ~(line ^ (line >> 1)) & inside & (inside >> 1);
+    uint64_t five = same & (same >> 1) & (same >> 2) & (same >> 3);
+    int demerit = __builtin_popcountll(five) + (N1 - 1) * __builtin_popcountll(five & ~(five << 1));
+
     /* dark_from[k] bit s: k dark modules from s on; light_from likewise. */
     uint64_t dark_from[27], light_from[33];
     int longest_dark = 0;
-    dark_from[0] = ~0ULL;
     dark_from[1] = line;
     while (longest_dark < 25 && dark_from[longest_dark + 1]) {
         longest_dark++;
         dark_from[longest_dark + 1] = dark_from[longest_dark] & (line >> longest_dark);
     }
     int largest_f = longest_dark / 3;
-    int light_needed = 4 * largest_f > 5 ? 4 * largest_f : 5;
-    light_from[0] = ~0ULL;
-    light_from[1] = light;
-    for (int k = 1; k < light_needed; k++) light_from[k + 1] = light_from[k] & (light >> k);
-
-    /* N1: a run of length L >= 5 holds L - 4 windows of five (bits of dark5 or light5), and
-     * costs N1 + (L - 5) = (L - 4) + (N1 - 1); a window with none just before it starts a run. */
-    uint64_t dark5 = longest_dark >= 5 ? dark_from[5] : 0, light5 = light_from[5];
-    int windows = __builtin_popcountll(dark5) + __builtin_popcountll(light5);
-    int runs = __builtin_popcountll(dark5 & ~(dark5 << 1)) + __builtin_popcountll(light5 & ~(light5 << 1));
-    int demerit = windows + (N1 - 1) * runs;
-
     if (largest_f == 0) return demerit;
+    uint64_t light = ~line & inside;
+    light_from[1] = light;
+    for (int k = 1; k < 4 * largest_f; k++) light_from[k + 1] = light_from[k] & (light >> k);
     uint64_t first_dark = line & (0 - line);
     uint64_t last_dark = 1ULL << (63 - __builtin_clzll(line));
     for (int f = 1; f <= largest_f; f++) {
