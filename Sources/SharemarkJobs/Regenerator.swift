@@ -27,6 +27,8 @@ public struct Regenerator: Sendable {
         let options = self.options
         let done = Atomic<Int>(0)
         let total = items.count
+        // The disk writes back while images are still being made (a large batch only).
+        let flushing = items.count >= 512 ? PeriodicSync(folder: root) : nil
         let outcomes: [String?] = parallelMap(count: items.count, jobs: jobs, chunk: 16) { i in
             let item = items[i]
             defer {
@@ -41,6 +43,7 @@ public struct Regenerator: Sendable {
                 return "\(error)"
             }
         }
+        flushing?.stop()
         var summary = RegenerationSummary(plan: plan)
         var folders = Set<String>()
         for (item, outcome) in zip(items, outcomes) {

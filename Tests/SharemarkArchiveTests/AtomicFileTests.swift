@@ -47,3 +47,26 @@ import Testing
     #expect(info.st_ino != firstInode)
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["b.png"])
 }
+
+/// The periodic flush runs while a batch goes on, and stopping it waits for its thread; a
+/// folder that cannot be opened flushes nothing and still stops.
+@Test func periodicSyncFlushesUntilStopped() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("atomic-\(UUID())").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let sync = PeriodicSync(folder: dir, every: .milliseconds(10))
+    try AtomicFile.write(Array("png".utf8), to: dir + "/a.png")
+    let deadline = ContinuousClock.now + .seconds(10)
+    while sync.flushes < 3 && ContinuousClock.now < deadline { usleep(5_000) }
+    sync.stop()
+    let flushed = sync.flushes
+    #expect(flushed >= 3)
+    usleep(50_000)
+    #expect(sync.flushes == flushed, "a flush ran after stop()")
+    sync.stop()  // a second stop returns at once
+
+    let missing = PeriodicSync(folder: dir + "/missing", every: .milliseconds(10))
+    usleep(50_000)
+    missing.stop()
+    #expect(missing.flushes == 0)
+}
