@@ -417,7 +417,7 @@ public final class ArchiveIndex: Sendable {
             }
             let n = done.add(1, ordering: .relaxed).newValue
             if n % 256 == 0 || n == total { progress?(.parsing(done: n, total: total)) }
-            return ParsedPage(row: PageRow(record, footerStyleID: nil), footerStyle: record.page.footerStyle)
+            return ParsedPage(row: PageRow(record), footerStyle: record.page.footerStyle)
         }
     }
 

@@ -112,7 +112,7 @@ extension PageRecord {
         var text = url
         let fromBytes: Bool? = text.withUTF8 { bytes in
             guard bytes.prefix(9).allSatisfy({ $0 < 0x80 }) else { return nil }
-            let head = bytes.prefix(8).map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
+            let head = bytes.prefix(8).map(\.asciiLowercased)
             return head.starts(with: "http://".utf8) || head.starts(with: "https://".utf8)
         }
         if let fromBytes { return fromBytes }

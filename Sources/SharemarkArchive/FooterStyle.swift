@@ -440,7 +440,7 @@ public struct LineTable: Sendable {
     /// Whether `bytes`, ASCII letters lowered (`hasASCIIPrefixIgnoringCase`), start with `prefix`.
     private static func hasLowercasedPrefix(_ bytes: ArraySlice<UInt8>, _ prefix: [UInt8]) -> Bool {
         bytes.count >= prefix.count && zip(bytes, prefix).allSatisfy { byte, expected in
-            (byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte) == expected
+            byte.asciiLowercased == expected
         }
     }
 

@@ -75,9 +75,7 @@ struct PageRow: Codable, PersistableRecord {
             switch sqlite3_step(handle) {
             case SQLITE_ROW: rows.append(try PageRow(columnsOf: handle))
             case SQLITE_DONE: return rows
-            case let code:
-                throw DatabaseError(resultCode: ResultCode(rawValue: code),
-                                    message: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))), sql: statement.sql)
+            case let code: throw stepFailure(code, statement)
             }
         }
     }
@@ -150,6 +148,12 @@ struct PageRow: Codable, PersistableRecord {
         }
     }
 
+    /// The error of a step of `statement` that failed with `code`. Its connection's message
+    /// is that step's only until the next call on the connection: make this at once.
+    private static func stepFailure(_ code: CInt, _ statement: Statement) -> DatabaseError {
+        DatabaseError(resultCode: ResultCode(rawValue: code),
+                      message: String(cString: sqlite3_errmsg(sqlite3_db_handle(statement.sqliteStatement))), sql: statement.sql)
+    }
 
     /// The prepared INSERT of a whole row, its parameters in `CodingKeys` order (`Inserter`).
     static func insertStatement(_ db: Database) throws -> Statement {
@@ -217,13 +221,11 @@ struct PageRow: Codable, PersistableRecord {
     /// cost several times SQLite's own work per row, and `sharemark index` writes every page.
     struct Inserter {
         private let statement: Statement
-        private let db: Database
         private var text: [UInt8] = []
         private var values: [BoundValue] = []
         private static let keys = CodingKeys.allCases
 
         init(_ db: Database) throws {
-            self.db = db
             statement = try PageRow.insertStatement(db)
             text.reserveCapacity(4096)
             values.reserveCapacity(Self.keys.count)
@@ -254,9 +256,7 @@ struct PageRow: Codable, PersistableRecord {
                     }
                 }
                 let code = sqlite3_step(sqliteStatement)
-                // The message is the step's only until the next call.
-                let failure = code == SQLITE_DONE ? nil
-                    : DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage, sql: statement.sql)
+                let failure = code == SQLITE_DONE ? nil : stepFailure(code, statement)
                 sqlite3_reset(sqliteStatement)
                 sqlite3_clear_bindings(sqliteStatement)
                 return failure
@@ -289,9 +289,9 @@ struct PageRow: Codable, PersistableRecord {
         var message: String
     }
 
-    /// The row for a parsed page; `footerStyleID` is its footer style's row, which the caller
-    /// finds or makes once per style.
-    init(_ r: PageRecord, footerStyleID: Int64?) {
+    /// The row for a parsed page. Its `footerStyleID` stays nil: the write phase finds or
+    /// makes the footer style's row once per style and gives it to `Inserter.insert`.
+    init(_ r: PageRecord) {
         let f = r.page.footer
         path = r.file.path.value
         category = r.file.category
@@ -320,7 +320,7 @@ struct PageRow: Codable, PersistableRecord {
         aliasUsed = false
         legacyImage = r.imageLinkForm == .blob
         imageForm = r.imageLinkForm
-        self.footerStyleID = footerStyleID
+        footerStyleID = nil
         assetOutsideArchive = r.assetOutsideArchive
         problems = r.problems.map { StoredProblem(kind: $0.kind, line: $0.line, message: $0.message) }
     }

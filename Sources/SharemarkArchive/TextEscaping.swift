@@ -47,10 +47,14 @@ extension StringProtocol {
         var text = utf8.makeIterator()
         for expected in prefix.utf8 {
             guard let byte = text.next() else { return false }
-            let lower = byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
-            let lowerExpected = expected >= 0x41 && expected <= 0x5A ? expected + 0x20 : expected
-            guard lower == lowerExpected else { return false }
+            guard byte.asciiLowercased == expected.asciiLowercased else { return false }
         }
         return true
     }
+}
+
+extension UInt8 {
+    /// The byte with an ASCII capital letter lowered (what `lowercased()` does to that
+    /// Character); every other byte as it is.
+    var asciiLowercased: UInt8 { self >= 0x41 && self <= 0x5A ? self + 0x20 : self }
 }

@@ -205,7 +205,7 @@ public enum URLText {
             guard u.allSatisfy({ $0 < 0x80 }) else { return nil }
             var key = Array(u)
             let slash = key.firstIndex(of: UInt8(ascii: "/")) ?? key.count
-            for i in 0..<slash where key[i] >= 0x41 && key[i] <= 0x5A { key[i] += 0x20 }
+            for i in 0..<slash { key[i] = key[i].asciiLowercased }
             if slash >= 4, key.starts(with: "www.".utf8) { key.removeFirst(4) }
             return String(decoding: key, as: UTF8.self)
         }) {

@@ -116,7 +116,7 @@ import Testing
         let file = PageFile(path: try ArchivePath("pages/a/b.md"), category: "a", id: "b", size: 12, mtimeNs: -5)
         let record = PageRecord(file: file, page: PageParser().parse(Array(("### 标题\n" + footer("pages/a/b.md", original: "https://X.com/gb/21/5/20/b.htm")).utf8)),
                                 mirrorForm: .defaultMirror, cdnForm: .defaultCDN)
-        var row = PageRow(record, footerStyleID: nil)
+        var row = PageRow(record)
         row.mirrorBranch = ""
         row.problems = [.init(kind: .titleMissing, line: 3, message: "m")]
         try queue.write { db in
@@ -150,7 +150,7 @@ import Testing
         try ArchiveIndex.migrator.migrate(queue)
         let file = PageFile(path: try ArchivePath("pages/a/b.md"), category: "a", id: "b", size: 1, mtimeNs: 1)
         let record = PageRecord(file: file, page: PageParser().parse(Array("### t\n".utf8)), mirrorForm: .defaultMirror, cdnForm: .defaultCDN)
-        let row = PageRow(record, footerStyleID: nil)
+        let row = PageRow(record)
         try queue.write { db in
             var inserter = try PageRow.Inserter(db)
             try inserter.insert(row, footerStyleID: nil)
