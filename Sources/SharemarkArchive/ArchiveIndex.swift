@@ -38,6 +38,9 @@ public final class ArchiveIndex: Sendable {
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
+        // No checkpoint inside a commit: an update copies the WAL into the database file
+        // after its commit, in the background (`checkpointInBackground`).
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
         pool = try DatabasePool(path: path, configuration: configuration)
         try ArchiveIndex.migrator.migrate(pool)
         var readOnly = configuration
@@ -184,6 +187,7 @@ public final class ArchiveIndex: Sendable {
             : try write(changes, parsed: parsed, known: known, forms: forms, clock: &clock)
         let totals = try readTotals()
         state.withLock { $0 = newConfig }
+        checkpointInBackground()
         clock.mark("committed")
 
         return UpdateSummary(
@@ -191,6 +195,20 @@ public final class ArchiveIndex: Sendable {
             removed: changes.removedPages.count, assets: scan.assets.count, assetsRemoved: changes.removedAssets.count,
             pagesWithoutFooter: totals.pagesWithoutFooter, invalidUTF8Pages: totals.invalidUTF8Pages,
             problems: scan.problems + totals.problems, seconds: clock.seconds)
+    }
+
+    /// Copies the WAL into the database file on the writer's queue, while the caller goes on
+    /// (`regen` renders meanwhile): done inside the commit, as SQLite does by default, it held
+    /// up every command after an update of thousands of pages. A process that ends before it is
+    /// done loses nothing: the WAL stays valid, and the next update's checkpoint copies it.
+    private func checkpointInBackground() {
+        pool.asyncWriteWithoutTransaction { db in _ = try? db.checkpoint(.passive) }
+    }
+
+    /// Waits for the checkpoint an update started (commands that end with an update call this
+    /// so that the index they leave is one file, not a file and a WAL).
+    public func waitForCheckpoint() {
+        _ = try? pool.writeWithoutTransaction { _ in }
     }
 
     /// The URL forms and pages folder the rows were read with: when they change, every page is
@@ -351,7 +369,6 @@ public final class ArchiveIndex: Sendable {
             clock.mark("inferred the configuration")
             return config
         }
-        // After the commit, and the checkpoint that copies the WAL into the database file.
         clock.mark("rows written")
         return config
     }
@@ -369,18 +386,6 @@ public final class ArchiveIndex: Sendable {
                 problems += try PageRow.decodeProblems(json).map { Problem($0.kind, file: path, line: $0.line, message: $0.message) }
             }
             return (Int(row?[0] as Double? ?? 0), Int(row?[1] as Double? ?? 0), problems)
-        }
-    }
-
-    /// Times the phases of an update on standard error when `SHAREMARK_TIMING` is set.
-    struct PhaseClock {
-        let started = ContinuousClock.now
-        let enabled = ProcessInfo.processInfo.environment["SHAREMARK_TIMING"] != nil
-        var seconds: Double { (ContinuousClock.now - started).seconds }
-
-        func mark(_ what: String) {
-            guard enabled else { return }
-            FileHandle.standardError.write(Data("[\(String(format: "%.3f", seconds)) s] \(what)\n".utf8))
         }
     }
 

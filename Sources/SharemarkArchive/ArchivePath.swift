@@ -54,6 +54,21 @@ public struct ArchivePath: Hashable, Sendable, Comparable, CustomStringConvertib
     }
 
     public var description: String { value }
+
+    /// The folder that holds the file, relative to the archive root ("" at the root): the part
+    /// before the last "/". Bulk writers group thousands of files by folder; Foundation's
+    /// `deletingLastPathComponent` bridged each path to an NSString for it.
+    public var folder: String {
+        guard let slash = value.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "" }
+        return String(value[..<slash])
+    }
+
+    /// The file's name: the part after the last "/".
+    public var name: String {
+        guard let slash = value.utf8.lastIndex(of: UInt8(ascii: "/")) else { return value }
+        return String(value[value.utf8.index(after: slash)...])
+    }
+
     public static func < (a: ArchivePath, b: ArchivePath) -> Bool { a.value < b.value }
 }
 

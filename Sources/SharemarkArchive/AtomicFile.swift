@@ -29,76 +29,134 @@ public enum AtomicFile {
     /// Writes `bytes` to `path` atomically. With `sync`, the file is flushed to disk before it
     /// gets its name. `mode` sets the permissions exactly (the umask does not apply), so that a
     /// rewritten file keeps those of the file it replaces.
+    public static func write(_ bytes: some Collection<UInt8>, to path: String, sync: Bool = false,
+                             mode: mode_t? = nil) throws(WriteError) {
+        let slash = path.utf8.lastIndex(of: UInt8(ascii: "/"))
+        let folder = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.utf8.index(after: $0)...]) } ?? path
+        try Folder(folder).write(bytes, name: name, sync: sync, mode: mode)
+    }
+
+    /// A folder that files are written into atomically, opened once: each file is made and
+    /// named relative to it, so a bulk writer does not walk the whole path again per file.
     ///
-    /// On Linux the bytes go to an unnamed file in the target's folder (`O_TMPFILE`), which is
-    /// then linked under the target's name when there is no file there yet: one directory entry
+    /// On Linux the bytes go to an unnamed file in the folder (`O_TMPFILE`), which is then
+    /// linked under the target's name when there is no file there yet: one directory entry
     /// made, instead of a temporary one made and renamed, and a killed process leaves nothing
     /// behind. Over an existing file, or where the file system has no unnamed files, the bytes
     /// go to a named temporary file renamed over the target.
-    public static func write(_ bytes: some Collection<UInt8>, to path: String, sync: Bool = false,
-                             mode: mode_t? = nil) throws(WriteError) {
-        let contiguous = Array(bytes)
-        #if os(Linux)
-        if try writeUnnamed(contiguous, to: path, sync: sync, mode: mode) { return }
-        #endif
-        let temporary = temporaryName(for: path)
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw WriteError(path: path, reason: String(cString: strerror(errno))) }
-        var failure = fill(fd, with: contiguous, sync: sync, mode: mode)
-        if close(fd) != 0 && failure == nil { failure = String(cString: strerror(errno)) }
-        if failure == nil && rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
-        if let failure {
-            unlink(temporary)
-            throw WriteError(path: path, reason: failure)
+    public final class Folder: Sendable {
+        public let path: String
+        private let descriptor: Int32
+        /// Why the folder could not be opened (an errno): every write then fails with it,
+        /// naming its own file.
+        private let openError: Int32
+
+        public init(_ path: String) {
+            self.path = path
+            descriptor = open(path, AtomicFile.O_PATH | O_DIRECTORY | O_CLOEXEC)
+            openError = descriptor >= 0 ? 0 : errno
         }
+
+        deinit { if descriptor >= 0 { close(descriptor) } }
+
+        /// Writes `bytes` to the file `name` of this folder atomically (see `AtomicFile.write`).
+        public func write(_ bytes: some Collection<UInt8>, name: String, sync: Bool = false,
+                          mode: mode_t? = nil) throws(WriteError) {
+            guard descriptor >= 0 else { throw failure(name, openError) }
+            let contiguous = Array(bytes)
+            #if os(Linux)
+            if try writeUnnamed(contiguous, name: name, sync: sync, mode: mode) { return }
+            #endif
+            let temporary = temporaryName(for: name)
+            let fd = openat(descriptor, temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw failure(name, errno) }
+            var error = fill(fd, with: contiguous, sync: sync, mode: mode)
+            if close(fd) != 0 && error == nil { error = errno }
+            if error == nil && renameat(descriptor, temporary, descriptor, name) != 0 { error = errno }
+            if let error {
+                unlinkat(descriptor, temporary, 0)
+                throw failure(name, error)
+            }
+        }
+
+        private func failure(_ name: String, _ error: Int32) -> WriteError {
+            WriteError(path: path + "/" + name, reason: String(cString: strerror(error)))
+        }
+
+        #if os(Linux)
+        /// The `O_TMPFILE` path of `write`: false when the folder's file system cannot make
+        /// unnamed files (or they cannot be linked), and nothing was written.
+        private func writeUnnamed(_ bytes: [UInt8], name: String, sync: Bool, mode: mode_t?) throws(WriteError) -> Bool {
+            let fd = openat(descriptor, ".", AtomicFile.O_TMPFILE | O_WRONLY | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { return false }
+            defer { close(fd) }
+            if let error = fill(fd, with: bytes, sync: sync, mode: mode) { throw failure(name, error) }
+            switch link(fd, as: name) {
+            case 0:
+                return true
+            case EEXIST:
+                // A file is there: link under a temporary name and rename that over it.
+                let temporary = temporaryName(for: name)
+                let error = link(fd, as: temporary)
+                guard error == 0 else { throw failure(name, error) }
+                guard renameat(descriptor, temporary, descriptor, name) == 0 else {
+                    let error = errno
+                    unlinkat(descriptor, temporary, 0)
+                    throw failure(name, error)
+                }
+                return true
+            case ENOENT where access("/proc/self/fd", F_OK) != 0:
+                return false
+            case let error:
+                throw failure(name, error)
+            }
+        }
+
+        /// Gives the unnamed file `fd` the name `name` in this folder: 0, or the errno.
+        ///
+        /// `linkat` of the descriptor itself (`AT_EMPTY_PATH`) needs Linux 6.10 for a process
+        /// without CAP_DAC_READ_SEARCH; before, it fails with ENOENT, and the file is linked
+        /// through its /proc/self/fd entry instead, which costs a path lookup in /proc. The
+        /// first such failure that the /proc link then proves spurious turns the direct link off.
+        private func link(_ fd: Int32, as name: String) -> Int32 {
+            if AtomicFile.directLinks.load(ordering: .relaxed) {
+                if linkat(fd, "", descriptor, name, AtomicFile.AT_EMPTY_PATH) == 0 { return 0 }
+                guard errno == ENOENT else { return errno }
+            }
+            guard linkat(AT_FDCWD, "/proc/self/fd/\(fd)", descriptor, name, AT_SYMLINK_FOLLOW) == 0 else { return errno }
+            AtomicFile.directLinks.store(false, ordering: .relaxed)
+            return 0
+        }
+        #endif
     }
 
-    private static func temporaryName(for path: String) -> String {
-        path + temporaryMarker + "\(getpid())-\(counter.next())"
+    /// Whether `linkat(fd, "", …, AT_EMPTY_PATH)` is tried (see `Folder.link`; tests turn it
+    /// off to take the /proc path).
+    static let directLinks = Atomic<Bool>(true)
+
+    private static func temporaryName(for name: String) -> String {
+        name + temporaryMarker + "\(getpid())-\(counter.next())"
     }
 
-    /// Writes all of `bytes` to `fd`, sets `mode`, and with `sync` flushes it: nil, or why not.
-    private static func fill(_ fd: Int32, with bytes: [UInt8], sync: Bool, mode: mode_t?) -> String? {
-        if let mode, fchmod(fd, mode) != 0 { return String(cString: strerror(errno)) }
-        if let error = writeAll(fd, bytes) { return String(cString: strerror(error)) }
-        if sync && fsync(fd) != 0 { return String(cString: strerror(errno)) }
+    /// Writes all of `bytes` to `fd`, sets `mode`, and with `sync` flushes it: nil, or the errno
+    /// of the step that failed.
+    private static func fill(_ fd: Int32, with bytes: [UInt8], sync: Bool, mode: mode_t?) -> Int32? {
+        if let mode, fchmod(fd, mode) != 0 { return errno }
+        if let error = writeAll(fd, bytes) { return error }
+        if sync && fsync(fd) != 0 { return errno }
         return nil
     }
 
     #if os(Linux)
-    /// The `O_TMPFILE` path of `write`: false when the folder's file system cannot make unnamed
-    /// files (or /proc is missing), and nothing was written.
-    private static func writeUnnamed(_ bytes: [UInt8], to path: String, sync: Bool, mode: mode_t?) throws(WriteError) -> Bool {
-        let slash = path.lastIndex(of: "/")
-        let folder = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
-        let fd = open(folder, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        if let failure = fill(fd, with: bytes, sync: sync, mode: mode) { throw WriteError(path: path, reason: failure) }
-        let handle = "/proc/self/fd/\(fd)"
-        if linkat(AT_FDCWD, handle, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 { return true }
-        switch errno {
-        case EEXIST:
-            // A file is there: link under a temporary name and rename that over it.
-            let temporary = temporaryName(for: path)
-            guard linkat(AT_FDCWD, handle, AT_FDCWD, temporary, AT_SYMLINK_FOLLOW) == 0 else {
-                throw WriteError(path: path, reason: String(cString: strerror(errno)))
-            }
-            guard rename(temporary, path) == 0 else {
-                let reason = String(cString: strerror(errno))
-                unlink(temporary)
-                throw WriteError(path: path, reason: reason)
-            }
-            return true
-        case ENOENT where access("/proc/self/fd", F_OK) != 0:
-            return false
-        default:
-            throw WriteError(path: path, reason: String(cString: strerror(errno)))
-        }
-    }
-
-    /// `O_TMPFILE` (`__O_TMPFILE | O_DIRECTORY`), which the Glibc module leaves out.
+    /// `O_TMPFILE` (`__O_TMPFILE | O_DIRECTORY`), `O_PATH` and `AT_EMPTY_PATH`, which the Glibc
+    /// module leaves out (they are GNU extensions).
     private static let O_TMPFILE: Int32 = 0o20_000_000 | O_DIRECTORY
+    private static let O_PATH: Int32 = 0o10_000_000
+    private static let AT_EMPTY_PATH: Int32 = 0x1000
+    #else
+    /// A folder opened only to name files relative to it.
+    private static let O_PATH: Int32 = O_RDONLY
     #endif
 
     /// Makes a batch of writes durable at the end, as git's `core.fsyncMethod=batch` does: one
@@ -119,7 +177,10 @@ public enum AtomicFile {
 
     /// Whether a file name is a temporary file left by an interrupted write.
     public static func isTemporary(_ name: String) -> Bool {
-        name.contains(temporaryMarker)
+        var name = name
+        return name.withUTF8 { bytes in
+            bytes.count > 0 && findBytes(bytes.baseAddress!, bytes.count, ".sharemark-tmp-") != nil
+        }
     }
 }
 

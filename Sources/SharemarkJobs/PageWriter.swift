@@ -50,7 +50,7 @@ public struct PageWriter: Sendable {
                 outcome.failures.append(RefusedRepair(page: repair.page.value, line: repair.line, reason: failure))
             } else {
                 outcome.written.append(repair.page.value)
-                folders.insert(root + "/" + (repair.page.value as NSString).deletingLastPathComponent)
+                folders.insert(root + "/" + repair.page.folder)
             }
         }
         AtomicFile.syncDirectories(folders)
@@ -80,7 +80,7 @@ public enum OrphanAssets {
         for asset in orphans {
             if unlink(archive + "/" + asset.path.value) == 0 || errno == ENOENT {
                 removed.append(asset.path.value)
-                folders.insert(archive + "/" + (asset.path.value as NSString).deletingLastPathComponent)
+                folders.insert(archive + "/" + asset.path.folder)
             } else {
                 failures.append(RefusedRepair(page: asset.path.value, line: nil,
                                               reason: "cannot remove: \(String(cString: strerror(errno)))"))

@@ -29,7 +29,10 @@ public struct Regenerator: Sendable {
         let total = items.count
         // The disk writes back while images are still being made (a large batch only).
         let flushing = items.count >= 512 ? PeriodicSync(folder: root) : nil
-        let outcomes: [String?] = parallelMap(count: items.count, jobs: jobs, chunk: 16) { i in
+        // Each thread keeps the folder it last wrote into open: items come in path order, so
+        // a thread writes a run of files into one folder before it moves to the next.
+        let outcomes: [String?] = parallelMap(count: items.count, jobs: jobs, chunk: 16,
+                                              state: { nil as (folder: String, handle: AtomicFile.Folder)? }) { current, i in
             let item = items[i]
             defer {
                 let n = done.add(1, ordering: .relaxed).newValue
@@ -37,7 +40,11 @@ public struct Regenerator: Sendable {
             }
             do {
                 let png = try options.png(for: item.payload)
-                try AtomicFile.write(png, to: root + "/" + item.asset.value)
+                let folder = item.asset.folder
+                if current?.folder != folder {
+                    current = (folder, AtomicFile.Folder(folder.isEmpty ? root : root + "/" + folder))
+                }
+                try current!.handle.write(png, name: item.asset.name)
                 return nil
             } catch {
                 return "\(error)"
@@ -52,7 +59,7 @@ public struct Regenerator: Sendable {
             } else {
                 summary.written += 1
                 summary.writtenByReason[item.reason.name, default: 0] += 1
-                folders.insert(root + "/" + ((item.asset.value as NSString).deletingLastPathComponent))
+                folders.insert(root + "/" + item.asset.folder)
             }
         }
         AtomicFile.syncDirectories(folders)
@@ -65,7 +72,7 @@ public struct Regenerator: Sendable {
     @discardableResult
     public static func removeLeftovers(archive: String, pages: [ArchivePath]) -> [String] {
         var folders = Set<String>()
-        for page in pages { folders.insert((page.value as NSString).deletingLastPathComponent) }
+        for page in pages { folders.insert(page.folder) }
         var removed: [String] = []
         for folder in folders.sorted() {
             let path = folder.isEmpty ? archive : archive + "/" + folder

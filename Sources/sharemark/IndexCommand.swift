@@ -12,6 +12,7 @@ struct IndexCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let (index, summary) = try options.openUpdatedIndex()
+            defer { index.waitForCheckpoint() }
             if json { try printJSON(summary); return }
             print(String(format: "%d pages (%d read, %d unchanged, %d removed), %d PNGs, %d without footer, %d invalid UTF-8, %d problems in %.2f s",
                          summary.scanned, summary.parsed, summary.unchanged, summary.removed, summary.assets,

@@ -55,15 +55,19 @@ struct RegenCommand: ParsableCommand {
             let shard = try work.selectedShard
             let jobs = work.threads
 
+            let clock = PhaseClock()
             try options.requireArchiveFolder()
             let lock = dryRun ? nil : try options.lock(wait: wait)
             defer { lock?.release() }
 
             let (index, _) = try options.openUpdatedIndex()
+            defer { index.waitForCheckpoint() }
+            clock.mark("regen: index up to date")
             let articles = try index.allArticles()
             let leftovers = dryRun ? [] : Regenerator.removeLeftovers(archive: options.archive, pages: articles.map(\.pagePath))
             let plan = RegenerationPlan.make(articles: articles, assets: try index.allAssets(),
                                              archive: options.archive, mode: mode, shard: shard, jobs: jobs)
+            clock.mark("regen: planned \(plan.items.count)")
             if dryRun {
                 printPlan(plan)
                 return
@@ -76,6 +80,7 @@ struct RegenCommand: ParsableCommand {
             let regenerator = Regenerator(archive: options.archive, options: qr, jobs: jobs)
             var summary = regenerator.run(plan, progress: progress)
             bar.finish()
+            clock.mark("regen: written")
             summary.leftoversRemoved = leftovers.count
             if json { try printJSON(summary) } else { print(summary.text) }
             if !summary.succeeded { throw ExitCode(1) }

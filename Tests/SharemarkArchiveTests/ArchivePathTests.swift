@@ -9,3 +9,15 @@ import Testing
     #expect(throws: ArchivePath.Problem.empty) { try ArchivePath("") }
     #expect(throws: ArchivePath.Problem.emptyComponent("pages//x")) { try ArchivePath("pages//x") }
 }
+
+@Test func folderAndNameSplitAtTheLastSlash() throws {
+    let page = try ArchivePath("pages/world/n1.md.png")
+    #expect(page.folder == "pages/world")
+    #expect(page.name == "n1.md.png")
+    let top = try ArchivePath("README.md")
+    #expect(top.folder == "")
+    #expect(top.name == "README.md")
+    let unicode = try ArchivePath("pages/文化/é.md")
+    #expect(unicode.folder == "pages/文化")
+    #expect(unicode.name == "é.md")
+}

@@ -70,3 +70,47 @@ import Testing
     missing.stop()
     #expect(missing.flushes == 0)
 }
+
+/// A folder opened once takes many files, new and replaced, whichever way the unnamed file is
+/// linked: by its descriptor (`AT_EMPTY_PATH`) or through /proc/self/fd. Each file holds its
+/// bytes, and no temporary entry is left.
+@Test(.serialized, arguments: [true, false])
+func folderWritesNewAndReplacedFiles(directLinks: Bool) throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("atomic-\(UUID())").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let saved = AtomicFile.directLinks.load(ordering: .relaxed)
+    AtomicFile.directLinks.store(directLinks, ordering: .relaxed)
+    defer { AtomicFile.directLinks.store(saved, ordering: .relaxed) }
+
+    let folder = AtomicFile.Folder(dir)
+    for i in 0..<50 { try folder.write(Array("first \(i)".utf8), name: "\(i).png") }
+    for i in 0..<50 where i % 2 == 0 { try folder.write(Array("second \(i)".utf8), name: "\(i).png") }
+    for i in 0..<50 {
+        #expect(try String(contentsOfFile: "\(dir)/\(i).png", encoding: .utf8) == (i % 2 == 0 ? "second \(i)" : "first \(i)"))
+    }
+    let names = try FileManager.default.contentsOfDirectory(atPath: dir)
+    #expect(names.count == 50)
+    #expect(!names.contains(where: AtomicFile.isTemporary))
+}
+
+/// A folder that cannot be opened fails each write, naming the file and why.
+@Test func folderThatCannotBeOpenedFailsEachWriteByName() {
+    let dir = "/nonexistent-\(UUID())"
+    let folder = AtomicFile.Folder(dir)
+    for name in ["a.png", "b.png"] {
+        #expect {
+            try folder.write([1], name: name)
+        } throws: { error in
+            "\(error)" == "cannot write \(dir)/\(name): No such file or directory"
+        }
+    }
+}
+
+@Test func temporaryNamesAreRecognised() {
+    #expect(AtomicFile.isTemporary("a.md.png.sharemark-tmp-12-3"))
+    #expect(AtomicFile.isTemporary(".sharemark-tmp-"))
+    #expect(!AtomicFile.isTemporary("a.md.png"))
+    #expect(!AtomicFile.isTemporary(""))
+    #expect(!AtomicFile.isTemporary(".sharemark-tmp"))
+}
