@@ -177,21 +177,16 @@ public final class ArchiveIndex: Sendable {
         clock.mark("read known rows")
         let changes = IndexChanges(scan: scan, known: known)
 
-        let parsed = ArchiveIndex.parse(changes.pages, archive: archive, mirrorForm: fileConfig.mirrorForm,
-                                        cdnForm: fileConfig.cdnForm, progress: progress)
-        progress?(.writing)
-        clock.mark("parsed \(parsed.count)")
-
         let newConfig = changes.isEmpty
             ? try refreshAliases()
-            : try write(changes, parsed: parsed, known: known, forms: forms, clock: &clock)
+            : try write(changes, known: known, forms: forms, pages: fileConfig, progress: progress, clock: &clock)
         let totals = try readTotals()
         state.withLock { $0 = newConfig }
         checkpointInBackground()
         clock.mark("committed")
 
         return UpdateSummary(
-            scanned: scan.pages.count, parsed: parsed.count, unchanged: scan.pages.count - parsed.count,
+            scanned: scan.pages.count, parsed: changes.pages.count, unchanged: scan.pages.count - changes.pages.count,
             removed: changes.removedPages.count, assets: scan.assets.count, assetsRemoved: changes.removedAssets.count,
             pagesWithoutFooter: totals.pagesWithoutFooter, invalidUTF8Pages: totals.invalidUTF8Pages,
             problems: scan.problems + totals.problems, seconds: clock.seconds)
@@ -289,16 +284,27 @@ public final class ArchiveIndex: Sendable {
         return config
     }
 
-    /// The write phase, one transaction: rows of removed and re-read pages deleted, new rows
-    /// inserted (with their titles in the full-text index), assets brought up to date, then the
-    /// configuration inferred again from all footers and the alias flags set for it.
-    private func write(_ changes: IndexChanges, parsed: [ParsedPage], known: KnownFiles, forms: FormsKey,
-                       clock: inout PhaseClock) throws -> ArchiveConfig {
+    /// The write phase, one transaction: rows of removed and re-read pages deleted, new and
+    /// changed pages read, parsed and inserted (with their titles in the full-text index),
+    /// assets brought up to date, then the configuration inferred again from all footers and
+    /// the alias flags set for it.
+    ///
+    /// The pages are parsed on other threads while this one inserts the rows already parsed:
+    /// SQLite takes rows from one thread, and inserting after all parsing had left a core idle
+    /// for as long as the inserts took.
+    private func write(_ changes: IndexChanges, known: KnownFiles, forms: FormsKey, pages config: ArchiveConfig,
+                       progress: (@Sendable (UpdateProgress) -> Void)?, clock: inout PhaseClock) throws -> ArchiveConfig {
         let archive = self.archive
+        // In path order, so that the path, category and asset indexes grow at their ends (the
+        // scanner lists files in directory order).
+        var files = changes.pages
+        if !files.indices.dropFirst().allSatisfy({ files[$0 - 1].path < files[$0].path }) {
+            files.sort { $0.path < $1.path }
+        }
         let config = try pool.write { db -> ArchiveConfig in
             let deleteTitle = try db.makeStatement(sql: "DELETE FROM title_fts WHERE rowid = (SELECT rowid FROM pages WHERE path = ?)")
             // Pages read again: those the index already had (none when it is built from nothing).
-            let reread = known.pages.isEmpty ? [] : parsed.indices.lazy.map { parsed[$0].row.path }.filter { known.pages[$0] != nil }
+            let reread = known.pages.isEmpty ? [] : files.lazy.map(\.path.value).filter { known.pages[$0] != nil }
             for path in changes.removedPages + reread {
                 try deleteTitle.execute(arguments: [path])
                 _ = try PageRow.deleteOne(db, key: ["path": path])
@@ -306,7 +312,7 @@ public final class ArchiveIndex: Sendable {
             // A cache for the whole write, so that the indexes' pages stay in memory instead of
             // being spilled to the WAL and read back (SQLite's default is 2 MiB); about 1 KiB
             // per new row, within 8 MiB to 256 MiB.
-            let cacheKiB = min(max(parsed.count, 8192), 262_144)
+            let cacheKiB = min(max(files.count, 8192), 262_144)
             try db.execute(sql: "PRAGMA cache_size = -\(cacheKiB)")
             defer { try? db.execute(sql: "PRAGMA cache_size = -2000") }
             // Into an empty table, the indexes whose order is not the rows' (path) order are
@@ -329,10 +335,9 @@ public final class ArchiveIndex: Sendable {
             var styleIDs: [FooterStyle: Int64] = [:]
             var lastStyle: (style: FooterStyle, id: Int64)?
             var firstNewRow: Int64?
-            // In path order, so that the path, category and asset indexes grow at their ends.
-            // (Indices sorted, not the rows: moving each large row costs more than its insert.)
-            for i in parsed.indices.sorted(by: { parsed[$0].row.path < parsed[$1].row.path }) {
-                let style = try parsed[i].footerStyle.map { style in
+            try ArchiveIndex.parse(files, archive: archive, mirrorForm: config.mirrorForm, cdnForm: config.cdnForm,
+                                   progress: progress) { page in
+                let style = try page.footerStyle.map { style in
                     if let lastStyle, lastStyle.style == style { return lastStyle.id }
                     let id: Int64
                     if let known = styleIDs[style] {
@@ -346,11 +351,13 @@ public final class ArchiveIndex: Sendable {
                     lastStyle = (style, id)
                     return id
                 }
-                try inserter.insert(parsed[i].row, footerStyleID: style)
+                try inserter.insert(page.row, footerStyleID: style)
                 firstNewRow = firstNewRow ?? db.lastInsertedRowID
             }
+            progress?(.writing)
+            clock.mark("parsed and inserted \(files.count)")
             for index in deferredIndexes { try db.execute(sql: index.sql) }
-            clock.mark("inserted \(parsed.count) rows")
+            clock.mark("indexed")
             // The new rows' titles in one statement: a new row's rowid is above every older one's
             // (INTEGER PRIMARY KEY without AUTOINCREMENT takes the largest plus one).
             if let firstNewRow {
@@ -396,19 +403,19 @@ public final class ArchiveIndex: Sendable {
         var footerStyle: FooterStyle?
     }
 
-    /// Reads and parses pages on all cores, and makes their rows there too (the write phase
-    /// that follows runs on one thread).
+    /// Reads and parses pages on all cores, and makes their rows there too; `consume` takes
+    /// them in the order of `files`, on the calling thread, while later ones are parsed.
     static func parse(_ files: [PageFile], archive: String, mirrorForm: URLTemplate, cdnForm: URLTemplate,
-                      progress: (@Sendable (UpdateProgress) -> Void)?) -> [ParsedPage] {
+                      progress: (@Sendable (UpdateProgress) -> Void)?, consume: (ParsedPage) throws -> Void) throws {
         let root = archive.hasSuffix("/") ? archive : archive + "/"
         let total = files.count
         let done = Atomic<Int>(0)
         // Each thread parses with its own copies of the templates: shared reference-counted
         // storage would make the threads contend on its counts.
-        return parallelMap(count: total, jobs: availableProcessors, chunk: 256, state: {
+        try parallelStream(count: total, jobs: availableProcessors, state: {
             (parser: PageParser(mirrorForm: (try? URLTemplate(mirrorForm.text)) ?? mirrorForm),
              cdnForm: (try? URLTemplate(cdnForm.text)) ?? cdnForm)
-        }) { forms, i in
+        }, { forms, i in
             let parser = forms.parser, cdnForm = forms.cdnForm
             let file = files[i]
             var record: PageRecord
@@ -423,7 +430,7 @@ public final class ArchiveIndex: Sendable {
             let n = done.add(1, ordering: .relaxed).newValue
             if n % 256 == 0 || n == total { progress?(.parsing(done: n, total: total)) }
             return ParsedPage(row: PageRow(record), footerStyle: record.page.footerStyle)
-        }
+        }, consume: { _, page in try consume(page) })
     }
 
     static func inferConfig(_ db: Database) throws -> ArchiveConfig {

@@ -37,6 +37,60 @@ public func parallelMap<T: Sendable, State>(count: Int, jobs: Int, chunk: Int = 
     return results.collect()
 }
 
+/// `parallelMap` whose results the calling thread takes in index order while `jobs` other
+/// threads are still making later ones: `consume` gets each result once, in order, as soon as
+/// it and those before it are made. The workers take chunks in ascending order, so results
+/// arrive about in order. When `consume` throws, the workers stop after their current chunk,
+/// and the error is rethrown once they have.
+///
+/// For a step that must run on one thread after a parallel one (writing parsed pages into
+/// SQLite): the two overlap instead of following each other.
+public func parallelStream<T: Sendable, State>(count: Int, jobs: Int, chunk: Int = 64,
+                                               state makeState: @escaping @Sendable () -> State,
+                                               _ body: @escaping @Sendable (inout State, Int) -> T,
+                                               consume: (Int, T) throws -> Void) throws {
+    guard count > 0 else { return }
+    let chunks = (count + chunk - 1) / chunk
+    let stream = ChunkStream<T>(count: count, chunks: chunks)
+    let workers = max(1, min(jobs, chunks))
+    let finished = DispatchGroup()
+    for _ in 0..<workers {
+        finished.enter()
+        Thread.detachNewThread {
+            defer { finished.leave() }
+            var state = makeState()
+            while !stream.stopped.load(ordering: .relaxed) {
+                let c = stream.nextChunk.add(1, ordering: .relaxed).oldValue
+                guard c < chunks else { break }
+                for i in (c * chunk)..<min(count, (c + 1) * chunk) { stream.slots.set(i, body(&state, i)) }
+                stream.ready[c].signal()
+            }
+        }
+    }
+    defer {
+        stream.stopped.store(true, ordering: .relaxed)
+        finished.wait()
+    }
+    for c in 0..<chunks {
+        stream.ready[c].wait()
+        for i in (c * chunk)..<min(count, (c + 1) * chunk) { try consume(i, stream.slots.take(i)) }
+    }
+}
+
+/// The shared state of one `parallelStream`: result slots, the next chunk to hand out, one
+/// semaphore per chunk signalled when its results are all set.
+private final class ChunkStream<T>: @unchecked Sendable {
+    let slots: ResultSlots<T>
+    let nextChunk = Atomic<Int>(0)
+    let stopped = Atomic<Bool>(false)
+    let ready: [DispatchSemaphore]
+
+    init(count: Int, chunks: Int) {
+        slots = ResultSlots(count: count)
+        ready = (0..<chunks).map { _ in DispatchSemaphore(value: 0) }
+    }
+}
+
 /// Contiguous shares of `0..<count`, each with a cursor, handed out in chunks.
 private final class Shares: Sendable {
     private let cursors: Mutex<[(next: Int, end: Int)]>
@@ -69,6 +123,13 @@ private final class ResultSlots<T>: @unchecked Sendable {
 
     func set(_ index: Int, _ value: T) { base[index] = value }
 
+    /// Moves the result at `index` out of its slot (set before, taken once).
+    func take(_ index: Int) -> T {
+        var value: T? = nil
+        swap(&value, &base[index])
+        return value!
+    }
+
     /// The results, moved out of the slots (copying each would retain and later release every
     /// reference it holds: a parsed page holds dozens). Called once.
     func collect() -> [T] {
@@ -82,6 +143,7 @@ private final class ResultSlots<T>: @unchecked Sendable {
     private var collected = false
 
     deinit {
+        // Slots taken or never set hold nil; the rest are released here.
         if !collected { base.deinitialize(count: count) }
         base.deallocate()
     }

@@ -1,0 +1,70 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import SharemarkArchive
+
+/// Every index once, results in index order, at chunk sizes that do and do not divide the count.
+@Test(arguments: [(1000, 7, 3), (1000, 64, 2), (64, 64, 2), (5, 64, 4), (1, 1, 1)])
+func parallelStreamConsumesEveryResultInOrder(count: Int, chunk: Int, jobs: Int) throws {
+    let calls = Mutex([Int](repeating: 0, count: count))
+    var consumed: [Int] = []
+    try parallelStream(count: count, jobs: jobs, chunk: chunk, state: { () }, { _, i in
+        calls.withLock { $0[i] += 1 }
+        return i * i
+    }, consume: { i, value in
+        #expect(value == i * i)
+        consumed.append(i)
+    })
+    #expect(consumed == Array(0..<count))
+    #expect(calls.withLock { $0 } == [Int](repeating: 1, count: count))
+}
+
+@Test func parallelStreamOfNothingConsumesNothing() throws {
+    try parallelStream(count: 0, jobs: 2, state: { () }, { _, _ in 1 }, consume: { _, _ in
+        Issue.record("nothing to consume")
+    })
+}
+
+/// The first results are consumed while later ones are still being made (the point of a
+/// stream), and each worker thread keeps its own state.
+@Test func parallelStreamConsumesBeforeTheWorkIsDone() throws {
+    let made = Atomic<Int>(0)
+    let count = 2000
+    var madeWhenFirstConsumed: Int?
+    try parallelStream(count: count, jobs: 2, chunk: 8, state: { [Int]() }, { seen, i in
+        seen.append(i)
+        usleep(200)
+        made.add(1, ordering: .relaxed)
+        // Each thread's state holds only what that thread made, in the order it made them.
+        return seen.count == 1 || seen[seen.count - 2] < i
+    }, consume: { i, ownStateInOrder in
+        #expect(ownStateInOrder)
+        if i == 0 { madeWhenFirstConsumed = made.load(ordering: .relaxed) }
+    })
+    let first = try #require(madeWhenFirstConsumed)
+    #expect(first < count / 2, "the first result waited for \(first) of \(count)")
+}
+
+/// An error from `consume` comes out once the workers have stopped: no work goes on after
+/// the call returns, and most of it was never started.
+@Test func parallelStreamStopsItsWorkersWhenConsumeThrows() throws {
+    struct Stop: Error {}
+    let made = Atomic<Int>(0)
+    let count = 10_000
+    #expect(throws: Stop.self) {
+        try parallelStream(count: count, jobs: 2, chunk: 4, state: { () }, { _, i in
+            usleep(100)
+            made.add(1, ordering: .relaxed)
+            return i
+        }, consume: { i, _ in if i == 20 { throw Stop() } })
+    }
+    let afterReturn = made.load(ordering: .relaxed)
+    usleep(100_000)
+    #expect(made.load(ordering: .relaxed) == afterReturn, "a worker went on after the call returned")
+    #expect(afterReturn < count / 10)
+}
+
+@Test func parallelMapKeepsIndexOrder() {
+    let squares = parallelMap(count: 1000, jobs: 3, chunk: 7) { $0 * $0 }
+    #expect(squares == (0..<1000).map { $0 * $0 })
+}
