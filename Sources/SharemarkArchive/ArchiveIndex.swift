@@ -434,21 +434,40 @@ public final class ArchiveIndex: Sendable {
     }
 
     static func inferConfig(_ db: Database) throws -> ArchiveConfig {
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT mirror_owner, mirror_repository, mirror_branch, COUNT(*) FROM pages
-            WHERE mirror_owner IS NOT NULL GROUP BY 1, 2, 3
-            """)
-        let mirrors = rows.map { (owner: $0[0] as String, repository: $0[1] as String, branch: ($0[2] as String?) ?? "master", count: $0[3] as Int) }
+        // One pass over the pages, grouped by everything inference counts: an archive has few
+        // such groups, and a query per count read the whole table once each.
+        struct Mirror: Hashable { var owner: String, repository: String, branch: String }
+        var mirrors: [Mirror: Int] = [:]
         var imageLinks: [ImageLinkForm: Int] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT image_form, COUNT(*) FROM pages WHERE image_form IS NOT NULL GROUP BY 1") {
-            if let form = ImageLinkForm(rawValue: row[0]) { imageLinks[form] = row[1] }
+        var styles: [Int64: (count: Int, firstPath: String)] = [:]
+        let groups = try Row.fetchCursor(db, sql: """
+            SELECT mirror_owner, mirror_repository, mirror_branch, image_form, footer_style_id, COUNT(*), MIN(path)
+            FROM pages GROUP BY 1, 2, 3, 4, 5
+            """)
+        while let group = try groups.next() {
+            let count: Int = group[5]
+            if let owner: String = group[0], let repository: String = group[1] {
+                mirrors[Mirror(owner: owner, repository: repository, branch: group[2] ?? "master"), default: 0] += count
+            }
+            if let form = (group[3] as String?).flatMap(ImageLinkForm.init(rawValue:)) { imageLinks[form, default: 0] += count }
+            if let id: Int64 = group[4] {
+                let path: String = group[6]
+                if let seen = styles[id] {
+                    // SQLite's MIN compares the bytes.
+                    styles[id] = (seen.count + count, path.utf8.lexicographicallyPrecedes(seen.firstPath.utf8) ? path : seen.firstPath)
+                } else {
+                    styles[id] = (count, path)
+                }
+            }
         }
         // Ties between styles go to the style of the first page in path order.
-        let styles = try Row.fetchAll(db, sql: """
-            SELECT footer_styles.key, COUNT(*) FROM pages JOIN footer_styles ON footer_styles.id = pages.footer_style_id
-            GROUP BY pages.footer_style_id ORDER BY MIN(pages.path)
-            """).compactMap { row in FooterStyle(key: row[0]).map { (style: $0, count: row[1] as Int) } }
-        return ArchiveConfig.inferred(from: mirrors, imageLinks: imageLinks, styles: styles)
+        let keys = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, key FROM footer_styles").map {
+            ($0[0] as Int64, $0[1] as String)
+        })
+        let orderedStyles = styles.sorted { $0.value.firstPath.utf8.lexicographicallyPrecedes($1.value.firstPath.utf8) }
+            .compactMap { id, seen in keys[id].flatMap(FooterStyle.init(key:)).map { (style: $0, count: seen.count) } }
+        return ArchiveConfig.inferred(from: mirrors.map { ($0.key.owner, $0.key.repository, $0.key.branch, $0.value) },
+                                      imageLinks: imageLinks, styles: orderedStyles)
     }
 
     /// What the footers alone show (owner, repository, branch, image link form, footer style),

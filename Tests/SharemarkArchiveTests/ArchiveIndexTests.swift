@@ -13,6 +13,31 @@ import Testing
         return (root, index)
     }
 
+    /// The footer style inferred is the one most pages use; between styles used by as many
+    /// pages, the style of the first page in path order.
+    @Test func inferredFooterStyleIsTheMostUsedThenTheFirstInPathOrder() throws {
+        let root = NSTemporaryDirectory() + "sharemark-test-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        func page(_ path: String, ruled: Bool) throws {
+            var text = "### 标题\n---\n" + footer(path, original: "https://example-news.com/\(path).html")
+            if !ruled { text = text.replacingOccurrences(of: "<hr/>\n", with: "") }
+            try write(text, to: root + "/" + path)
+        }
+        try page("pages/z/1.md", ruled: true)
+        try page("pages/a/1.md", ruled: false)
+        let index = try ArchiveIndex(archive: root)
+        try index.update()
+        let unruled = try #require(index.inferredConfig().footerStyle)
+        #expect(unruled.lines.count == 4, "the first page in path order (pages/a/1.md) has no rule")
+
+        try page("pages/y/1.md", ruled: true)
+        try index.update()
+        let ruled = try #require(index.inferredConfig().footerStyle)
+        #expect(ruled.lines.count == 5 && ruled.lines == FooterStyle.standard.lines)
+        #expect(try index.inferredConfig().owner == "example-org")
+        #expect(try index.inferredConfig().imageLinkForm == .cdn)
+    }
+
     @Test func updateIsIncremental() throws {
         let (root, index) = try makeArchive()
         final class Seen: @unchecked Sendable { var parsing = 0; var writing = false; let lock = NSLock() }
