@@ -49,16 +49,23 @@ cold_wall=$wall
 indexed=$(sqlite3 "$index" "SELECT COUNT(*) FROM pages")
 [ "$indexed" = "$pages" ] || { echo "the index holds $indexed pages, not $pages" >&2; exit 1; }
 bench_ratio "index from nothing / grep" "$cold_wall" "$grep_wall" "<=1.2"
+# The write transaction runs from the known rows read to the rows written; the pages are
+# parsed on other threads while it inserts the rows already parsed, so its time includes the
+# parsing it waited for. After the last insert it makes the deferred indexes, the titles' index
+# and the inference: the part no parsing overlaps.
 python3 - "$work/timing.txt" "$pages" <<'PY'
 import re, sys
 marks = {}
 for line in open(sys.argv[1]):
-    m = re.match(r"\[([0-9.]+) s\] (\w+)", line)
-    if m: marks.setdefault(m.group(2), float(m.group(1)))
-write = marks["rows"] - marks["parsed"]
-per_row = write / int(sys.argv[2]) * 1e6
-print(f"  parse phase {marks['parsed'] - marks['read']:.2f} s, write phase {write:.2f} s: "
-      f"{per_row:.1f} µs per row (target <= 15: {'met' if per_row <= 15 else 'NOT met'})")
+    m = re.match(r"\[([0-9.]+) s\] (.+)", line)
+    if m: marks.setdefault(m.group(2).split(" ")[0], float(m.group(1)))
+pages = int(sys.argv[2])
+transaction = marks["rows"] - marks["read"]
+after = marks["rows"] - marks["parsed"]
+per_row = transaction / pages * 1e6
+print(f"  write transaction {transaction:.2f} s ({transaction / pages * 1e6:.1f} µs per row, parsing overlapped), "
+      f"of which {after:.2f} s after the last insert ({after / pages * 1e6:.1f} µs per row)")
+print(f"  write phase per row, parsing included: {per_row:.1f} µs (target <= 15: {'met' if per_row <= 15 else 'NOT met'})")
 PY
 bench_measure "sharemark index, warm (nothing changed)" "$bin" index "$archive" --index "$index"
 

@@ -498,11 +498,3 @@ public final class ArchiveIndex: Sendable {
             """, arguments: [config.owner, config.repository])
     }
 }
-
-extension Duration {
-    /// The duration in seconds, for reports.
-    public var seconds: Double {
-        let (s, attoseconds) = components
-        return Double(s) + Double(attoseconds) / 1e18
-    }
-}

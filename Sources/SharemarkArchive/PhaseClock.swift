@@ -16,3 +16,11 @@ public struct PhaseClock {
         FileHandle.standardError.write(Data("[\(String(format: "%.3f", seconds)) s] \(what)\n".utf8))
     }
 }
+
+extension Duration {
+    /// The duration in seconds, for reports.
+    public var seconds: Double {
+        let (s, attoseconds) = components
+        return Double(s) + Double(attoseconds) / 1e18
+    }
+}
