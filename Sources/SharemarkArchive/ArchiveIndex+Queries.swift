@@ -37,7 +37,7 @@ extension ArchiveIndex {
         return try lookupConnection.unsafeRead { db in
             // Cached: the same few queries run for every lookup.
             let statement = try db.cachedStatement(sql: PageQuery.sql[query]!)
-            return try PageRow.fetchAll(statement, arguments: arguments).map { try $0.article(config: config) }
+            return try PageRow.fetchAll(statement, arguments: arguments) { try $0.article(config: config) }
         }
     }
 
@@ -158,7 +158,7 @@ extension ArchiveIndex {
         sql += long.isEmpty ? " ORDER BY pages.path LIMIT \(max(0, limit))" : " ORDER BY rank LIMIT \(max(0, limit))"
         let config = self.config
         return try pool.read { db in
-            try PageRow.fetchAll(db.makeStatement(sql: sql), arguments: StatementArguments(arguments)).map { try $0.article(config: config) }
+            try PageRow.fetchAll(db.makeStatement(sql: sql), arguments: StatementArguments(arguments)) { try $0.article(config: config) }
         }
     }
 

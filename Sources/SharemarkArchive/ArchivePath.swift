@@ -26,30 +26,28 @@ public struct ArchivePath: Hashable, Sendable, Comparable, CustomStringConvertib
 
     public init(_ value: String) throws(Problem) {
         guard !value.isEmpty else { throw .empty }
-        if value.utf8.contains(0) { throw .nulByte(value) }
-        if value.hasPrefix("/") || value.hasPrefix("\\") { throw .absolute(value) }
-        // One pass over the bytes: components end at '/', none may be empty or "..".
-        var problem: Problem?
+        // One pass over the bytes (every article read from the index checks its paths): a NUL
+        // anywhere; components end at '/', none may be empty or "..".
+        var nul = false, parent = false, empty = false
         var v = value
         v.withUTF8 { bytes in
             var start = 0
             for i in 0...bytes.count {
-                guard i == bytes.count || bytes[i] == UInt8(ascii: "/") else { continue }
-                let length = i - start
-                if length == 0 { problem = .emptyComponent(value); return }
-                if length == 2 && bytes[start] == UInt8(ascii: ".") && bytes[start + 1] == UInt8(ascii: ".") {
-                    problem = .parentReference(value); return
+                guard i == bytes.count || bytes[i] == UInt8(ascii: "/") else {
+                    if bytes[i] == 0 { nul = true }
+                    continue
                 }
+                let length = i - start
+                if length == 0 { empty = true }
+                if length == 2 && bytes[start] == UInt8(ascii: ".") && bytes[start + 1] == UInt8(ascii: ".") { parent = true }
                 start = i + 1
             }
         }
-        if let problem {
-            // A ".." anywhere is reported before an empty component, as before.
-            if case .emptyComponent = problem, value.split(separator: "/", omittingEmptySubsequences: false).contains("..") {
-                throw .parentReference(value)
-            }
-            throw problem
-        }
+        // In this order of precedence: a NUL byte, an absolute path, a "..", an empty component.
+        if nul { throw .nulByte(value) }
+        if value.utf8.first == UInt8(ascii: "/") || value.utf8.first == UInt8(ascii: "\\") { throw .absolute(value) }
+        if parent { throw .parentReference(value) }
+        if empty { throw .emptyComponent(value) }
         self.value = value
     }
 

@@ -66,14 +66,21 @@ struct PageRow: Codable, PersistableRecord {
     /// with SQLite's own calls. Lookups fetch a row per call, and GRDB's `Row` (a lower-cased
     /// column-name table made per fetch, then a name lookup per column) cost more than the SELECT.
     static func fetchAll(_ statement: Statement, arguments: StatementArguments) throws -> [PageRow] {
+        try fetchAll(statement, arguments: arguments) { $0 }
+    }
+
+    /// `fetchAll(_:arguments:)`, each row turned into what the caller keeps as it is read (all
+    /// pages, for `regen`: no array of rows copied into an array of articles).
+    static func fetchAll<T>(_ statement: Statement, arguments: StatementArguments,
+                            _ transform: (consuming PageRow) throws -> T) throws -> [T] {
         try statement.setArguments(arguments)
         let handle = statement.sqliteStatement
         // Reset at the end, so that the read transaction the statement opened ends with it.
         defer { sqlite3_reset(handle) }
-        var rows: [PageRow] = []
+        var rows: [T] = []
         while true {
             switch sqlite3_step(handle) {
-            case SQLITE_ROW: rows.append(try PageRow(columnsOf: handle))
+            case SQLITE_ROW: rows.append(try transform(try PageRow(columnsOf: handle)))
             case SQLITE_DONE: return rows
             case let code: throw stepFailure(code, statement)
             }
@@ -327,7 +334,7 @@ struct PageRow: Codable, PersistableRecord {
 
     /// The page as an article, its canonical URLs made with `config`. A path that is not a valid
     /// archive path means the index is corrupt: that throws, it is not papered over.
-    func article(config: ArchiveConfig) throws -> Article {
+    consuming func article(config: ArchiveConfig) throws -> Article {
         let pagePath = try ArchivePath(path)
         return Article(
             category: category, id: id, pagePath: pagePath, title: title,

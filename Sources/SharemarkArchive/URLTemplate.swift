@@ -79,7 +79,19 @@ public struct URLTemplate: Hashable, Sendable, Codable, CustomStringConvertible 
     public func hash(into hasher: inout Hasher) { hasher.combine(text) }
 
     public func render(owner: String, repository: String, branch: String, path: String) -> String {
+        // Sized once: every article read from the index gets two URLs rendered.
+        var size = 0
+        for token in tokens {
+            switch token {
+            case .literal(let s): size += s.utf8.count
+            case .owner: size += owner.utf8.count
+            case .repository: size += repository.utf8.count
+            case .branch: size += branch.utf8.count
+            case .path: size += path.utf8.count
+            }
+        }
         var out = ""
+        out.reserveCapacity(size)
         for token in tokens {
             switch token {
             case .literal(let s): out += s

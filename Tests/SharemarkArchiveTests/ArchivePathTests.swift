@@ -21,3 +21,16 @@ import Testing
     #expect(unicode.folder == "pages/文化")
     #expect(unicode.name == "é.md")
 }
+
+/// A path with several problems is refused for the first in this order: a NUL byte, being
+/// absolute, a "..", an empty component.
+@Test func pathProblemsArePrecedenceOrdered() throws {
+    #expect(throws: ArchivePath.Problem.nulByte("/a\0/../b//c")) { try ArchivePath("/a\0/../b//c") }
+    #expect(throws: ArchivePath.Problem.absolute("/a/../b//c")) { try ArchivePath("/a/../b//c") }
+    #expect(throws: ArchivePath.Problem.parentReference("a//b/../c")) { try ArchivePath("a//b/../c") }
+    #expect(throws: ArchivePath.Problem.emptyComponent("a/b/")) { try ArchivePath("a/b/") }
+    // A slash with a combining mark is still a leading slash.
+    #expect(throws: ArchivePath.Problem.absolute("/\u{301}x")) { try ArchivePath("/\u{301}x") }
+    #expect(throws: ArchivePath.Problem.absolute("\\x")) { try ArchivePath("\\x") }
+    #expect(try ArchivePath("a/..b/c..").value == "a/..b/c..")
+}
