@@ -134,6 +134,17 @@ public final class ArchiveIndex: Sendable {
                 DELETE FROM meta WHERE key = 'inferred';
                 """)
         }
+        migrator.registerMigration("v6-lookup-order") { db in
+            // Lookups by id and by original URL return their pages in path order: with the path
+            // in the index, SQLite reads them in that order instead of sorting them in a
+            // temporary b-tree on every lookup.
+            try db.execute(sql: """
+                DROP INDEX pages_id;
+                CREATE INDEX pages_id ON pages(id, path);
+                DROP INDEX pages_original_key;
+                CREATE INDEX pages_original_key ON pages(original_key, path);
+                """)
+        }
         return migrator
     }
 

@@ -182,6 +182,16 @@ import Testing
             try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT path FROM pages WHERE original_key = ?", arguments: ["x"]).map { $0["detail"] as String }
         }
         #expect(plan.contains { $0.contains("pages_original_key") }, "\(plan)")
+        // Lookups by id and by original URL read their pages in path order from the index,
+        // with no sort of their own.
+        for column in ["id", "original_key"] {
+            let lookupPlan = try index.pool.read { db in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT * FROM pages WHERE \(column) = ? ORDER BY path",
+                                 arguments: ["x"]).map { $0["detail"] as String }
+            }
+            #expect(lookupPlan.contains { $0.contains("USING INDEX pages_\(column == "id" ? "id" : "original_key")") }, "\(lookupPlan)")
+            #expect(!lookupPlan.contains { $0.contains("TEMP B-TREE") }, "\(lookupPlan)")
+        }
         #expect(try index.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pages WHERE id = 'n10000001'") } == 1)
     }
 
