@@ -118,6 +118,7 @@ struct QRCommand: ParsableCommand {
         guard let data = FileManager.default.contents(atPath: file) else { fail("cannot read \(file)") }
         // One compression pass per image, as regen does: bulk writing (see PNGRenderer.Compression).
         let renderer = PNGRenderer(options: options, compression: .fast)
+        let output = AtomicFile.Folder(directory)
         var failures = 0
         var lineNumber = 0
         for var line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
@@ -128,7 +129,7 @@ struct QRCommand: ParsableCommand {
             do {
                 let payload = Array(line)
                 let symbol = binary ? try encoder.encode(bytes: payload) : try encoder.encode(textBytes: payload)
-                try AtomicFile.write(try renderer.render(symbol), to: "\(directory)/\(lineNumber).png")
+                try output.write(try renderer.render(symbol), name: "\(lineNumber).png")
             } catch {
                 failures += 1
                 printError("\(file):\(lineNumber): \(error)")
