@@ -205,10 +205,13 @@ public final class ArchiveIndex: Sendable {
 
     /// Copies the WAL into the database file on the writer's queue, while the caller goes on
     /// (`regen` renders meanwhile): done inside the commit, as SQLite does by default, it held
-    /// up every command after an update of thousands of pages. A process that ends before it is
-    /// done loses nothing: the WAL stays valid, and the next update's checkpoint copies it.
+    /// up every command after an update of thousands of pages. Then the WAL is truncated: the
+    /// next process to open the index reads the whole WAL to rebuild its shared index, a
+    /// quarter of a second for the 85 MB an index of 100,000 pages leaves. A process that ends
+    /// before it is done loses nothing: the WAL stays valid, and the next update's checkpoint
+    /// copies it.
     private func checkpointInBackground() {
-        pool.asyncWriteWithoutTransaction { db in _ = try? db.checkpoint(.passive) }
+        pool.asyncWriteWithoutTransaction { db in _ = try? db.checkpoint(.truncate) }
     }
 
     /// Waits for the checkpoint an update started (commands that end with an update call this

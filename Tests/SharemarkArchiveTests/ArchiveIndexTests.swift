@@ -38,6 +38,19 @@ import Testing
         #expect(try index.inferredConfig().imageLinkForm == .cdn)
     }
 
+    /// After an update and its checkpoint the WAL is empty: the next process to open the
+    /// index has no log to read back.
+    @Test func updateLeavesAnEmptyWAL() throws {
+        let (root, index) = try makeArchive()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try index.update()
+        index.waitForCheckpoint()
+        let wal = index.databasePath + "-wal"
+        let size = (try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int) ?? 0
+        #expect(size == 0)
+        #expect(try index.article(category: "culture", id: "n10000001") != nil)
+    }
+
     @Test func updateIsIncremental() throws {
         let (root, index) = try makeArchive()
         final class Seen: @unchecked Sendable { var parsing = 0; var writing = false; let lock = NSLock() }
