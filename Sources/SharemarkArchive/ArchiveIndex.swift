@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import GRDB
+internal import GRDBSQLite
 import Synchronization
 
 /// The SQLite index of an archive: pages (parsed once, re-read only when their size or mtime
@@ -37,7 +38,7 @@ public final class ArchiveIndex: Sendable {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }
         var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .timeout(Double(ArchiveIndex.busyTimeoutMilliseconds) / 1000)
         // No checkpoint inside a commit: an update copies the WAL into the database file
         // after its commit, in the background (`checkpointInBackground`).
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
@@ -145,6 +146,15 @@ public final class ArchiveIndex: Sendable {
                 CREATE INDEX pages_original_key ON pages(original_key, path);
                 """)
         }
+        migrator.registerMigration("v7-totals") { db in
+            // Every command reports the pages without a footer, with invalid UTF-8 and with
+            // problems: partial indexes of just those pages answer without reading the table.
+            try db.execute(sql: """
+                CREATE INDEX pages_without_footer ON pages(path) WHERE has_footer = 0;
+                CREATE INDEX pages_invalid_utf8 ON pages(path) WHERE invalid_utf8 != 0;
+                CREATE INDEX pages_with_problems ON pages(path) WHERE problems != '[]';
+                """)
+        }
         return migrator
     }
 
@@ -210,9 +220,21 @@ public final class ArchiveIndex: Sendable {
     /// quarter of a second for the 85 MB an index of 100,000 pages leaves. A process that ends
     /// before it is done loses nothing: the WAL stays valid, and the next update's checkpoint
     /// copies it.
+    ///
+    /// Without waiting: a truncating checkpoint that waits for readers (the busy timeout) keeps
+    /// every other writer out meanwhile. With readers in the WAL it copies what it can, as a
+    /// passive one does, and leaves the WAL for the next.
     private func checkpointInBackground() {
-        pool.asyncWriteWithoutTransaction { db in _ = try? db.checkpoint(.truncate) }
+        pool.asyncWriteWithoutTransaction { db in
+            let connection = db.sqliteConnection
+            sqlite3_busy_timeout(connection, 0)
+            defer { sqlite3_busy_timeout(connection, ArchiveIndex.busyTimeoutMilliseconds) }
+            _ = sqlite3_wal_checkpoint_v2(connection, "main", SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
+        }
     }
+
+    /// How long a connection waits for another's lock (`Configuration.busyMode`).
+    static let busyTimeoutMilliseconds: Int32 = 10_000
 
     /// Waits for the checkpoint an update started (commands that end with an update call this
     /// so that the index they leave is one file, not a file and a WAL).
@@ -239,12 +261,31 @@ public final class ArchiveIndex: Sendable {
     private func readKnownFiles(forms: FormsKey) throws -> KnownFiles {
         try pool.read { db in
             var known = KnownFiles()
-            let pages = try Row.fetchCursor(db, sql: "SELECT path, size, mtime_ns FROM pages")
-            while let row = try pages.next() { known.pages[row[0]] = .init(size: row[1], mtimeNs: row[2]) }
-            let assets = try Row.fetchCursor(db, sql: "SELECT path, size, mtime_ns FROM assets")
-            while let row = try assets.next() { known.assets[row[0]] = .init(size: row[1], mtimeNs: row[2]) }
+            known.pages = try Self.stamps(db, table: "pages")
+            known.assets = try Self.stamps(db, table: "assets")
             known.formsChanged = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'forms'") != forms.text
             return known
+        }
+    }
+
+    /// Path, size and mtime of every row of `table`, stepped with SQLite's own calls: every
+    /// command reads them all, and GRDB's `Row` (a column-name table per row) cost more than
+    /// the SELECT on large archives.
+    private static func stamps(_ db: Database, table: String) throws -> [String: KnownFiles.Stamp] {
+        let statement = try db.makeStatement(sql: "SELECT path, size, mtime_ns FROM \(table)")
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
+        var stamps: [String: KnownFiles.Stamp] = [:]
+        while true {
+            switch sqlite3_step(handle) {
+            case SQLITE_ROW:
+                guard let path = sqlite3_column_text(handle, 0) else {
+                    throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "NULL path in a row of \(table)")
+                }
+                stamps[String(cString: path)] = .init(size: sqlite3_column_int64(handle, 1), mtimeNs: sqlite3_column_int64(handle, 2))
+            case SQLITE_DONE: return stamps
+            case let code: throw PageRow.stepFailure(code, statement)
+            }
         }
     }
 
@@ -397,7 +438,10 @@ public final class ArchiveIndex: Sendable {
     /// Counts over all indexed pages, and every page's problems.
     private func readTotals() throws -> (pagesWithoutFooter: Int, invalidUTF8Pages: Int, problems: [Problem]) {
         try pool.read { db in
-            let row = try Row.fetchOne(db, sql: "SELECT TOTAL(has_footer = 0), TOTAL(invalid_utf8) FROM pages")
+            // Each count and the problems read from its partial index (migration v7-totals).
+            let row = try Row.fetchOne(db, sql: """
+                SELECT (SELECT COUNT(*) FROM pages WHERE has_footer = 0), (SELECT COUNT(*) FROM pages WHERE invalid_utf8 != 0)
+                """)
             // Only the two columns needed: every command runs an update, and a large archive may
             // have thousands of pages with a warning.
             var problems: [Problem] = []
@@ -406,7 +450,7 @@ public final class ArchiveIndex: Sendable {
                 let path: String = row[0], json: String = row[1]
                 problems += try PageRow.decodeProblems(json).map { Problem($0.kind, file: path, line: $0.line, message: $0.message) }
             }
-            return (Int(row?[0] as Double? ?? 0), Int(row?[1] as Double? ?? 0), problems)
+            return (row?[0] as Int? ?? 0, row?[1] as Int? ?? 0, problems)
         }
     }
 

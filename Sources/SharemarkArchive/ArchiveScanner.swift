@@ -119,6 +119,22 @@ public enum ArchiveScanner {
                                              size: Int64(st.st_size), mtimeNs: mtime))
             }
         }
+        // The category folders are listed in parallel (each file costs an fstatat, a quarter of
+        // a second for 100,000 pages on one thread), their results joined in folder order, as
+        // one walk would have found them.
+        if depth == 0 && subfolders.count > 1 {
+            let parts = parallelMap(count: subfolders.count, jobs: availableProcessors, chunk: 1) { [subfolders] i in
+                var part = Result()
+                walk(root: root, relative: subfolders[i], depth: 1, into: &part)
+                return part
+            }
+            for part in parts {
+                result.pages += part.pages
+                result.assets += part.assets
+                result.problems += part.problems
+            }
+            return
+        }
         for folder in subfolders {
             walk(root: root, relative: folder, depth: depth + 1, into: &result)
         }

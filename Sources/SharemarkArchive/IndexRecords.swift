@@ -157,7 +157,7 @@ struct PageRow: Codable, PersistableRecord {
 
     /// The error of a step of `statement` that failed with `code`. Its connection's message
     /// is that step's only until the next call on the connection: make this at once.
-    private static func stepFailure(_ code: CInt, _ statement: Statement) -> DatabaseError {
+    static func stepFailure(_ code: CInt, _ statement: Statement) -> DatabaseError {
         DatabaseError(resultCode: ResultCode(rawValue: code),
                       message: String(cString: sqlite3_errmsg(sqlite3_db_handle(statement.sqliteStatement))), sql: statement.sql)
     }

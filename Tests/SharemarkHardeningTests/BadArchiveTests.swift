@@ -78,6 +78,8 @@ import Testing
         #expect(problem.line == 1 && problem.message == "first line is not a '### title' heading")
         #expect(try index.allArticles().first { $0.id == "b" }?.problems.contains(problem) == true)
 
+        // Tampered with by another program, once the index's own writes are done.
+        index.waitForCheckpoint()
         let queue = try DatabaseQueue(path: index.databasePath)
         try queue.write { db in try db.execute(sql: "UPDATE pages SET path = '../outside.md' WHERE id = 'a'") }
         #expect(throws: (any Error).self) { try index.allArticles() }
