@@ -148,12 +148,9 @@ public final class ArchiveIndex: Sendable {
         }
         migrator.registerMigration("v7-totals") { db in
             // Every command reports the pages without a footer, with invalid UTF-8 and with
-            // problems: partial indexes of just those pages answer without reading the table.
-            try db.execute(sql: """
-                CREATE INDEX pages_without_footer ON pages(path) WHERE has_footer = 0;
-                CREATE INDEX pages_invalid_utf8 ON pages(path) WHERE invalid_utf8 != 0;
-                CREATE INDEX pages_with_problems ON pages(path) WHERE problems != '[]';
-                """)
+            // problems: a partial index of just those pages answers without reading the table
+            // (`readTotals` asks with this very condition, which is how SQLite picks it).
+            try db.execute(sql: "CREATE INDEX pages_flagged ON pages(path) WHERE \(ArchiveIndex.flagged)")
         }
         return migrator
     }
@@ -438,21 +435,28 @@ public final class ArchiveIndex: Sendable {
     /// Counts over all indexed pages, and every page's problems.
     private func readTotals() throws -> (pagesWithoutFooter: Int, invalidUTF8Pages: Int, problems: [Problem]) {
         try pool.read { db in
-            // Each count and the problems read from its partial index (migration v7-totals).
-            let row = try Row.fetchOne(db, sql: """
-                SELECT (SELECT COUNT(*) FROM pages WHERE has_footer = 0), (SELECT COUNT(*) FROM pages WHERE invalid_utf8 != 0)
-                """)
-            // Only the two columns needed: every command runs an update, and a large archive may
-            // have thousands of pages with a warning.
+            // Only the flagged pages, from their partial index (migration v7-totals): every
+            // command runs an update, and reading every row for these counts took a tenth of a
+            // second on 100,000 pages.
+            var withoutFooter = 0, invalidUTF8 = 0
             var problems: [Problem] = []
-            let rows = try Row.fetchCursor(db, sql: "SELECT path, problems FROM pages WHERE problems != '[]' ORDER BY path")
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT has_footer = 0, invalid_utf8 != 0, path, problems FROM pages WHERE \(ArchiveIndex.flagged) ORDER BY path
+                """)
             while let row = try rows.next() {
-                let path: String = row[0], json: String = row[1]
-                problems += try PageRow.decodeProblems(json).map { Problem($0.kind, file: path, line: $0.line, message: $0.message) }
+                if row[0] as Bool { withoutFooter += 1 }
+                if row[1] as Bool { invalidUTF8 += 1 }
+                let path: String = row[2], json: String = row[3]
+                if json != "[]" {
+                    problems += try PageRow.decodeProblems(json).map { Problem($0.kind, file: path, line: $0.line, message: $0.message) }
+                }
             }
-            return (row?[0] as Int? ?? 0, row?[1] as Int? ?? 0, problems)
+            return (withoutFooter, invalidUTF8, problems)
         }
     }
+
+    /// The condition of the `pages_flagged` partial index: pages that count in the totals.
+    static let flagged = "(has_footer = 0 OR invalid_utf8 != 0 OR problems != '[]')"
 
     /// A page read and parsed: its row, but for the id of its footer style's row, which the
     /// write phase finds or makes once per style.
