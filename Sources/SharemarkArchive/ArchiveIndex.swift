@@ -197,7 +197,7 @@ public final class ArchiveIndex: Sendable {
 
         let newConfig = changes.isEmpty
             ? try refreshAliases()
-            : try write(changes, known: known, forms: forms, pages: fileConfig, progress: progress, clock: &clock)
+            : try write(changes, known: known, forms: forms, parsingWith: fileConfig, progress: progress, clock: &clock)
         let totals = try readTotals()
         state.withLock { $0 = newConfig }
         checkpointInBackground()
@@ -233,8 +233,8 @@ public final class ArchiveIndex: Sendable {
     /// How long a connection waits for another's lock (`Configuration.busyMode`).
     static let busyTimeoutMilliseconds: Int32 = 10_000
 
-    /// Waits for the checkpoint an update started (commands that end with an update call this
-    /// so that the index they leave is one file, not a file and a WAL).
+    /// Waits for the checkpoint an update started (`index` and `regen` call this before they
+    /// end, so that the index they leave has its WAL copied in and emptied).
     public func waitForCheckpoint() {
         _ = try? pool.writeWithoutTransaction { _ in }
     }
@@ -344,7 +344,7 @@ public final class ArchiveIndex: Sendable {
     /// The pages are parsed on other threads while this one inserts the rows already parsed:
     /// SQLite takes rows from one thread, and inserting after all parsing had left a core idle
     /// for as long as the inserts took.
-    private func write(_ changes: IndexChanges, known: KnownFiles, forms: FormsKey, pages config: ArchiveConfig,
+    private func write(_ changes: IndexChanges, known: KnownFiles, forms: FormsKey, parsingWith config: ArchiveConfig,
                        progress: (@Sendable (UpdateProgress) -> Void)?, clock: inout PhaseClock) throws -> ArchiveConfig {
         let archive = self.archive
         // In path order, so that the path, category and asset indexes grow at their ends (the

@@ -3,8 +3,9 @@ import Foundation
 import Synchronization
 
 /// Runs `body` for every index of `count` on `jobs` threads; results keep the order of the
-/// indices. The one parallel loop of Sharemark: parsing pages, planning, rendering, writing and
-/// checking all go through it.
+/// indices. The parallel loop of Sharemark: scanning, planning, rendering, writing and checking
+/// go through it, and parsing pages through `parallelStream`, its form for a consumer that
+/// takes the results in order while they are made.
 ///
 /// Each thread starts on its own contiguous share of the indices and, when done, takes small
 /// chunks from the others' shares. Items come sorted by path, so the threads mostly work in
