@@ -233,8 +233,9 @@ public final class ArchiveIndex: Sendable {
     /// How long a connection waits for another's lock (`Configuration.busyMode`).
     static let busyTimeoutMilliseconds: Int32 = 10_000
 
-    /// Waits for the checkpoint an update started (`index` and `regen` call this before they
-    /// end, so that the index they leave has its WAL copied in and emptied).
+    /// Waits for the checkpoint an update started. Every command that updates the index calls
+    /// this before it ends (after its own work, which the checkpoint overlaps), so that the
+    /// index it leaves has its WAL copied in and emptied.
     public func waitForCheckpoint() {
         _ = try? pool.writeWithoutTransaction { _ in }
     }

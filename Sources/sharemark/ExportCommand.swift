@@ -13,6 +13,7 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let (index, _) = try options.openUpdatedIndex()
+            defer { index.waitForCheckpoint() }
             let articles = try index.allArticles()
             switch format {
             case .json: try printJSON(articles)

@@ -69,6 +69,7 @@ struct FixCommand: ParsableCommand {
         defer { lock?.release() }
 
         let (index, _) = try options.openUpdatedIndex()
+        defer { index.waitForCheckpoint() }
         guard index.config.knowsRepository else { throw CLIError(ArchiveConfig.unknownRepositoryMessage, code: 78) }
         if changes {
             Regenerator.removeLeftovers(archive: options.archive, pages: try index.allArticles().map(\.pagePath))

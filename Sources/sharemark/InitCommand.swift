@@ -35,6 +35,7 @@ struct InitCommand: ParsableCommand {
                 throw CLIError("\(path) exists; use --force to replace it", code: 73)
             }
             let (index, _) = try options.openUpdatedIndex()
+            defer { index.waitForCheckpoint() }
             // What the footers show, without the existing file's settings when it is replaced.
             var config = try index.inferredConfig()
             if let owner { config.owner = owner }

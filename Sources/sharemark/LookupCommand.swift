@@ -19,6 +19,7 @@ struct LookupCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let (index, _) = try options.openUpdatedIndex()
+            defer { index.waitForCheckpoint() }
             switch try index.lookup(query) {
             case .found(let article):
                 if json { try printJSON(article); return }

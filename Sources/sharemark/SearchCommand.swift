@@ -13,6 +13,7 @@ struct SearchCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let (index, _) = try options.openUpdatedIndex()
+            defer { index.waitForCheckpoint() }
             let articles = try index.search(text, limit: limit)
             if json { try printJSON(articles); return }
             for a in articles { print("\(a.key)\t\(a.date ?? "")\t\(a.title ?? "")") }

@@ -49,6 +49,7 @@ struct VerifyCommand: ParsableCommand {
         do {
             let shard = try work.selectedShard
             let (index, update) = try options.openUpdatedIndex()
+            defer { index.waitForCheckpoint() }
             let articles = try index.allArticles()
             // The update's problems that belong to no indexed page: files it could not list or read.
             let pages = Set(articles.map(\.pagePath.value))
