@@ -26,23 +26,33 @@ func parallelStreamConsumesEveryResultInOrder(count: Int, chunk: Int, jobs: Int)
 }
 
 /// The first results are consumed while later ones are still being made (the point of a
-/// stream), and each worker thread keeps its own state.
+/// stream): work past the first 64 items waits until the first result has been consumed (for
+/// at most 10 s, so that a map that collected everything first fails rather than hangs). Each
+/// worker thread keeps its own state.
 @Test func parallelStreamConsumesBeforeTheWorkIsDone() throws {
     let made = Atomic<Int>(0)
+    let firstConsumed = Atomic<Bool>(false)
     let count = 2000
     var madeWhenFirstConsumed: Int?
     try parallelStream(count: count, jobs: 2, chunk: 8, state: { [Int]() }, { seen, i in
+        if i >= 64 {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !firstConsumed.load(ordering: .acquiring) && ContinuousClock.now < deadline { usleep(500) }
+        }
         seen.append(i)
-        usleep(200)
         made.add(1, ordering: .relaxed)
         // Each thread's state holds only what that thread made, in the order it made them.
         return seen.count == 1 || seen[seen.count - 2] < i
     }, consume: { i, ownStateInOrder in
         #expect(ownStateInOrder)
-        if i == 0 { madeWhenFirstConsumed = made.load(ordering: .relaxed) }
+        if i == 0 {
+            madeWhenFirstConsumed = made.load(ordering: .relaxed)
+            firstConsumed.store(true, ordering: .releasing)
+        }
     })
     let first = try #require(madeWhenFirstConsumed)
-    #expect(first < count / 2, "the first result waited for \(first) of \(count)")
+    #expect(first <= 64, "the first result waited for \(first) of \(count)")
+    #expect(made.load(ordering: .relaxed) == count)
 }
 
 /// An error from `consume` comes out once the workers have stopped: no work goes on after
@@ -53,7 +63,9 @@ func parallelStreamConsumesEveryResultInOrder(count: Int, chunk: Int, jobs: Int)
     let count = 10_000
     #expect(throws: Stop.self) {
         try parallelStream(count: count, jobs: 2, chunk: 4, state: { () }, { _, i in
-            usleep(100)
+            // Slow past the first items, so that even a consumer held up on a loaded machine
+            // throws long before the workers could have made a tenth of the items.
+            usleep(i < 64 ? 100 : 2_000)
             made.add(1, ordering: .relaxed)
             return i
         }, consume: { i, _ in if i == 20 { throw Stop() } })
