@@ -237,7 +237,7 @@ public final class ArchiveIndex: Sendable {
     /// this before it ends (after its own work, which the checkpoint overlaps), so that the
     /// index it leaves has its WAL copied in and emptied.
     public func waitForCheckpoint() {
-        _ = try? pool.writeWithoutTransaction { _ in }
+        pool.writeWithoutTransaction { _ in }
     }
 
     /// The URL forms and pages folder the rows were read with: when they change, every page is

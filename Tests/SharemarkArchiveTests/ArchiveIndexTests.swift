@@ -27,12 +27,12 @@ import Testing
         try page("pages/a/1.md", ruled: false)
         let index = try ArchiveIndex(archive: root)
         try index.update()
-        let unruled = try #require(index.inferredConfig().footerStyle)
+        let unruled = try index.inferredConfig().footerStyle
         #expect(unruled.lines.count == 4, "the first page in path order (pages/a/1.md) has no rule")
 
         try page("pages/y/1.md", ruled: true)
         try index.update()
-        let ruled = try #require(index.inferredConfig().footerStyle)
+        let ruled = try index.inferredConfig().footerStyle
         #expect(ruled.lines.count == 5 && ruled.lines == FooterStyle.standard.lines)
         #expect(try index.inferredConfig().owner == "example-org")
         #expect(try index.inferredConfig().imageLinkForm == .cdn)
