@@ -270,21 +270,14 @@ public final class ArchiveIndex: Sendable {
     /// command reads them all, and GRDB's `Row` (a column-name table per row) cost more than
     /// the SELECT on large archives.
     private static func stamps(_ db: Database, table: String) throws -> [String: KnownFiles.Stamp] {
-        let statement = try db.makeStatement(sql: "SELECT path, size, mtime_ns FROM \(table)")
-        let handle = statement.sqliteStatement
-        defer { sqlite3_reset(handle) }
         var stamps: [String: KnownFiles.Stamp] = [:]
-        while true {
-            switch sqlite3_step(handle) {
-            case SQLITE_ROW:
-                guard let path = sqlite3_column_text(handle, 0) else {
-                    throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "NULL path in a row of \(table)")
-                }
-                stamps[String(cString: path)] = .init(size: sqlite3_column_int64(handle, 1), mtimeNs: sqlite3_column_int64(handle, 2))
-            case SQLITE_DONE: return stamps
-            case let code: throw PageRow.stepFailure(code, statement)
+        try PageRow.step(db.makeStatement(sql: "SELECT path, size, mtime_ns FROM \(table)")) { handle in
+            guard let path = sqlite3_column_text(handle, 0) else {
+                throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "NULL path in a row of \(table)")
             }
+            stamps[String(cString: path)] = .init(size: sqlite3_column_int64(handle, 1), mtimeNs: sqlite3_column_int64(handle, 2))
         }
+        return stamps
     }
 
     /// The difference between the disk and the index: files new or changed, and files gone.

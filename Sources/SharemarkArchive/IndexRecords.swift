@@ -74,14 +74,20 @@ struct PageRow: Codable, PersistableRecord {
     static func fetchAll<T>(_ statement: Statement, arguments: StatementArguments,
                             _ transform: (consuming PageRow) throws -> T) throws -> [T] {
         try statement.setArguments(arguments)
-        let handle = statement.sqliteStatement
-        // Reset at the end, so that the read transaction the statement opened ends with it.
-        defer { sqlite3_reset(handle) }
         var rows: [T] = []
+        try step(statement) { handle in rows.append(try transform(try PageRow(columnsOf: handle))) }
+        return rows
+    }
+
+    /// Steps `statement` to its end with SQLite's own calls, `row` reading each row from the
+    /// handle, and resets it, so that the read transaction the statement opened ends with it.
+    static func step(_ statement: Statement, _ row: (SQLiteStatement) throws -> Void) throws {
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
         while true {
             switch sqlite3_step(handle) {
-            case SQLITE_ROW: rows.append(try transform(try PageRow(columnsOf: handle)))
-            case SQLITE_DONE: return rows
+            case SQLITE_ROW: try row(handle)
+            case SQLITE_DONE: return
             case let code: throw stepFailure(code, statement)
             }
         }
@@ -157,7 +163,7 @@ struct PageRow: Codable, PersistableRecord {
 
     /// The error of a step of `statement` that failed with `code`. Its connection's message
     /// is that step's only until the next call on the connection: make this at once.
-    static func stepFailure(_ code: CInt, _ statement: Statement) -> DatabaseError {
+    private static func stepFailure(_ code: CInt, _ statement: Statement) -> DatabaseError {
         DatabaseError(resultCode: ResultCode(rawValue: code),
                       message: String(cString: sqlite3_errmsg(sqlite3_db_handle(statement.sqliteStatement))), sql: statement.sql)
     }
