@@ -230,7 +230,9 @@ echo "server RSS: ${rss_before} kB before, ${rss_after} kB after (${growth}%, ta
 # 0, wrk on core 1; unpinned: no affinity. ROUNDS (default 2) alternate bare route and service;
 # the ratio is the service's best run over the bare route's best. Every run is checked (wrk's
 # errors, non-2xx answers, bytes read per answer) and so is every body of a 2 s run of each side
-# before the timed ones: a run with errors prints no ratio.
+# before the timed ones: a run with errors prints no ratio. The bare route also answers at the
+# service's own path for the article (the same bytes behind a route with two parameters): how
+# much of the gap is the router's work for that path, which no change to the service removes.
 [ "$(nproc)" -ge 2 ] || { echo "fewer than 2 cores: no pinned comparison" >&2; exit "$failed"; }
 kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; server=""
 rounds=${ROUNDS:-2}
@@ -272,20 +274,28 @@ for mode in pinned unpinned; do
         cmp -s "$work/bare-body" "$file" || { echo "bare route does not serve the same bytes" >&2; exit 1; }
         check_run "bare-$kind-$mode" "http://127.0.0.1:$bare_port/bytes" "$file" "${wrk_pin[@]}" || exit 1
         check_run "service-$kind-$mode" "$url" "$file" "${wrk_pin[@]}" || exit 1
-        bare_runs=(); service_runs=(); bare_text=""; service_text=""
+        # The bare route again at the service's path for this article: the router's share.
+        shaped_url="http://127.0.0.1:$bare_port${url#http://127.0.0.1:$port}"
+        check_run "shaped-$kind-$mode" "$shaped_url" "$file" "${wrk_pin[@]}" || exit 1
+        bare_runs=(); service_runs=(); shaped_runs=(); bare_text=""; service_text=""; shaped_text=""
         for round in $(seq 1 "$rounds"); do
             wrk_run "bare-$kind-$mode-$round" "http://127.0.0.1:$bare_port/bytes" "$bare_size" "${wrk_pin[@]}" || exit 1
             bare_runs+=("$(rps_of "bare-$kind-$mode-$round")")
             bare_text+=" ${bare_runs[-1]} (p99 $(p99_of "bare-$kind-$mode-$round"))"
+            wrk_run "shaped-$kind-$mode-$round" "$shaped_url" "$bare_size" "${wrk_pin[@]}" || exit 1
+            shaped_runs+=("$(rps_of "shaped-$kind-$mode-$round")")
+            shaped_text+=" ${shaped_runs[-1]}"
             wrk_run "service-$kind-$mode-$round" "$url" "$service_size" "${wrk_pin[@]}" || exit 1
             service_runs+=("$(rps_of "service-$kind-$mode-$round")")
             service_text+=" ${service_runs[-1]} (p99 $(p99_of "service-$kind-$mode-$round"))"
         done
         stop "$bare"; bare=""
-        b=$(best_of "${bare_runs[@]}"); v=$(best_of "${service_runs[@]}")
+        b=$(best_of "${bare_runs[@]}"); v=$(best_of "${service_runs[@]}"); s=$(best_of "${shaped_runs[@]}")
         printf 'article %-4s %-8s service %10s req/s   bare route %10s req/s   ratio %s (target >= 0.90)\n' \
             "$kind" "$mode" "$v" "$b" "$(awk -v a="$v" -v b="$b" 'BEGIN { printf "%.2f", a / b }')"
-        printf '    runs: service%s; bare route%s\n' "$service_text" "$bare_text"
+        printf '    bare route at the service'"'"'s path %s req/s: %s of the bare route; the service %s of it\n' \
+            "$s" "$(awk -v a="$s" -v b="$b" 'BEGIN { printf "%.2f", a / b }')" "$(awk -v a="$v" -v b="$s" 'BEGIN { printf "%.2f", a / b }')"
+        printf '    runs: service%s; bare route%s; at the service'"'"'s path%s\n' "$service_text" "$bare_text" "$shaped_text"
     done
     stop "$server"; server=""
 done
