@@ -234,6 +234,50 @@ import Testing
         #expect(URLOccurrence.first(of: "https://x.com/a.md", in: "xhttps://x.com/a.md.png") == nil)
     }
 
+    /// A footer line cut into pieces from its bytes gives the pieces its text gives, or leaves
+    /// the line to the text: around quotes, blanks, full-width colons, combining marks, prefix
+    /// scalars, CR, invalid bytes and a BOM, with one to three marks, one inside another.
+    @Test func templateFromLineBytesAgreesWithTemplateOfText() throws {
+        let around = ["", "'", "\"", " ", ">", "(", "：", ":", "x", "\u{301}", "\u{0600}", "\r", "<", "/>", ".png", "é", "中"]
+        let mirror = "https://x.com/a.md", image = "https://x.com/a.md.png", original = "http://o.com/1.htm"
+        let markSets: [[(String, FooterStyle.Piece)]] = [
+            [], [(mirror, .mirrorURL)], [(mirror, .mirrorURL), (image, .imageURL)],
+            [(mirror, .mirrorURL), (image, .imageURL), (original, .originalURL)], [("", .mirrorURL)],
+        ]
+        var texts: [[UInt8]] = []
+        for a in around {
+            for b in around {
+                texts.append(Array("\(a)\(mirror)\(b) <br/>".utf8))
+                texts.append(Array("<a href=\(a)\(mirror)\(b)><img src=\(b)\(image)\(a)/></a>\(b)\(original)".utf8))
+                texts.append(Array("原文\(a)\(original)\(b)\(mirror)".utf8))
+            }
+        }
+        texts += [[0xFF] + Array(" \(mirror) ".utf8), Array("<a href='\(mirror)'>".utf8) + [0xC3]]
+        var compared = 0, fromBytes = 0
+        for withBOM in [false, true] {
+            var bytes: [UInt8] = withBOM ? [0xEF, 0xBB, 0xBF] : []
+            for text in texts { bytes += text + [0x0A] }
+            let table = LineTable(bytes)
+            for n in 1...table.count {
+                for marks in markSets {
+                    let pieces = FooterStyle.template(line: n, of: table, marks)
+                    #expect(pieces == FooterStyle.template(table.text(n), marks), "line \(n) \(table.text(n)), \(marks.count) marks")
+                    compared += 1
+                    let valid = table.isValidUTF8(n) && !(n == 1 && withBOM)
+                    let direct = table.bytes.withUnsafeBufferPointer {
+                        FooterStyle.templateFromBytes(UnsafeBufferPointer(rebasing: $0[table.content[n - 1]]), marks)
+                    }
+                    if valid, case .decided = direct { fromBytes += 1 }
+                }
+            }
+        }
+        #expect(compared > 4000 && fromBytes > 1500 && fromBytes < compared - 500, "\(fromBytes) of \(compared) from bytes")
+        // Pinned: the link line of a footer.
+        let table = LineTable(Array("<a href='\(mirror)'><img src='\(image)'/></a> <br/>".utf8))
+        #expect(FooterStyle.template(line: 1, of: table, [(mirror, .mirrorURL), (image, .imageURL)])
+                == [.text("<a href='"), .mirrorURL, .text("'><img src='"), .imageURL, .text("'/></a> <br/>")])
+    }
+
     @Test func footerStyleOfAnArchivePage() throws {
         let page = PageParser().parse(Array(("### t\n正文\n\n" + footer("pages/a/b.md", original: "https://x.com/gb/21/5/20/b.htm") + "\n\n---\n").utf8))
         let style = try #require(page.footerStyle)
