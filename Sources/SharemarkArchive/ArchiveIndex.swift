@@ -365,7 +365,8 @@ public final class ArchiveIndex: Sendable {
             // dropped and made again after the rows, each by one sort, rather than grown by an
             // insert at a random place per row. Within the transaction: a crash leaves them as
             // they were, and readers see either the old index or the new one.
-            let deferredIndexes = try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM pages)")!
+            let fromNothing = try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM pages)")!
+            let deferredIndexes = fromNothing
                 ? try Row.fetchAll(db, sql: """
                     SELECT name, sql FROM sqlite_schema
                     WHERE type = 'index' AND tbl_name = 'pages' AND name IN ('pages_id', 'pages_original_key')
@@ -381,6 +382,9 @@ public final class ArchiveIndex: Sendable {
             var styleIDs: [FooterStyle: Int64] = [:]
             var lastStyle: (style: FooterStyle, id: Int64)?
             var firstNewRow: Int64?
+            // Into an empty table the new rows are all the rows: what inference counts is
+            // counted as they go in, instead of by a query that sorts them all afterwards.
+            var counts = InferenceCounts()
             try ArchiveIndex.parse(files, archive: archive, mirrorForm: config.mirrorForm, cdnForm: config.cdnForm,
                                    progress: progress) { page in
                 let style = try page.footerStyle.map { style in
@@ -399,6 +403,10 @@ public final class ArchiveIndex: Sendable {
                 }
                 try inserter.insert(page.row, footerStyleID: style)
                 firstNewRow = firstNewRow ?? db.lastInsertedRowID
+                if fromNothing {
+                    counts.add(owner: page.row.mirrorOwner, repository: page.row.mirrorRepository, branch: page.row.mirrorBranch,
+                               imageForm: page.row.imageForm, styleID: style, path: page.row.path, pages: 1)
+                }
             }
             progress?(.writing)
             clock.mark("parsed and inserted \(files.count)")
@@ -415,7 +423,7 @@ public final class ArchiveIndex: Sendable {
             try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('forms', ?)", arguments: [forms.text])
             clock.mark("indexed titles")
 
-            let inferred = try ArchiveIndex.inferConfig(db)
+            let inferred = fromNothing ? try counts.config(db) : try ArchiveIndex.inferConfig(db)
             try ArchiveIndex.storeInference(db, inferred)
             let config = try ArchiveConfig.load(archive: archive, fallback: inferred) ?? inferred
             try ArchiveIndex.markAliases(db, config: config)
@@ -492,38 +500,55 @@ public final class ArchiveIndex: Sendable {
     static func inferConfig(_ db: Database) throws -> ArchiveConfig {
         // One pass over the pages, grouped by everything inference counts: an archive has few
         // such groups, and a query per count read the whole table once each.
-        struct Mirror: Hashable { var owner: String, repository: String, branch: String }
-        var mirrors: [Mirror: Int] = [:]
-        var imageLinks: [ImageLinkForm: Int] = [:]
-        var styles: [Int64: (count: Int, firstPath: String)] = [:]
+        var counts = InferenceCounts()
         let groups = try Row.fetchCursor(db, sql: """
             SELECT mirror_owner, mirror_repository, mirror_branch, image_form, footer_style_id, COUNT(*), MIN(path)
             FROM pages GROUP BY 1, 2, 3, 4, 5
             """)
         while let group = try groups.next() {
-            let count: Int = group[5]
-            if let owner: String = group[0], let repository: String = group[1] {
-                mirrors[Mirror(owner: owner, repository: repository, branch: group[2] ?? "master"), default: 0] += count
+            counts.add(owner: group[0], repository: group[1], branch: group[2],
+                       imageForm: (group[3] as String?).flatMap(ImageLinkForm.init(rawValue:)), styleID: group[4],
+                       path: group[6], pages: group[5])
+        }
+        return try counts.config(db)
+    }
+
+    /// What inference counts: pages by mirror owner, repository and branch, by image link form,
+    /// and by footer style with the first page (in path order) of each style. Added to by groups
+    /// of pages (`inferConfig`) or page by page (an index built from nothing).
+    struct InferenceCounts {
+        private struct Mirror: Hashable { var owner: String, repository: String, branch: String }
+        private var mirrors: [Mirror: Int] = [:]
+        private var imageLinks: [ImageLinkForm: Int] = [:]
+        private var styles: [Int64: (count: Int, firstPath: String)] = [:]
+
+        mutating func add(owner: String?, repository: String?, branch: String?, imageForm: ImageLinkForm?,
+                          styleID: Int64?, path: String, pages: Int) {
+            if let owner, let repository {
+                mirrors[Mirror(owner: owner, repository: repository, branch: branch ?? "master"), default: 0] += pages
             }
-            if let form = (group[3] as String?).flatMap(ImageLinkForm.init(rawValue:)) { imageLinks[form, default: 0] += count }
-            if let id: Int64 = group[4] {
-                let path: String = group[6]
-                if let seen = styles[id] {
-                    // SQLite's MIN compares the bytes.
-                    styles[id] = (seen.count + count, path.utf8.lexicographicallyPrecedes(seen.firstPath.utf8) ? path : seen.firstPath)
+            if let imageForm { imageLinks[imageForm, default: 0] += pages }
+            if let styleID {
+                if let seen = styles[styleID] {
+                    // By bytes, as SQLite's MIN compares.
+                    styles[styleID] = (seen.count + pages, path.utf8.lexicographicallyPrecedes(seen.firstPath.utf8) ? path : seen.firstPath)
                 } else {
-                    styles[id] = (count, path)
+                    styles[styleID] = (pages, path)
                 }
             }
         }
-        // Ties between styles go to the style of the first page in path order.
-        let keys = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, key FROM footer_styles").map {
-            ($0[0] as Int64, $0[1] as String)
-        })
-        let orderedStyles = styles.sorted { $0.value.firstPath.utf8.lexicographicallyPrecedes($1.value.firstPath.utf8) }
-            .compactMap { id, seen in keys[id].flatMap(FooterStyle.init(key:)).map { (style: $0, count: seen.count) } }
-        return ArchiveConfig.inferred(from: mirrors.map { ($0.key.owner, $0.key.repository, $0.key.branch, $0.value) },
-                                      imageLinks: imageLinks, styles: orderedStyles)
+
+        /// The configuration these counts show (the styles' texts read from `footer_styles`).
+        func config(_ db: Database) throws -> ArchiveConfig {
+            // Ties between styles go to the style of the first page in path order.
+            let keys = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, key FROM footer_styles").map {
+                ($0[0] as Int64, $0[1] as String)
+            })
+            let orderedStyles = styles.sorted { $0.value.firstPath.utf8.lexicographicallyPrecedes($1.value.firstPath.utf8) }
+                .compactMap { id, seen in keys[id].flatMap(FooterStyle.init(key:)).map { (style: $0, count: seen.count) } }
+            return ArchiveConfig.inferred(from: mirrors.map { ($0.key.owner, $0.key.repository, $0.key.branch, $0.value) },
+                                          imageLinks: imageLinks, styles: orderedStyles)
+        }
     }
 
     /// What the footers alone show (owner, repository, branch, image link form, footer style),

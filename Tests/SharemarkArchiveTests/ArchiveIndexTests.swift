@@ -38,6 +38,31 @@ import Testing
         #expect(try index.inferredConfig().imageLinkForm == .cdn)
     }
 
+    /// An index built from nothing counts what inference counts as its rows go in; the query
+    /// over the rows, which an update of an index with rows runs, infers the same from them.
+    @Test func inferenceCountedAsRowsGoInIsTheQuerys() throws {
+        let root = NSTemporaryDirectory() + "sharemark-test-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        func page(_ path: String, repository: String = "mirror", ruled: Bool, blob: Bool) throws {
+            var text = "### 标题\n---\n" + footer(path, repository: repository, legacy: blob, original: "https://example-news.com/\(path).html")
+            if !ruled { text = text.replacingOccurrences(of: "<hr/>\n", with: "") }
+            try write(text, to: root + "/" + path)
+        }
+        // Unruled footers with blob image links are the most used; one page uses an old name.
+        try page("pages/a/1.md", ruled: false, blob: true)
+        try page("pages/a/2.md", ruled: false, blob: true)
+        try page("pages/b/1.md", repository: "old-mirror", ruled: false, blob: true)
+        try page("pages/c/1.md", ruled: true, blob: false)
+        try page("pages/c/2.md", ruled: true, blob: false)
+        let index = try ArchiveIndex(archive: root)
+        try index.update()
+        let counted = try index.inferredConfig()
+        let queried = try index.pool.read { db in try ArchiveIndex.inferConfig(db) }
+        #expect(counted == queried)
+        #expect(counted.footerStyle.lines.count == 4 && counted.imageLinkForm == .blob)
+        #expect(counted.owner == "example-org" && counted.repository == "mirror" && counted.aliases == ["old-mirror"])
+    }
+
     /// After an update and its checkpoint the WAL is empty: the next process to open the
     /// index has no log to read back.
     @Test func updateLeavesAnEmptyWAL() throws {
