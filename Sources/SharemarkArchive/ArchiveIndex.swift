@@ -18,6 +18,8 @@ public final class ArchiveIndex: Sendable {
     /// one-row SELECT. Lookups on it take turns, each for tens of microseconds.
     let lookupConnection: DatabaseQueue
     private let state: Mutex<ArchiveConfig>
+    /// Whether `sharemark.toml` is read; `sharemark init --force` replaces one that cannot be.
+    private let readsConfigFile: Bool
 
     /// The configuration in force: `sharemark.toml`, with owner/repository/branch inferred from
     /// the indexed footers where the file leaves them out or does not exist.
@@ -28,9 +30,11 @@ public final class ArchiveIndex: Sendable {
     }
 
     /// Opens (creating or migrating) the index of `archive`, at `indexPath` or the default
-    /// `<archive>/.sharemark/index.sqlite`. Throws `ConfigFile.Error` for a malformed config.
-    public init(archive: String, indexPath: String? = nil) throws {
+    /// `<archive>/.sharemark/index.sqlite`. Throws `ConfigFile.Error` for a malformed config;
+    /// with `readingConfigFile` false, the archive is indexed as if it had no `sharemark.toml`.
+    public init(archive: String, indexPath: String? = nil, readingConfigFile: Bool = true) throws {
         self.archive = archive
+        self.readsConfigFile = readingConfigFile
         let path = indexPath ?? ArchiveIndex.defaultPath(archive: archive)
         self.databasePath = path
         let folder = (path as NSString).deletingLastPathComponent
@@ -52,7 +56,14 @@ public final class ArchiveIndex: Sendable {
         let inferred = try pool.read { db in
             try ArchiveIndex.storedInference(db) ?? ArchiveIndex.inferConfig(db)
         }
-        state = Mutex(try ArchiveConfig.load(archive: archive, fallback: inferred) ?? inferred)
+        state = Mutex(try ArchiveIndex.fileConfig(archive: archive, reading: readingConfigFile, over: inferred))
+    }
+
+    /// `sharemark.toml` over `fallback`, or `fallback` alone when the file is not read or there
+    /// is none.
+    static func fileConfig(archive: String, reading: Bool, over fallback: ArchiveConfig) throws -> ArchiveConfig {
+        guard reading else { return fallback }
+        return try ArchiveConfig.load(archive: archive, fallback: fallback) ?? fallback
     }
 
     // MARK: - Schema
@@ -184,7 +195,7 @@ public final class ArchiveIndex: Sendable {
     @discardableResult
     public func update(progress: (@Sendable (UpdateProgress) -> Void)? = nil) throws -> UpdateSummary {
         var clock = PhaseClock()
-        let fileConfig = try ArchiveConfig.load(archive: archive, fallback: config) ?? config
+        let fileConfig = try ArchiveIndex.fileConfig(archive: archive, reading: readsConfigFile, over: config)
         let forms = FormsKey(fileConfig)
 
         let scan = ArchiveScanner.scan(archive: archive, pagesFolder: fileConfig.pagesFolder)
@@ -322,7 +333,7 @@ public final class ArchiveIndex: Sendable {
     /// alias.
     private func refreshAliases() throws -> ArchiveConfig {
         let inferred = try pool.read { db in try ArchiveIndex.storedInference(db) } ?? config
-        let config = try ArchiveConfig.load(archive: archive, fallback: inferred) ?? inferred
+        let config = try ArchiveIndex.fileConfig(archive: archive, reading: readsConfigFile, over: inferred)
         let marked = try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'aliases_for'") }
         if marked != ArchiveIndex.aliasKey(config) {
             try pool.write { db in try ArchiveIndex.markAliases(db, config: config) }
@@ -425,7 +436,7 @@ public final class ArchiveIndex: Sendable {
 
             let inferred = fromNothing ? try counts.config(db) : try ArchiveIndex.inferConfig(db)
             try ArchiveIndex.storeInference(db, inferred)
-            let config = try ArchiveConfig.load(archive: archive, fallback: inferred) ?? inferred
+            let config = try ArchiveIndex.fileConfig(archive: archive, reading: readsConfigFile, over: inferred)
             try ArchiveIndex.markAliases(db, config: config)
             clock.mark("inferred the configuration")
             return config

@@ -34,11 +34,12 @@ struct ArchiveOptions: ParsableArguments {
         }
     }
 
-    /// Opens the index and brings it up to date, showing progress on a terminal.
-    func openUpdatedIndex() throws -> (ArchiveIndex, ArchiveIndex.UpdateSummary) {
+    /// Opens the index and brings it up to date, showing progress on a terminal. Without
+    /// `readingConfigFile`, as if the archive had no `sharemark.toml`.
+    func openUpdatedIndex(readingConfigFile: Bool = true) throws -> (ArchiveIndex, ArchiveIndex.UpdateSummary) {
         try requireArchiveFolder()
         do {
-            let index = try ArchiveIndex(archive: archive, indexPath: self.index)
+            let index = try ArchiveIndex(archive: archive, indexPath: self.index, readingConfigFile: readingConfigFile)
             let display = TerminalProgress()
             var progress: (@Sendable (ArchiveIndex.UpdateProgress) -> Void)? = nil
             if display.enabled {

@@ -8,7 +8,8 @@ struct InitCommand: ParsableCommand {
         abstract: "Write sharemark.toml with what the pages' footers show, or what the options give.",
         discussion: """
             Without options, the repository, branch and image link form are those most footers use. \
-            An archive with no footer at all names its repository with --owner and --repository.
+            An archive with no footer at all names its repository with --owner and --repository. \
+            With --force, a sharemark.toml that cannot be read is replaced: the pages are read as if there were none.
             Exit codes: 0 written, 73 the file exists (use --force) or cannot be written, 78 the repository is unknown.
             """)
 
@@ -34,7 +35,16 @@ struct InitCommand: ParsableCommand {
             if FileManager.default.fileExists(atPath: path) && !force {
                 throw CLIError("\(path) exists; use --force to replace it", code: 73)
             }
-            let (index, _) = try options.openUpdatedIndex()
+            // --force is how a file that cannot be read is mended: the archive is then read as
+            // if it had none (default pages folder and URL forms), and the file replaced.
+            var readable = true
+            if force {
+                do { _ = try ArchiveConfig.load(archive: options.archive) } catch {
+                    readable = false
+                    FileHandle.standardError.write(Data("sharemark: replacing \(path), which cannot be read: \(error)\n".utf8))
+                }
+            }
+            let (index, _) = try options.openUpdatedIndex(readingConfigFile: readable)
             defer { index.waitForCheckpoint() }
             // What the footers show, without the existing file's settings when it is replaced.
             var config = try index.inferredConfig()

@@ -78,6 +78,28 @@ struct EndToEndBadInputTests {
         #expect(missing.status == 66 && missing.err.contains("nothing-here"), "\(missing.err)")
     }
 
+    /// `init --force` replaces a sharemark.toml that cannot be read (the pages read as if there
+    /// were none, the error named), where every other command stops with 78; without --force
+    /// the file is kept (73).
+    @Test func initForceReplacesABrokenConfig() throws {
+        let root = try Hardening.temporaryFolder("init-broken-config")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try Hardening.write(Hardening.page("pages/world/n1.md"), to: "\(root)/pages/world/n1.md")
+        let broken = "owner = \"example-org\nrepository = \"mirror\"\n"
+        try Hardening.write(broken, to: "\(root)/sharemark.toml")
+        let kept = try Run.run([sharemark, "init", root])
+        #expect(kept.status == 73 && kept.err.contains("use --force"), "\(kept.status) \(kept.err)")
+        #expect(try String(contentsOfFile: "\(root)/sharemark.toml", encoding: .utf8) == broken)
+        let replaced = try Run.run([sharemark, "init", "--force", root])
+        #expect(replaced.status == 0, "\(replaced.status) \(replaced.err)")
+        #expect(replaced.err.contains("cannot be read") && replaced.err.contains("sharemark.toml:1: key 'owner'"), "\(replaced.err)")
+        #expect(replaced.out.contains("example-org/mirror (master)"), "\(replaced.out)")
+        let written = try String(contentsOfFile: "\(root)/sharemark.toml", encoding: .utf8)
+        #expect(written.contains("owner = \"example-org\"") && written.contains("repository = \"mirror\""), "\(written)")
+        let index = try Run.run([sharemark, "index", root])
+        #expect(index.status == 0, "\(index.status) \(index.err)")
+    }
+
     /// An archive with real QR codes whose first few footer pages get bad PNGs.
     func archiveWithQRCodes(_ name: String) throws -> (root: String, pages: [String]) {
         let root = try Hardening.temporaryFolder(name)
