@@ -34,8 +34,12 @@ struct ArchiveOptions: ParsableArguments {
         }
     }
 
+    /// The exit code of a `sharemark.toml` that cannot be read (EX_CONFIG).
+    static let badConfiguration: Int32 = 78
+
     /// Opens the index and brings it up to date, showing progress on a terminal. Without
-    /// `readingConfigFile`, as if the archive had no `sharemark.toml`.
+    /// `readingConfigFile`, as if the archive had no `sharemark.toml`; a file that cannot be
+    /// read is a `CLIError` with code `badConfiguration`.
     func openUpdatedIndex(readingConfigFile: Bool = true) throws -> (ArchiveIndex, ArchiveIndex.UpdateSummary) {
         try requireArchiveFolder()
         do {
@@ -55,7 +59,7 @@ struct ArchiveOptions: ParsableArguments {
             display.finish()
             return (index, summary)
         } catch let error as ConfigFile.Error {
-            throw CLIError("\(error)", code: 78)
+            throw CLIError("\(error)", code: ArchiveOptions.badConfiguration)
         }
     }
 }

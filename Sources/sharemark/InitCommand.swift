@@ -35,16 +35,15 @@ struct InitCommand: ParsableCommand {
             if FileManager.default.fileExists(atPath: path) && !force {
                 throw CLIError("\(path) exists; use --force to replace it", code: 73)
             }
-            // --force is how a file that cannot be read is mended: the archive is then read as
-            // if it had none (default pages folder and URL forms), and the file replaced.
-            var readable = true
-            if force {
-                do { _ = try ArchiveConfig.load(archive: options.archive) } catch {
-                    readable = false
-                    FileHandle.standardError.write(Data("sharemark: replacing \(path), which cannot be read: \(error)\n".utf8))
-                }
+            let index: ArchiveIndex
+            do {
+                (index, _) = try options.openUpdatedIndex()
+            } catch let error as CLIError where force && error.code == ArchiveOptions.badConfiguration {
+                // --force is how a file that cannot be read is mended: the archive is then read
+                // as if it had none (default pages folder and URL forms), and the file replaced.
+                FileHandle.standardError.write(Data("sharemark: replacing \(path), which cannot be read: \(error.message)\n".utf8))
+                (index, _) = try options.openUpdatedIndex(readingConfigFile: false)
             }
-            let (index, _) = try options.openUpdatedIndex(readingConfigFile: readable)
             defer { index.waitForCheckpoint() }
             // What the footers show, without the existing file's settings when it is replaced.
             var config = try index.inferredConfig()

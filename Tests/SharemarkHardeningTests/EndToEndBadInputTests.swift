@@ -98,6 +98,16 @@ struct EndToEndBadInputTests {
         #expect(written.contains("owner = \"example-org\"") && written.contains("repository = \"mirror\""), "\(written)")
         let index = try Run.run([sharemark, "index", root])
         #expect(index.status == 0, "\(index.status) \(index.err)")
+
+        // A file that can be read is read, even one that names no repository: its pages folder
+        // is where the footers are.
+        let other = try Hardening.temporaryFolder("init-pages-folder")
+        defer { try? FileManager.default.removeItem(atPath: other) }
+        try Hardening.write(Hardening.page("articles/world/n1.md"), to: "\(other)/articles/world/n1.md")
+        try Hardening.write("pages = \"articles\"\n", to: "\(other)/sharemark.toml")
+        let read = try Run.run([sharemark, "init", "--force", other])
+        #expect(read.status == 0 && !read.err.contains("cannot be read"), "\(read.status) \(read.err)")
+        #expect(read.out.contains("example-org/mirror (master)"), "\(read.out)")
     }
 
     /// An archive with real QR codes whose first few footer pages get bad PNGs.
