@@ -9,7 +9,8 @@ struct InitCommand: ParsableCommand {
         discussion: """
             Without options, the repository, branch and image link form are those most footers use. \
             An archive with no footer at all names its repository with --owner and --repository. \
-            With --force, a sharemark.toml that cannot be read is replaced: the pages are read as if there were none.
+            --force replaces an existing file: what the footers show is inferred again, and what they cannot show \
+            (pages folder, URL forms, QR options) is kept; a file that cannot be read is replaced as if there were none.
             Exit codes: 0 written, 73 the file exists (use --force) or cannot be written, 78 the repository is unknown.
             """)
 
@@ -45,8 +46,15 @@ struct InitCommand: ParsableCommand {
                 (index, _) = try options.openUpdatedIndex(readingConfigFile: false)
             }
             defer { index.waitForCheckpoint() }
-            // What the footers show, without the existing file's settings when it is replaced.
+            // What the footers show, without the existing file's settings when it is replaced;
+            // what footers cannot show stays as the file has it: where the pages are, the URL
+            // forms they were read with, and the QR options.
             var config = try index.inferredConfig()
+            let current = index.config
+            config.pagesFolder = current.pagesFolder
+            config.mirrorForm = current.mirrorForm
+            config.cdnForm = current.cdnForm
+            config.qr = current.qr
             if let owner { config.owner = owner }
             if let repository {
                 config.aliases.removeAll { $0 == repository }

@@ -80,7 +80,8 @@ struct EndToEndBadInputTests {
 
     /// `init --force` replaces a sharemark.toml that cannot be read (the pages read as if there
     /// were none, the error named), where every other command stops with 78; without --force
-    /// the file is kept (73).
+    /// the file is kept (73). A file that can be read is read, and what footers cannot show
+    /// (the pages folder, the QR options) is kept from it.
     @Test func initForceReplacesABrokenConfig() throws {
         let root = try Hardening.temporaryFolder("init-broken-config")
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -104,10 +105,15 @@ struct EndToEndBadInputTests {
         let other = try Hardening.temporaryFolder("init-pages-folder")
         defer { try? FileManager.default.removeItem(atPath: other) }
         try Hardening.write(Hardening.page("articles/world/n1.md"), to: "\(other)/articles/world/n1.md")
-        try Hardening.write("pages = \"articles\"\n", to: "\(other)/sharemark.toml")
+        try Hardening.write("pages = \"articles\"\n[qr]\nscale = 6\n", to: "\(other)/sharemark.toml")
         let read = try Run.run([sharemark, "init", "--force", other])
         #expect(read.status == 0 && !read.err.contains("cannot be read"), "\(read.status) \(read.err)")
         #expect(read.out.contains("example-org/mirror (master)"), "\(read.out)")
+        // What footers cannot show is kept: the pages stay where they are, the QR options too.
+        let rewritten = try String(contentsOfFile: "\(other)/sharemark.toml", encoding: .utf8)
+        #expect(rewritten.contains("pages = \"articles\"") && rewritten.contains("scale = 6"), "\(rewritten)")
+        let after = try Run.run([sharemark, "index", other])
+        #expect(after.status == 0 && after.out.hasPrefix("1 pages"), "\(after.out)\(after.err)")
     }
 
     /// An archive with real QR codes whose first few footer pages get bad PNGs.
