@@ -139,10 +139,9 @@ extension FooterStyle {
     ///
     /// Every page's footer is learned, and making each line's text and cutting it as a String
     /// took about 7% of parsing a page (10,000 pages, in process). A line of valid UTF-8 (no
-    /// BOM) is its text's bytes, and
-    /// where `URLOccurrence` decides every search from the bytes the cuts are the same; the first
-    /// search the bytes leave undecided sends the line to `template(_:_:)`, which searches by
-    /// Characters there.
+    /// BOM) is its text's bytes, and where `URLOccurrence` decides every search from the bytes
+    /// the cuts are the same; the first search the bytes leave undecided sends the line to
+    /// `template(_:_:)`, which searches by Characters there.
     static func template(line n: Int, of lines: LineTable, _ marks: [(String, Piece)]) -> [Piece]? {
         if !(n == 1 && lines.hasBOM), lines.isValidUTF8(n) {
             let fromBytes = lines.bytes.withUnsafeBufferPointer { page in
