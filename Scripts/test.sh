@@ -9,6 +9,9 @@ swift test "$@"
 Scripts/e2e-regen.sh
 # sharemark fix on archives of three house styles with planted faults, and on one without footers.
 Scripts/e2e-fix.sh
+# File names that are not URL-safe (?, #, %, space, &, CJK): index, lookup by every form, verify,
+# fix (QR decoded with zbarimg equals the working, encoded URL), regen and the service's routes.
+Scripts/e2e-names.sh
 # Concurrency (two regens, the service during regen and index rebuilds) and abuse of a live
 # service on 127.0.0.1: real processes, bounded in time.
 Scripts/concurrency-test.sh

@@ -25,6 +25,8 @@ public struct ArchiveConfig: Hashable, Sendable, Codable {
     /// How the footers are worded and laid out, for writing new ones: the style most footers
     /// share, or `FooterStyle.standard` when there is none to learn from.
     public var footerStyle: FooterStyle
+    /// The most Sharemark reads of one page or PNG (`[limits]` in `sharemark.toml`).
+    public var limits: ReadLimits = .standard
 
     /// Whether the repository is known (named by `sharemark.toml` or inferred from footers).
     /// When it is not, no mirror or share URL can be made: none is ever invented.
@@ -50,7 +52,8 @@ public struct ArchiveConfig: Hashable, Sendable, Codable {
 
     /// The keys `sharemark.toml` may hold.
     public static let knownKeys = ["owner", "repository", "branch", "aliases", "mirror_url", "cdn_url", "image_url", "pages",
-                                   "qr.scale", "qr.margin", "qr.level", "qr.png_style"]
+                                   "qr.scale", "qr.margin", "qr.level", "qr.png_style",
+                                   "limits.page_bytes", "limits.png_bytes"]
 
     /// Reads a configuration file's text. Keys left out keep their defaults; `owner` and
     /// `repository`, when left out, come from `fallback` (the inferred values).
@@ -116,6 +119,9 @@ public struct ArchiveConfig: Hashable, Sendable, Codable {
                     throw fail("expected \"compact\" or \"qrencode\", found \(entry.text)")
                 }
                 qr.pngStyle = style
+            // Up to 1 GiB: a cap is there to bound what one file can make a command allocate.
+            case "limits.page_bytes": limits.pageBytes = try integer(1024...(1 << 30))
+            case "limits.png_bytes": limits.pngBytes = try integer(1024...(1 << 30))
             default:
                 throw fail("unknown key (known keys: \(ArchiveConfig.knownKeys.joined(separator: ", ")))")
             }
@@ -128,9 +134,21 @@ public struct ArchiveConfig: Hashable, Sendable, Codable {
 
     /// Reads `<archive>/sharemark.toml`, or returns nil when there is none.
     public static func load(archive: String, fallback: ArchiveConfig? = nil) throws(ConfigFile.Error) -> ArchiveConfig? {
-        let path = (archive as NSString).appendingPathComponent(fileName)
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return try ArchiveConfig(parsing: ConfigFile.text(of: Array(data), file: fileName), file: fileName, fallback: fallback)
+        guard let bytes = try fileBytes(archive: archive) else { return nil }
+        return try ArchiveConfig(parsing: ConfigFile.text(of: bytes, file: fileName), file: fileName, fallback: fallback)
+    }
+
+    /// The most bytes of `sharemark.toml` read: a configuration is a few hundred.
+    public static let maxFileBytes = 1 << 20
+
+    /// The bytes of `<archive>/sharemark.toml` (nil when there is none), read without
+    /// following a link and at most `maxFileBytes`.
+    public static func fileBytes(archive: String) throws(ConfigFile.Error) -> [UInt8]? {
+        switch ConfinedPath.read(archive: archive, relative: fileName, limit: maxFileBytes) {
+        case .success(let bytes): return bytes
+        case .failure(let failure) where failure.isMissing: return nil
+        case .failure(let failure): throw ConfigFile.Error(file: fileName, line: 1, key: nil, message: "\(failure)")
+        }
     }
 
     /// Infers owner, repository and branch by majority over the mirror URLs seen in the pages'
@@ -211,20 +229,26 @@ public struct ArchiveConfig: Hashable, Sendable, Codable {
         # PNG bytes: "compact" (smallest) or "qrencode" (the bytes `qrencode -o` writes).
         png_style = \(q(qr.pngStyle.rawValue))
 
+        [limits]
+        # The most bytes read of one page and of one PNG; a larger file is a finding, not read.
+        page_bytes = \(limits.pageBytes)
+        png_bytes = \(limits.pngBytes)
+
         """
     }
 
-    /// The canonical mirror URL of an archive path; nil when the repository is unknown.
+    /// The canonical mirror URL of an archive path, the path percent-encoded
+    /// (`PageAddress.encoded`); nil when the repository is unknown.
     public func mirrorURL(path: String) -> String? {
         guard knowsRepository else { return nil }
-        return mirrorForm.render(owner: owner, repository: repository, branch: branch, path: path)
+        return mirrorForm.render(owner: owner, repository: repository, branch: branch, path: PageAddress.encoded(path))
     }
 
     /// The canonical URL of a QR image in `form`; nil when the repository is unknown.
     public func imageURL(path: String, form: ImageLinkForm) -> String? {
         guard knowsRepository else { return nil }
         let template = form == .cdn ? cdnForm : mirrorForm
-        return template.render(owner: owner, repository: repository, branch: branch, path: path)
+        return template.render(owner: owner, repository: repository, branch: branch, path: PageAddress.encoded(path))
     }
 
     /// The canonical URL of a QR image in the archive's form; nil when the repository is

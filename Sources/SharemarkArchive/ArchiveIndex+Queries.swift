@@ -22,7 +22,7 @@ private enum PageQuery: CaseIterable {
         case .id: "WHERE id = ? ORDER BY path"
         case .originalKey: "WHERE original_key = ? ORDER BY path"
         case .all: "ORDER BY path"
-        case .missingAsset: "WHERE qr_asset IS NOT NULL AND qr_asset NOT IN (SELECT path FROM assets) ORDER BY path"
+        case .missingAsset: "WHERE has_footer != 0 AND path || '.png' NOT IN (SELECT path FROM assets) ORDER BY path"
         }
     }
 
@@ -69,7 +69,7 @@ extension ArchiveIndex {
         return try allAssets().filter { !referenced.contains($0.path.value) }
     }
 
-    /// Pages whose footer references a QR asset that is not on disk (as of the last update).
+    /// Pages with a footer whose QR asset (`<page>.png`) is not on disk (as of the last update).
     public func articlesWithMissingAsset() throws -> [Article] {
         try fetchArticles(.missingAsset)
     }
@@ -95,16 +95,45 @@ extension ArchiveIndex {
             for form in [config.mirrorForm, config.cdnForm, URLTemplate.defaultMirror, URLTemplate.defaultCDN] {
                 guard let parts = form.match(q) else { continue }
                 guard config.isOwnRepository(owner: parts.owner, repository: parts.repository) else { return .notFound }
-                var path = URLText.percentDecoded(parts.path)
-                if path.hasSuffix(".md.png") { path.removeLast(4) }
-                do { _ = try ArchivePath(path) } catch { return .invalid("\(error)") }
-                let articles = try fetchArticles(.path, [path])
-                return articles.first.map { .found($0) } ?? .notFound
+                // A file name with '?' or '#' may be pasted as written (raw): the path read on to
+                // the URL's end names it; else the path as the git host reads it.
+                var candidates = [parts.path]
+                if let whole = form.match(q, wholePath: true), whole.path != parts.path { candidates.insert(whole.path, at: 0) }
+                var invalid: String? = nil
+                for candidate in candidates {
+                    var path = URLText.percentDecoded(candidate)
+                    if path.hasSuffix(".md.png") { path.removeLast(4) }
+                    do { _ = try ArchivePath(path) } catch { invalid = invalid ?? "\(error)"; continue }
+                    if let article = try fetchArticles(.path, [path]).first { return .found(article) }
+                    invalid = nil
+                }
+                return invalid.map { .invalid($0) } ?? .notFound
             }
-            let key = URLText.originalKey(q)
-            return result(try fetchArticles(.originalKey, [key]))
+            return originalURLResult(q, try fetchArticles(.originalKey, [URLText.originalKey(q)]))
         }
-        var text = String(URLText.withoutQueryFragment(q))
+        // An id may hold '?' (taken from an original URL's query): the text as it is first,
+        // then without a `?query` (as index pages link pages).
+        let whole = try lookup(path: q)
+        if case .found = whole { return whole }
+        if case .ambiguous = whole { return whole }
+        let withoutQuery = String(URLText.withoutQueryFragment(q))
+        guard withoutQuery != q, !withoutQuery.isEmpty else { return whole }
+        return try lookup(path: withoutQuery)
+    }
+
+    /// Several pages share an original URL's key (which leaves out the query): the one whose
+    /// original URL has the query asked for, when exactly one has (`?p=4411` style originals).
+    private func originalURLResult(_ query: String, _ articles: [Article]) -> LookupResult {
+        guard articles.count > 1 else { return result(articles) }
+        let asked = URLText.originalKey(query, keepingQuery: true)
+        let exact = articles.filter { $0.originalURL.map { URLText.originalKey($0, keepingQuery: true) } == asked }
+        return result(exact.count == 1 ? exact : articles)
+    }
+
+    /// A lookup by `id`, `category/id` or a page's path.
+    private func lookup(path query: String) throws -> LookupResult {
+        let config = self.config
+        var text = query
         let path: ArchivePath
         do { path = try ArchivePath(text) } catch { return .invalid("\(error)") }
         text = path.value

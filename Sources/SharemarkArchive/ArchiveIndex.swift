@@ -26,7 +26,15 @@ public final class ArchiveIndex: Sendable {
     public var config: ArchiveConfig { state.withLock { $0 } }
 
     public static func defaultPath(archive: String) -> String {
-        (archive as NSString).appendingPathComponent(".sharemark/index.sqlite")
+        (archive as NSString).appendingPathComponent(folderName + "/index.sqlite")
+    }
+
+    /// The archive's folder for Sharemark's own files (the index, the lock).
+    public static let folderName = ".sharemark"
+
+    /// The index folder cannot be made or opened beneath the archive root.
+    public struct IndexFolderError: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// Opens (creating or migrating) the index of `archive`, at `indexPath` or the default
@@ -37,9 +45,19 @@ public final class ArchiveIndex: Sendable {
         self.readsConfigFile = readingConfigFile
         let path = indexPath ?? ArchiveIndex.defaultPath(archive: archive)
         self.databasePath = path
-        let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        if indexPath == nil {
+            // The archive's own `.sharemark` folder is made or opened beneath the root without
+            // following a link (an archive could hold one, to `.git` or out of the archive);
+            // SQLite opens the files in it without following links (O_NOFOLLOW).
+            switch ConfinedPath.openFolder(archive: archive, relative: ArchiveIndex.folderName, creating: true) {
+            case .success(let fd): close(fd)
+            case .failure(let why): throw IndexFolderError(description: "cannot use the index folder: \(why)")
+            }
+        } else {
+            let folder = (path as NSString).deletingLastPathComponent
+            if !folder.isEmpty {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            }
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(Double(ArchiveIndex.busyTimeoutMilliseconds) / 1000)
@@ -255,7 +273,14 @@ public final class ArchiveIndex: Sendable {
     /// read again.
     struct FormsKey: Equatable {
         var text: String
-        init(_ config: ArchiveConfig) { text = "\(config.mirrorForm.text)\n\(config.cdnForm.text)\n\(config.pagesFolder)" }
+        init(_ config: ArchiveConfig) {
+            text = "\(Self.readingRules)\n\(config.mirrorForm.text)\n\(config.cdnForm.text)\n\(config.pagesFolder)"
+                + "\n\(config.limits.pageBytes)"
+        }
+
+        /// The version of what reading a page records (problems, assets): a row read under
+        /// other rules is read again.
+        static let readingRules = "rules-2"
     }
 
     /// What the index holds of each file: enough to tell whether it changed on disk.
@@ -397,7 +422,7 @@ public final class ArchiveIndex: Sendable {
             // counted as they go in, instead of by a query that sorts them all afterwards.
             var counts = InferenceCounts()
             try ArchiveIndex.parse(files, archive: archive, mirrorForm: config.mirrorForm, cdnForm: config.cdnForm,
-                                   progress: progress) { page in
+                                   pageLimit: config.limits.pageBytes, progress: progress) { page in
                 let style = try page.footerStyle.map { style in
                     if let lastStyle, lastStyle.style == style { return lastStyle.id }
                     let id: Int64
@@ -481,7 +506,7 @@ public final class ArchiveIndex: Sendable {
     /// Reads and parses pages on all cores, and makes their rows there too; `consume` takes
     /// them in the order of `files`, on the calling thread, while later ones are parsed.
     static func parse(_ files: [PageFile], archive: String, mirrorForm: URLTemplate, cdnForm: URLTemplate,
-                      progress: (@Sendable (UpdateProgress) -> Void)?, consume: (ParsedPage) throws -> Void) throws {
+                      pageLimit: Int = ReadLimits.standard.pageBytes, progress: (@Sendable (UpdateProgress) -> Void)?, consume: (ParsedPage) throws -> Void) throws {
         let root = archive.hasSuffix("/") ? archive : archive + "/"
         let total = files.count
         let done = Atomic<Int>(0)
@@ -494,13 +519,22 @@ public final class ArchiveIndex: Sendable {
             let parser = forms.parser, cdnForm = forms.cdnForm
             let file = files[i]
             var record: PageRecord
-            switch ArchiveScanner.read(root + file.path.value, sizeHint: Int(file.size) + 1) {
+            // A page over the cap is not read (its size is known from the scan).
+            let read = file.size > pageLimit
+                ? .failure(.tooLarge(file.path.value, size: file.size, limit: pageLimit))
+                : ArchiveScanner.read(root + file.path.value, limit: pageLimit)
+            switch read {
             case .success(let bytes):
                 record = PageRecord(file: file, page: parser.parse(bytes), mirrorForm: parser.mirrorForm, cdnForm: cdnForm)
-            case .failure(let message):
+            case .failure(let failure):
                 let page = Page(title: nil, footer: nil, datelineDate: nil, invalidUTF8: false, hasBOM: false, usesCRLF: false)
                 record = PageRecord(file: file, page: page, mirrorForm: parser.mirrorForm, cdnForm: cdnForm)
-                record.problems = [Problem(.pageUnreadable, file: file.path.value, message: "cannot read: \(message)")]
+                if case .tooLarge(_, let size, let limit) = failure {
+                    record.problems = [Problem(.fileTooLarge, file: file.path.value,
+                                               message: "the page has \(size) bytes, more than the limit of \(limit) (limits.page_bytes); it is not read")]
+                } else {
+                    record.problems = [Problem(.pageUnreadable, file: file.path.value, message: "cannot read: \(failure)")]
+                }
             }
             let n = done.add(1, ordering: .relaxed).newValue
             if n % 256 == 0 || n == total { progress?(.parsing(done: n, total: total)) }

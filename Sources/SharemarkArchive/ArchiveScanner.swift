@@ -147,28 +147,15 @@ public enum ArchiveScanner {
     private static let typeOffset = MemoryLayout<dirent>.offset(of: \dirent.d_type)!
     private static let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
 
-    /// Reads a whole file (nil with an error message when it cannot be read).
-    public static func read(_ path: String, sizeHint: Int = 0) -> Result2 {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return .failure(String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var bytes = [UInt8](repeating: 0, count: max(sizeHint, 4096))
-        var count = 0
-        while true {
-            if count == bytes.count { bytes.append(contentsOf: repeatElement(0, count: bytes.count)) }
-            let n = bytes.withUnsafeMutableBytes { buffer in
-                Glibc.read(fd, buffer.baseAddress! + count, buffer.count - count)
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return .failure(String(cString: strerror(errno)))
-            }
-            if n == 0 { break }
-            count += n
+    /// Reads a whole file found by the scan, at most `limit` bytes, without following a
+    /// symbolic link put in its place since.
+    public static func read(_ path: String, limit: Int) -> Swift.Result<[UInt8], ConfinedPath.Failure> {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            return .failure(errno == ELOOP ? .symbolicLink(path) : .system(path, errno: errno))
         }
-        bytes.removeSubrange(count...)
-        return .success(bytes)
+        defer { close(fd) }
+        return ConfinedPath.read(fd, path: path, limit: limit)
     }
 
-    public enum Result2 { case success([UInt8]), failure(String) }
 }

@@ -7,9 +7,12 @@ public struct PageRecord: Hashable, Sendable {
     public var mirrorOwner: String?
     public var mirrorRepository: String?
     public var mirrorBranch: String?
-    /// The local QR asset the image URL names (nil without a footer, or when it is not a valid
-    /// archive path).
+    /// The page's QR asset, `<page>.png` (nil without a footer: no QR is referenced).
     public var qrAsset: ArchivePath?
+    /// The archive file the footer's image link names (nil without a footer, or when it names
+    /// a path outside the archive). Only read, never written: a file that a footer names is
+    /// not removed as an orphan.
+    public var imageLinkTarget: ArchivePath?
     /// The form of the footer's image URL (nil when it is of neither form).
     public var imageLinkForm: ImageLinkForm?
     public var assetOutsideArchive: Bool
@@ -22,18 +25,29 @@ public struct PageRecord: Hashable, Sendable {
         assetOutsideArchive = false
         problems = []
         let path = file.path.value
+        let address = PageAddress(page: file.path)
         if page.invalidUTF8 { problems.append(Problem(.invalidUTF8, file: path, message: "not valid UTF-8 (read with replacement characters)")) }
         if page.title == nil { problems.append(Problem(.titleMissing, file: path, line: 1, message: "first line is not a '### title' heading")) }
         if let footer = page.footer {
-            if let parts = mirrorForm.match(footer.linkedMirrorURL) {
+            // The page's QR asset is its own `<page>.png`, whatever the image link says.
+            qrAsset = address.asset
+            // A link that disagrees with the printed URL is reported as that disagreement.
+            let agrees = footer.printedMirrorURL == nil || footer.printedMirrorURL == footer.linkedMirrorURL
+            if let reference = address.pageReference(of: footer.linkedMirrorURL, form: mirrorForm) {
+                let parts = reference.parts
                 mirrorOwner = parts.owner
                 mirrorRepository = parts.repository
                 mirrorBranch = parts.branch
-                // A link that disagrees with the printed URL is reported as that disagreement.
-                let agrees = footer.printedMirrorURL == nil || footer.printedMirrorURL == footer.linkedMirrorURL
-                if agrees && URLText.percentDecoded(parts.path) != path {
+                switch reference {
+                case .exact: break
+                case .opensFolder:
+                    problems.append(Problem(.linkOpensFolder, file: path, line: footer.linkLine,
+                                            message: "the mirror URL \(footer.linkedMirrorURL) opens the folder, not the page: "
+                                                + "a raw '?' or '#' ends its path on the git host"))
+                case .other(let parts, _) where agrees:
                     problems.append(Problem(.footerLinksElsewhere, file: path, line: footer.linkLine,
                                             message: "footer links to \(parts.path), not to this page"))
+                case .other: break
                 }
             }
             if let printed = footer.printedMirrorURL, printed != footer.linkedMirrorURL {
@@ -52,15 +66,12 @@ public struct PageRecord: Hashable, Sendable {
                 problems.append(Problem(.imageURLNotHTTP, file: path, line: footer.qrImageLine,
                                         message: "QR image URL is not an http(s) URL: \(footer.qrImageURL)"))
             }
-            var assetPath: String?
-            var imageParts: URLTemplate.Parts?
-            if let parts = cdnForm.match(footer.qrImageURL) {
-                assetPath = parts.path
-                imageParts = parts
+            var image: PageAddress.Reference?
+            if let reference = address.assetReference(of: footer.qrImageURL, form: cdnForm) {
+                image = reference
                 imageLinkForm = .cdn
-            } else if let parts = mirrorForm.match(footer.qrImageURL) {
-                assetPath = parts.path
-                imageParts = parts
+            } else if let reference = address.assetReference(of: footer.qrImageURL, form: mirrorForm) {
+                image = reference
                 imageLinkForm = .blob
             } else {
                 problems.append(Problem(.imageURLUnrecognised, file: path, line: footer.qrImageLine,
@@ -68,26 +79,32 @@ public struct PageRecord: Hashable, Sendable {
             }
             // The image must come from the repository the footer links to: another repository's
             // file is not this archive's asset, whatever its path.
-            if let image = imageParts, let owner = mirrorOwner, let repository = mirrorRepository,
-               image.owner.lowercased() != owner.lowercased() || image.repository != repository {
-                let (imageOwner, imageRepository) = (image.owner, image.repository)
+            if let parts = image?.parts, let owner = mirrorOwner, let repository = mirrorRepository,
+               parts.owner.lowercased() != owner.lowercased() || parts.repository != repository {
                 problems.append(Problem(.imageOfOtherRepository, file: path, line: footer.qrImageLine,
-                                        message: "QR image URL is of another repository (\(imageOwner)/\(imageRepository), "
+                                        message: "QR image URL is of another repository (\(parts.owner)/\(parts.repository), "
                                             + "not \(owner)/\(repository)): \(footer.qrImageURL)"))
             }
-            if let assetPath {
-                let decoded = URLText.percentDecoded(assetPath)
+            switch image {
+            case .exact?:
+                imageLinkTarget = address.asset
+            case .opensFolder?:
+                imageLinkTarget = address.asset
+                problems.append(Problem(.linkOpensFolder, file: path, line: footer.qrImageLine,
+                                        message: "the QR image URL \(footer.qrImageURL) opens the folder, not \(address.asset): "
+                                            + "a raw '?' or '#' ends its path"))
+            case .other(_, let named)?:
                 do {
-                    qrAsset = try ArchivePath(decoded)
-                    if decoded != path + ".png" {
-                        problems.append(Problem(.imageNamesOtherFile, file: path, line: footer.qrImageLine,
-                                                message: "QR image names \(decoded), not \(path).png"))
-                    }
+                    imageLinkTarget = try ArchivePath(named)
+                    problems.append(Problem(.imageNamesOtherFile, file: path, line: footer.qrImageLine,
+                                            message: "QR image names \(named), not \(address.asset)"))
                 } catch {
                     assetOutsideArchive = true
                     problems.append(Problem(.imageOutsideArchive, file: path, line: footer.qrImageLine,
                                             message: "QR image URL names a file outside the archive: \(error)"))
                 }
+            case nil:
+                break
             }
             if let original = footer.originalURL {
                 date = URLText.dateFromOriginalURL(original)
@@ -95,8 +112,8 @@ public struct PageRecord: Hashable, Sendable {
                 problems.append(Problem(.originalURLMissing, file: path, line: footer.linkLine, message: "no original URL after the QR link"))
             }
         }
-        if page.footer == nil, let url = page.unlinkedMirrorURL, let parts = mirrorForm.match(url),
-           URLText.percentDecoded(parts.path) == path {
+        if page.footer == nil, let url = page.unlinkedMirrorURL,
+           address.pageReference(of: url, form: mirrorForm)?.namesTarget == true {
             problems.append(Problem(.footerIncomplete, file: path, line: page.unlinkedMirrorLine,
                                     message: "the share footer is cut off: its mirror URL has no QR image link after it"))
         }
@@ -143,8 +160,13 @@ public struct Article: Hashable, Sendable, Codable {
     /// The canonical URL of the page's QR image, in the archive's image link form (nil without
     /// a footer, or when the repository is unknown or the form undecided).
     public var canonicalQRImageURL: String?
-    /// The local PNG the page references (nil without a footer, or when it lies outside).
+    /// The page's QR asset, `<page>.png`, derived from its path (nil without a footer: no QR is
+    /// referenced). The only PNG Sharemark writes for the page.
     public var qrAsset: ArchivePath?
+    /// The archive file the footer's image link names, when it names one (the page's own
+    /// asset, or another file: a finding). Read only, to keep such a file from being taken
+    /// for an orphan.
+    public var imageLinkTarget: ArchivePath?
     public var originalURL: String?
     /// Publication date `YYYY-MM-DD`.
     public var date: String?
@@ -165,10 +187,19 @@ public struct Article: Hashable, Sendable, Codable {
 
     /// `category/id`.
     public var key: String { "\(category)/\(id)" }
+
+    /// The page's address: its asset and URLs, from its path.
+    public var address: PageAddress { PageAddress(page: pagePath) }
 }
 
 extension Article {
-    /// The URL the page is shared by, and that its QR code encodes: the printed mirror URL, else
-    /// the canonical one (nil when neither is known).
-    public var shareURL: String? { mirrorURL ?? canonicalMirrorURL }
+    /// The URL the page is shared by, and that its QR code encodes: the printed mirror URL when
+    /// it names this page and reaches it, else the canonical one (nil when neither is known).
+    public var shareURL: String? {
+        guard let printed = mirrorURL,
+              !problems.contains(where: { $0.kind == .linkOpensFolder || $0.kind == .footerLinksElsewhere }) else {
+            return canonicalMirrorURL
+        }
+        return printed
+    }
 }

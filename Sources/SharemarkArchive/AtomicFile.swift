@@ -45,17 +45,33 @@ public enum AtomicFile {
     /// made, instead of a temporary one made and renamed, and a killed process leaves nothing
     /// behind. Over an existing file, or where the file system has no unnamed files, the bytes
     /// go to a named temporary file renamed over the target.
+    ///
+    /// A folder of an archive is opened with `init(archive:relative:)`: one component at a time
+    /// beneath the archive root, never through a symbolic link, so that no link an archive holds
+    /// carries a write out of the folder the name was derived for. Over a name that is not a
+    /// regular file (a symbolic link, a folder) nothing is written.
     public final class Folder: Sendable {
         public let path: String
-        private let descriptor: Int32
-        /// Why the folder could not be opened (an errno): every write then fails with it,
-        /// naming its own file.
-        private let openError: Int32
+        let descriptor: Int32
+        /// Why the folder could not be opened: every write then fails with it, naming its own
+        /// file.
+        private let openFailure: String?
 
+        /// A folder named by the user (an output folder): its path is followed as given.
         public init(_ path: String) {
             self.path = path
             descriptor = open(path, AtomicFile.O_PATH | O_DIRECTORY | O_CLOEXEC)
-            openError = descriptor >= 0 ? 0 : errno
+            openFailure = descriptor >= 0 ? nil : String(cString: strerror(errno))
+        }
+
+        /// The folder `relative` ("" for the root) of the archive at `archive`, opened beneath
+        /// it without following symbolic links (`ConfinedPath`).
+        public init(archive: String, relative: String) {
+            path = relative.isEmpty ? archive : archive + "/" + relative
+            switch ConfinedPath.openFolder(archive: archive, relative: relative, flags: AtomicFile.O_PATH) {
+            case .success(let fd): descriptor = fd; openFailure = nil
+            case .failure(let why): descriptor = -1; openFailure = why.description
+            }
         }
 
         deinit { if descriptor >= 0 { close(descriptor) } }
@@ -63,7 +79,13 @@ public enum AtomicFile {
         /// Writes `bytes` to the file `name` of this folder atomically (see `AtomicFile.write`).
         public func write(_ bytes: some Collection<UInt8>, name: String, sync: Bool = false,
                           mode: mode_t? = nil) throws(WriteError) {
-            guard descriptor >= 0 else { throw failure(name, openError) }
+            guard descriptor >= 0 else { throw WriteError(path: path + "/" + name, reason: openFailure ?? "cannot open the folder") }
+            // A name may hold only a file: never replace a link (or a folder) that an archive
+            // put where a PNG or a page belongs.
+            var info = stat()
+            if fstatat(descriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0, (info.st_mode & S_IFMT) != S_IFREG {
+                throw WriteError(path: path + "/" + name, reason: ConfinedPath.Failure.notAFile(name, mode: info.st_mode).description)
+            }
             let contiguous = Array(bytes)
             #if os(Linux)
             if try writeUnnamed(contiguous, name: name, sync: sync, mode: mode) { return }
@@ -78,6 +100,49 @@ public enum AtomicFile {
                 unlinkat(descriptor, temporary, 0)
                 throw failure(name, error)
             }
+        }
+
+        /// Removes the regular file `name` of this folder (a link or a folder there is left):
+        /// nil when it is gone (or was not there), else why not.
+        public func remove(name: String) -> String? {
+            guard descriptor >= 0 else { return openFailure ?? "cannot open the folder" }
+            var info = stat()
+            guard fstatat(descriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
+                return errno == ENOENT ? nil : String(cString: strerror(errno))
+            }
+            guard (info.st_mode & S_IFMT) == S_IFREG else {
+                return ConfinedPath.Failure.notAFile(name, mode: info.st_mode).description
+            }
+            guard unlinkat(descriptor, name, 0) == 0 || errno == ENOENT else { return String(cString: strerror(errno)) }
+            return nil
+        }
+
+        /// Reads the regular file `name` of this folder (no link followed), at most `limit`
+        /// bytes, with its permission bits.
+        public func read(name: String, limit: Int) -> Result<(bytes: [UInt8], mode: mode_t), ConfinedPath.Failure> {
+            guard descriptor >= 0 else { return .failure(.notAFile(path, kind: openFailure ?? "not a folder")) }
+            let fd = openat(descriptor, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+            guard fd >= 0 else { return .failure(errno == ELOOP ? .symbolicLink(path + "/" + name) : .system(path + "/" + name, errno: errno)) }
+            defer { close(fd) }
+            var info = stat()
+            guard fstat(fd, &info) == 0 else { return .failure(.system(path + "/" + name, errno: errno)) }
+            return ConfinedPath.read(fd, path: path + "/" + name, limit: limit).map { ($0, info.st_mode & 0o7777) }
+        }
+
+        /// The names in this folder (nil when it cannot be listed).
+        public func names() -> [String]? {
+            guard descriptor >= 0 else { return nil }
+            let fd = openat(descriptor, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard fd >= 0, let dir = fdopendir(fd) else { return nil }
+            defer { closedir(dir) }
+            var names: [String] = []
+            while let entry = readdir(dir) {
+                // Read in place: the record may be shorter than `struct dirent` (see ArchiveScanner).
+                let name = String(cString: UnsafeRawPointer(entry).advanced(by: ConfinedPath.direntNameOffset)
+                    .assumingMemoryBound(to: CChar.self))
+                if name != "." && name != ".." { names.append(name) }
+            }
+            return names
         }
 
         private func failure(_ name: String, _ error: Int32) -> WriteError {

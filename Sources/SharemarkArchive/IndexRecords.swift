@@ -20,7 +20,9 @@ struct PageRow: Codable, PersistableRecord {
     var linkLine: Int?
     var qrImageURL: String?
     var qrImageLine: Int?
-    var qrAsset: String?
+    /// What the footer's image link names (`Article.imageLinkTarget`); the page's own asset is
+    /// derived from `path`, never stored.
+    var imageLinkTarget: String?
     var originalURL: String?
     var originalLine: Int?
     /// The original URL reduced for lookups (`URLText.originalKey`).
@@ -45,7 +47,7 @@ struct PageRow: Codable, PersistableRecord {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case path, category, id, size, mtimeNs = "mtime_ns", title, hasFooter = "has_footer"
         case mirrorURL = "mirror_url", mirrorURLLine = "mirror_url_line", linkedMirrorURL = "linked_mirror_url"
-        case linkLine = "link_line", qrImageURL = "qr_image_url", qrImageLine = "qr_image_line", qrAsset = "qr_asset"
+        case linkLine = "link_line", qrImageURL = "qr_image_url", qrImageLine = "qr_image_line", imageLinkTarget = "qr_asset"
         case originalURL = "original_url", originalLine = "original_line", originalKey = "original_key", date
         case invalidUTF8 = "invalid_utf8", hasBOM = "has_bom", crlf
         case mirrorOwner = "mirror_owner", mirrorRepository = "mirror_repository", mirrorBranch = "mirror_branch"
@@ -109,7 +111,7 @@ struct PageRow: Codable, PersistableRecord {
         linkLine = columns.optional(.linkLine)
         qrImageURL = columns.optional(.qrImageURL)
         qrImageLine = columns.optional(.qrImageLine)
-        qrAsset = columns.optional(.qrAsset)
+        imageLinkTarget = columns.optional(.imageLinkTarget)
         originalURL = columns.optional(.originalURL)
         originalLine = columns.optional(.originalLine)
         originalKey = columns.optional(.originalKey)
@@ -208,7 +210,7 @@ struct PageRow: Codable, PersistableRecord {
         case .linkLine: return integer(linkLine)
         case .qrImageURL: return string(qrImageURL)
         case .qrImageLine: return integer(qrImageLine)
-        case .qrAsset: return string(qrAsset)
+        case .imageLinkTarget: return string(imageLinkTarget)
         case .originalURL: return string(originalURL)
         case .originalLine: return integer(originalLine)
         case .originalKey: return string(originalKey)
@@ -319,7 +321,7 @@ struct PageRow: Codable, PersistableRecord {
         linkLine = f?.linkLine
         qrImageURL = f?.qrImageURL
         qrImageLine = f?.qrImageLine
-        qrAsset = r.qrAsset?.value
+        imageLinkTarget = r.imageLinkTarget?.value
         originalURL = f?.originalURL
         originalLine = f?.originalLine
         originalKey = f?.originalURL.map { URLText.originalKey($0) }
@@ -348,7 +350,8 @@ struct PageRow: Codable, PersistableRecord {
             mirrorURL: mirrorURL, canonicalMirrorURL: config.mirrorURL(path: path),
             linkedMirrorURL: linkedMirrorURL, qrImageURL: qrImageURL,
             canonicalQRImageURL: hasFooter ? config.imageURL(path: path + ".png") : nil,
-            qrAsset: try qrAsset.map { try ArchivePath($0) }, originalURL: originalURL, date: date,
+            qrAsset: hasFooter ? PageAddress(page: pagePath).asset : nil,
+            imageLinkTarget: try imageLinkTarget.map { try ArchivePath($0) }, originalURL: originalURL, date: date,
             mirrorURLLine: mirrorURLLine, linkLine: linkLine, qrImageLine: qrImageLine,
             originalURLLine: originalLine, invalidUTF8: invalidUTF8, aliasUsed: aliasUsed,
             imageLinkForm: imageForm, assetOutsideArchive: assetOutsideArchive,

@@ -177,12 +177,21 @@ public struct PageParser: Sendable {
             let imgEnd = indexOf(0x3E, base, img, closeA) ?? closeA
             guard let src = attribute("src", base, img + 4, imgEnd) else { continue }
             let hrefText = string(base, href.0, href.1)
-            guard let parts = mirrorForm.match(hrefText), parts.path.hasSuffix(".md") else { continue }
+            guard isPageURL(hrefText) else { continue }
             let srcText = string(base, src.0, src.1)
             found = Link(href: hrefText, src: srcText, end: min(to, closeA + 3))
             i = found!.end
         }
         return found
+    }
+
+    /// Whether `url` is of the mirror form and names a page (`.md`): with its path as the git
+    /// host reads it, or read on through a raw `?` or `#` (a file name holding one, linked
+    /// without encoding it: still the page's footer, whose link is a finding).
+    private func isPageURL(_ url: String) -> Bool {
+        if let parts = mirrorForm.match(url), parts.path.hasSuffix(".md") { return true }
+        guard url.utf8.contains(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) else { return false }
+        return mirrorForm.match(url, wholePath: true)?.path.hasSuffix(".md") == true
     }
 
     /// The first occurrence of something at or after a position, remembered for later
@@ -314,7 +323,7 @@ public struct PageParser: Sendable {
         var i = from
         while i < to && (base[i] == 0x20 || base[i] == 0x09) { i += 1 }
         guard to - i > 8, hasPrefix(base + i, to - i, "http"), let url = firstURL(base, i, to, excluding: []),
-              let parts = mirrorForm.match(url.text), parts.path.hasSuffix(".md") else { return nil }
+              isPageURL(url.text) else { return nil }
         return url.text
     }
 

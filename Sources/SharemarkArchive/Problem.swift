@@ -25,6 +25,11 @@ public struct Problem: Hashable, Sendable, Codable, CustomStringConvertible {
         case imageOutsideArchive = "asset-outside-archive"
         case originalURLMissing = "original-url-missing"
         case footerIncomplete = "footer-incomplete"
+        /// A footer URL names the page (or its PNG) with a raw `?` or `#` in the path, which
+        /// the git host takes for the start of a query or fragment: the link does not reach it.
+        case linkOpensFolder = "link-opens-folder"
+        /// A page or PNG larger than the configured cap: read no further.
+        case fileTooLarge = "file-too-large"
         /// Read from an index written before problems had kinds.
         case unclassified = "unclassified"
     }

@@ -106,10 +106,16 @@ public struct URLTemplate: Hashable, Sendable, Codable, CustomStringConvertible 
 
     /// Splits `url` (query and fragment are ignored) into its parts, or nil when it is not of
     /// this form. A jsDelivr-style `repository@ref` yields the ref as the branch.
-    public func match(_ url: some StringProtocol) -> Parts? {
+    ///
+    /// With `wholePath`, the path runs on through a raw `?` or `#` to the end of the URL: how a
+    /// footer written for a file name with `?` in it reads (`PageAddress.reference`), a link
+    /// that the git host cuts at that character.
+    public func match(_ url: some StringProtocol, wholePath: Bool = false) -> Parts? {
         // On the URL's own bytes: every footer's URLs are matched, several times each.
         var text = String(url)
-        return text.withUTF8 { match(bytes: URLText.withoutSchemeQueryFragment(bytes: $0)) }
+        return text.withUTF8 { bytes in
+            match(bytes: wholePath ? URLText.withoutScheme(bytes: bytes) : URLText.withoutSchemeQueryFragment(bytes: bytes))
+        }
     }
 
     private func match(bytes u: UnsafeBufferPointer<UInt8>) -> Parts? {
@@ -178,7 +184,12 @@ public enum URLText {
 
     /// `withoutSchemeQueryFragment` on UTF-8 bytes.
     static func withoutSchemeQueryFragment(bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
-        var u = UnsafeBufferPointer(rebasing: bytes[..<(queryFragmentStart(bytes) ?? bytes.count)])
+        withoutScheme(bytes: UnsafeBufferPointer(rebasing: bytes[..<(queryFragmentStart(bytes) ?? bytes.count)]))
+    }
+
+    /// The URL's bytes after `scheme://` (all of them when it has no scheme).
+    static func withoutScheme(bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        var u = bytes
         var i = 0
         while i < u.count, isSchemeByte(u[i]) { i += 1 }
         if i > 0, u.count - i >= 3, u[i] == UInt8(ascii: ":"), u[i + 1] == UInt8(ascii: "/"), u[i + 2] == UInt8(ascii: "/") {
@@ -204,6 +215,16 @@ public enum URLText {
             s = s[u.index(i, offsetBy: 3)...]
         }
         return s
+    }
+
+    /// `originalKey(url)` with the URL's `?query` kept (its fragment dropped): tells apart
+    /// originals that differ only in their query.
+    public static func originalKey<S: StringProtocol>(_ url: S, keepingQuery: Bool) -> String {
+        guard keepingQuery else { return originalKey(url) }
+        var text = Substring(url)
+        if let hash = text.firstIndex(of: "#") { text = text[..<hash] }
+        guard let question = text.firstIndex(of: "?") else { return originalKey(text) }
+        return originalKey(text[..<question]) + text[question...]
     }
 
     /// A key for comparing original URLs: host without `www.`, lower-cased, and the path;

@@ -19,12 +19,14 @@ public struct FixPlan: Sendable {
         let assets = try index.allAssets()
         let footers = FooterRepairPlan.make(articles: articles, config: config, imageLinkForm: imageLinkForm,
                                             shard: shard, jobs: jobs) { page in
-            if case .success(let bytes) = ArchiveScanner.read(archive + "/" + page.value) { return bytes }
+            if case .success(let bytes) = ConfinedPath.read(archive: archive, relative: page.value, limit: config.limits.pageBytes) {
+                return bytes
+            }
             return nil
         }
         let repaired = footers.repairedArticles(articles)
         let regeneration = RegenerationPlan.make(articles: repaired, assets: assets, archive: archive, mode: .stale,
-                                                 shard: shard, jobs: jobs).keepingInside(folder: config.pagesFolder)
+                                                 shard: shard, pngLimit: config.limits.pngBytes, jobs: jobs)
         let orphans = removeOrphans ? OrphanAssets.find(articles: repaired, assets: assets, shard: shard) : []
         return FixPlan(footers: footers, regeneration: regeneration, orphans: orphans, shard: shard)
     }
@@ -72,21 +74,6 @@ public struct FixPlan: Sendable {
         public var text: String {
             (line.map { "\(page):\($0)" } ?? page) + ": " + changes.joined(separator: "; ")
         }
-    }
-}
-
-extension RegenerationPlan {
-    /// The plan without assets outside `folder` (fix writes under the pages folder only); those
-    /// become failures.
-    func keepingInside(folder: String) -> RegenerationPlan {
-        var plan = self
-        let prefix = folder.hasSuffix("/") ? folder : folder + "/"
-        plan.items = items.filter { $0.asset.value.hasPrefix(prefix) }
-        for item in items where !item.asset.value.hasPrefix(prefix) {
-            plan.unplannable.append(Failure(page: item.page.value, asset: item.asset.value,
-                                            reason: "its QR image lies outside \(folder)/"))
-        }
-        return plan
     }
 }
 
@@ -143,8 +130,7 @@ public struct Fixer: Sendable {
         try index.update()
         let articles = try index.allArticles()
         let regeneration = RegenerationPlan.make(articles: articles, assets: try index.allAssets(), archive: archive,
-                                                 mode: .stale, shard: plan.shard, jobs: jobs)
-            .keepingInside(folder: index.config.pagesFolder)
+                                                 mode: .stale, shard: plan.shard, pngLimit: index.config.limits.pngBytes, jobs: jobs)
         let written = Regenerator(archive: archive, options: index.config.qr, jobs: jobs).run(regeneration, progress: progress)
         let orphans = OrphanAssets.remove(plan.orphans, archive: archive)
         return FixSummary(pagesRewritten: pages.written, regeneration: written, orphansRemoved: orphans.removed,

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import SharemarkArchive
 import SharemarkQR
 
 /// What a QR asset on disk holds compared with the payload its page expects.
@@ -15,6 +16,9 @@ public enum AssetStatus: Hashable, Sendable {
     case missing
     case notPNG(String)
     case noQRCode
+    /// Something else than a regular file is where the PNG belongs (a symbolic link, a
+    /// folder): never followed, never replaced.
+    case notAFile(String)
     /// The decoded payload, when a decoder could read one.
     case differs(decoded: String?, Finding.Decoder)
     case unreadable(String)
@@ -26,13 +30,18 @@ public enum AssetStatus: Hashable, Sendable {
 }
 
 public enum AssetCheck {
-    /// Reads the file at `path` and checks it against `payload`.
-    public static func check(file path: String, payload: String) -> AssetStatus {
-        switch readFile(path) {
-        case .failure(let code) where code == ENOENT || code == ENOTDIR: return .missing
-        case .failure(let code): return .unreadable(String(cString: strerror(code)))
-        case .notRegularFile: return .unreadable("not a regular file")
+    /// Reads the archive's PNG `asset` (beneath the root, no link followed, at most `limit`
+    /// bytes) and checks it against `payload`.
+    public static func check(archive: String, asset: ArchivePath, payload: String,
+                             limit: Int = ReadLimits.standard.pngBytes) -> AssetStatus {
+        switch ConfinedPath.read(archive: archive, relative: asset.value, limit: limit) {
         case .success(let bytes): return check(pngBytes: bytes, payload: payload)
+        case .failure(let failure):
+            if failure.isMissing { return .missing }
+            switch failure {
+            case .symbolicLink, .notAFile: return .notAFile("\(failure)")
+            default: return .unreadable("\(failure)")
+            }
         }
     }
 
@@ -53,30 +62,5 @@ public enum AssetCheck {
         let expected = Array(payload.utf8)
         if payloads.contains(expected) { return .matches(.zbar) }
         return .differs(decoded: String(decoding: payloads[0], as: UTF8.self), .zbar)
-    }
-
-    enum ReadResult { case success([UInt8]), failure(Int32), notRegularFile }
-
-    /// The whole file, read with one `read` loop (no Foundation overhead per small file).
-    static func readFile(_ path: String) -> ReadResult {
-        // O_NONBLOCK: opening a FIFO named like a PNG must not wait for a writer forever.
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { return .failure(errno) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { return .failure(errno) }
-        if (info.st_mode & S_IFMT) == S_IFDIR { return .failure(EISDIR) }
-        if (info.st_mode & S_IFMT) != S_IFREG { return .notRegularFile }
-        var bytes = [UInt8](repeating: 0, count: max(Int(info.st_size), 0) + 1)
-        var filled = 0
-        while true {
-            if filled == bytes.count { bytes.append(contentsOf: repeatElement(0, count: bytes.count)) }
-            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
-            if n < 0 { if errno == EINTR { continue }; return .failure(errno) }
-            if n == 0 { break }
-            filled += n
-        }
-        bytes.removeSubrange(filled...)
-        return .success(bytes)
     }
 }

@@ -55,6 +55,11 @@ public struct Finding: Hashable, Sendable, Codable, CustomStringConvertible {
         case originalURLMissing = "original-url-missing"
         /// The footer stops after its mirror URL: no QR image link follows.
         case footerIncomplete = "footer-incomplete"
+        /// A footer URL has a raw `?` or `#` in the page's path: on the git host it opens the
+        /// folder (or another file), not the page; the working URL percent-encodes it.
+        case linkOpensFolder = "link-opens-folder"
+        /// A page or PNG larger than the configured cap (`limits` in sharemark.toml): not read.
+        case fileTooLarge = "file-too-large"
 
         public var severity: Severity {
             switch self {
@@ -71,7 +76,7 @@ public struct Finding: Hashable, Sendable, Codable, CustomStringConvertible {
             case .assetMissing: return .regenerate(.missing)
             case .assetNotPNG, .qrNotFound, .payloadMismatch: return .regenerate(.stale)
             case .aliasMirrorURL, .mirrorURLMismatch, .imageURLOtherForm, .footerMissing, .footerNamesOtherPage,
-                 .assetOutsideArchive:
+                 .assetOutsideArchive, .linkOpensFolder:
                 return .fixFooters
             case .orphanAsset: return .removeOrphans
             default: return nil
@@ -130,6 +135,8 @@ public struct Finding: Hashable, Sendable, Codable, CustomStringConvertible {
         case .titleMissing: kind = .titleMissing
         case .originalURLMissing: kind = .originalURLMissing
         case .footerIncomplete: kind = .footerIncomplete
+        case .linkOpensFolder: kind = .linkOpensFolder
+        case .fileTooLarge: kind = .fileTooLarge
         }
         self.init(kind: kind, file: problem.file, line: problem.line, message: problem.message)
     }

@@ -104,7 +104,7 @@ private struct Planner: Sendable {
         let path = article.pagePath.value
         func refuse(_ line: Int?, _ why: String) -> Outcome { .refused(RefusedRepair(page: path, line: line, reason: why)) }
         let kinds = Set(article.problems.map(\.kind))
-        if kinds.contains(.pageUnreadable) { return .unchanged }
+        if kinds.contains(.pageUnreadable) || kinds.contains(.fileTooLarge) { return .unchanged }
         guard let mirror = config.mirrorURL(path: path) else { return refuse(nil, ArchiveConfig.unknownRepositoryMessage) }
         if !article.hasFooter {
             if kinds.contains(.footerIncomplete) {
@@ -134,7 +134,9 @@ private struct Planner: Sendable {
         guard isHTTP(printed), isHTTP(linked), isHTTP(written) else {
             return refuse(article.linkLine, "a footer URL is not an http(s) URL")
         }
-        guard config.mirrorForm.match(printed)?.path.hasSuffix(".md") == true else {
+        // A page's URL, its path as the git host reads it or read on through a raw '?' or '#'.
+        guard config.mirrorForm.match(printed)?.path.hasSuffix(".md") == true
+                || config.mirrorForm.match(printed, wholePath: true)?.path.hasSuffix(".md") == true else {
             return refuse(printedLine, "the URL before the QR link, \(printed), is not a page's mirror URL")
         }
         guard let targetForm, writtenForm != nil else {
@@ -154,8 +156,13 @@ private struct Planner: Sendable {
             changes.append(.init(line: n, kind: kind, message: "mirror URL \(old) becomes \(mirror)"))
         }
         if imageWrong {
-            let kind: Finding.Kind = writtenForm != targetForm ? .imageURLOtherForm
-                : imageNamesOwnPNG(written, form: targetForm, path: path) ? .aliasMirrorURL : .footerNamesOtherPage
+            let kind: Finding.Kind
+            switch imageReference(written, form: targetForm, path: path) {
+            case _ where writtenForm != targetForm: kind = .imageURLOtherForm
+            case .exact?: kind = .aliasMirrorURL
+            case .opensFolder?: kind = .linkOpensFolder
+            case .other?, nil: kind = .footerNamesOtherPage
+            }
             changes.append(.init(line: linkLine, kind: kind, message: "QR image URL \(written) becomes \(image)"))
         }
         var edits: [PageRepair.Edit] = []
@@ -276,32 +283,36 @@ private struct Planner: Sendable {
     static let undecidedForm = "the archive's image link form is undecided (as many footers use the CDN form as the blob form): "
         + "set image_url in sharemark.toml or pass --image-url cdn|blob"
 
+    /// Whether a mirror URL is this page's canonical one: it reaches the page (raw or encoded)
+    /// in this archive's repository and branch.
     func isCanonicalMirror(_ url: String, path: String) -> Bool {
-        guard let parts = config.mirrorForm.match(url) else { return false }
+        guard case .exact(let parts)? = PageAddress.reference(of: url, form: config.mirrorForm, target: path) else { return false }
         return parts.owner.lowercased() == config.owner.lowercased() && parts.repository == config.repository
-            && (parts.branch ?? config.branch) == config.branch && URLText.percentDecoded(parts.path) == path
+            && (parts.branch ?? config.branch) == config.branch
     }
 
-    /// Whether an image URL of `form` names this page's PNG in this archive's repository (a CDN
-    /// URL's `@ref`, if any, is the writer's choice and kept).
+    /// Whether an image URL of `form` reaches this page's PNG in this archive's repository (a
+    /// CDN URL's `@ref`, if any, is the writer's choice and kept).
     func isCanonicalImage(_ url: String, form: ImageLinkForm, path: String) -> Bool {
-        guard let parts = (form == .cdn ? config.cdnForm : config.mirrorForm).match(url) else { return false }
+        guard case .exact(let parts)? = imageReference(url, form: form, path: path) else { return false }
         let branchOK = form == .cdn || (parts.branch ?? config.branch) == config.branch
-        return parts.owner.lowercased() == config.owner.lowercased() && parts.repository == config.repository
-            && branchOK && URLText.percentDecoded(parts.path) == path + ".png"
+        return parts.owner.lowercased() == config.owner.lowercased() && parts.repository == config.repository && branchOK
     }
 
-    /// Whether an image URL names this page's PNG (in any repository: an old name's).
-    func imageNamesOwnPNG(_ url: String, form: ImageLinkForm, path: String) -> Bool {
-        guard let parts = (form == .cdn ? config.cdnForm : config.mirrorForm).match(url) else { return false }
-        return URLText.percentDecoded(parts.path) == path + ".png"
+    /// What an image URL of `form` names, compared with this page's PNG (in any repository).
+    func imageReference(_ url: String, form: ImageLinkForm, path: String) -> PageAddress.Reference? {
+        PageAddress.reference(of: url, form: form == .cdn ? config.cdnForm : config.mirrorForm, target: path + ".png")
     }
 
-    /// The finding a wrong mirror URL stands for: an old name of the repository, or another page.
+    /// The finding a wrong mirror URL stands for: an old name of the repository, a link that
+    /// does not reach the page, or another page.
     func mirrorKind(_ url: String, path: String) -> Finding.Kind {
-        guard let parts = config.mirrorForm.match(url) else { return .mirrorURLMismatch }
-        if URLText.percentDecoded(parts.path) == path { return .aliasMirrorURL }
-        return .footerNamesOtherPage
+        switch PageAddress.reference(of: url, form: config.mirrorForm, target: path) {
+        case .exact?: return .aliasMirrorURL
+        case .opensFolder?: return .linkOpensFolder
+        case .other?: return .footerNamesOtherPage
+        case nil: return .mirrorURLMismatch
+        }
     }
 
     func isHTTP(_ url: String) -> Bool {

@@ -27,17 +27,21 @@ public struct PageWriter: Sendable {
         let root = archive
         let results: [String?] = parallelMap(count: repairs.count, jobs: jobs, chunk: 8) { i -> String? in
             let repair = repairs[i]
-            let path = root + "/" + repair.page.value
-            var info = stat()
-            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-                return "the page is no longer a regular file"
+            // The page's folder is opened beneath the root, no link followed; the page is
+            // read through it, and replaced only while it holds the bytes the repair was made from.
+            let folder = AtomicFile.Folder(archive: root, relative: repair.page.folder)
+            let current: (bytes: [UInt8], mode: mode_t)
+            switch folder.read(name: repair.page.name, limit: repair.before.count) {
+            case .success(let read): current = read
+            case .failure(.tooLarge): return "the page changed since it was read; run sharemark fix again"
+            case .failure(let why): return "the page cannot be read: \(why)"
             }
             // The page may have been edited since it was read: never overwrite such an edit.
-            guard let current = FileManager.default.contents(atPath: path), Array(current) == repair.before else {
+            guard current.bytes == repair.before else {
                 return "the page changed since it was read; run sharemark fix again"
             }
             do {
-                try AtomicFile.write(repair.after, to: path, mode: info.st_mode & 0o7777)
+                try folder.write(repair.after, name: repair.page.name, mode: current.mode)
                 return nil
             } catch {
                 return "\(error)"
@@ -63,8 +67,9 @@ public enum OrphanAssets {
     public static func find(articles: [Article], assets: [AssetFile], shard: Shard = .whole) -> [AssetFile] {
         var referenced = Set<String>()
         for article in articles {
-            if let asset = article.qrAsset { referenced.insert(asset.value) }
-            referenced.insert(article.pagePath.value + ".png")
+            // A file a footer names is never removed, even when it is not that page's asset.
+            if let named = article.imageLinkTarget { referenced.insert(named.value) }
+            referenced.insert(article.address.asset.value)
         }
         return assets.filter { asset in
             let path = asset.path.value
@@ -78,12 +83,12 @@ public enum OrphanAssets {
         var removed: [String] = [], failures: [RefusedRepair] = []
         var folders = Set<String>()
         for asset in orphans {
-            if unlink(archive + "/" + asset.path.value) == 0 || errno == ENOENT {
+            // Beneath the root, no link followed, and only a regular file.
+            if let why = AtomicFile.Folder(archive: archive, relative: asset.path.folder).remove(name: asset.path.name) {
+                failures.append(RefusedRepair(page: asset.path.value, line: nil, reason: "cannot remove: \(why)"))
+            } else {
                 removed.append(asset.path.value)
                 folders.insert(archive + "/" + asset.path.folder)
-            } else {
-                failures.append(RefusedRepair(page: asset.path.value, line: nil,
-                                              reason: "cannot remove: \(String(cString: strerror(errno)))"))
             }
         }
         AtomicFile.syncDirectories(folders)

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import SharemarkArchive
 
 /// One regeneration per archive at a time: an exclusive `flock` on
 /// `<archive>/.sharemark/regen.lock`, whose content names the holder (pid, host, start time).
@@ -9,6 +10,8 @@ import Foundation
 /// file never blocks anyone; its content only serves the message.
 public final class RegenLock: @unchecked Sendable {
     public static let relativePath = ".sharemark/regen.lock"
+    static let folder = ArchiveIndex.folderName
+    static let fileName = "regen.lock"
 
     public struct Held: Error, CustomStringConvertible, Sendable {
         /// The holder as its lock file describes it (`pid 123 on host since …`).
@@ -30,10 +33,20 @@ public final class RegenLock: @unchecked Sendable {
     /// with `wait`, blocks until it is free.
     public init(archive: String, wait: Bool) throws {
         path = archive + "/" + Self.relativePath
-        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                 withIntermediateDirectories: true)
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw Failure(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
+        // The folder and the file are made beneath the archive root, no link followed: a
+        // `.sharemark` link that a pull request added leads nowhere.
+        let folder: Int32
+        switch ConfinedPath.openFolder(archive: archive, relative: Self.folder, creating: true) {
+        case .success(let opened): folder = opened
+        case .failure(let why): throw Failure(description: "cannot open \(path): \(why)")
+        }
+        fd = openat(folder, Self.fileName, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        let code = errno
+        close(folder)
+        guard fd >= 0 else {
+            let why = code == ELOOP ? "it is a symbolic link; remove it" : String(cString: strerror(code))
+            throw Failure(description: "cannot open \(path): \(why)")
+        }
         while flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0 {
             if errno == EINTR { continue }
             let code = errno

@@ -14,7 +14,8 @@ public enum RegenerationMode: String, Hashable, Sendable, Codable, CaseIterable 
 /// anything is written (so `--dry-run` shows exactly what a real run does).
 public struct RegenerationPlan: Hashable, Sendable {
     public struct Item: Hashable, Sendable {
-        /// The PNG to write, relative to the archive root.
+        /// The PNG to write, relative to the archive root: always the page's own
+        /// `<page>.png` (`PageAddress`), never a file a footer names.
         public var asset: ArchivePath
         /// The page whose footer references it.
         public var page: ArchivePath
@@ -47,8 +48,9 @@ public struct RegenerationPlan: Hashable, Sendable {
     /// mode, exists).
     public var alreadyCorrect: Int
     public var pagesWithoutFooter: Int
-    /// Pages with a footer whose QR asset cannot be written (outside the archive, URL of no
-    /// known form, no mirror URL): they count as failures.
+    /// Pages with a footer whose QR code cannot be made from it (no mirror URL, a mirror URL
+    /// of another page or one that does not reach the page): they count as failures, and
+    /// `sharemark fix` repairs their footers.
     public var unplannable: [Failure]
 
     public struct Failure: Hashable, Sendable, Codable {
@@ -63,9 +65,10 @@ public struct RegenerationPlan: Hashable, Sendable {
     ///   - articles: every page of the index.
     ///   - assets: every PNG of the index (what exists, as of its last update).
     ///   - archive: the archive root, to read existing PNGs in `stale` mode.
+    ///   - pngLimit: the most bytes read of an existing PNG.
     ///   - jobs: threads for reading and checking existing PNGs.
     public static func make(articles: [Article], assets: [AssetFile], archive: String,
-                            mode: RegenerationMode, shard: Shard = .whole,
+                            mode: RegenerationMode, shard: Shard = .whole, pngLimit: Int = ReadLimits.standard.pngBytes,
                             jobs: Int = availableProcessors) -> RegenerationPlan {
         let existing = Set(assets.map(\.path))
         var plan = RegenerationPlan(mode: mode, shard: shard, items: [], alreadyCorrect: 0,
@@ -75,16 +78,20 @@ public struct RegenerationPlan: Hashable, Sendable {
         var seen = Set<ArchivePath>()
         for article in articles where shard.contains(path: article.pagePath.value) {
             guard article.hasFooter else { plan.pagesWithoutFooter += 1; continue }
-            guard let asset = article.qrAsset else {
-                let why = article.assetOutsideArchive
-                    ? "its QR image URL names a file outside the archive"
-                    : "its QR image URL names no file of the archive"
-                plan.unplannable.append(Failure(page: article.pagePath.value, asset: nil, reason: why))
-                continue
-            }
+            // The asset is the page's own, whatever its footer's image link names.
+            let asset = article.address.asset
             guard let payload = article.mirrorURL ?? article.linkedMirrorURL else {
                 plan.unplannable.append(Failure(page: article.pagePath.value, asset: asset.value,
                                                 reason: "its footer has no mirror URL"))
+                continue
+            }
+            // The QR code encodes the footer's mirror URL: only when that URL is this page's.
+            if let problem = article.problems.first(where: { $0.kind == .footerLinksElsewhere || $0.kind == .linkOpensFolder })
+                .map({ $0.kind }) {
+                let why = problem == .linkOpensFolder
+                    ? "its footer's mirror URL opens the folder, not the page (a raw '?' or '#' in the path); run sharemark fix"
+                    : "its footer's mirror URL names another page; run sharemark fix"
+                plan.unplannable.append(Failure(page: article.pagePath.value, asset: asset.value, reason: why))
                 continue
             }
             guard seen.insert(asset).inserted else { continue }
@@ -103,13 +110,17 @@ public struct RegenerationPlan: Hashable, Sendable {
         if !toCheck.isEmpty {
             let root = archive
             let statuses = parallelMap(count: toCheck.count, jobs: jobs) { [toCheck] i in
-                AssetCheck.check(file: root + "/" + toCheck[i].asset.value, payload: toCheck[i].payload)
+                AssetCheck.check(archive: root, asset: toCheck[i].asset, payload: toCheck[i].payload, limit: pngLimit)
             }
             for (item, status) in zip(toCheck, statuses) {
                 var item = item
                 switch status {
                 case .matches: plan.alreadyCorrect += 1; continue
                 case .missing: item.reason = .missing
+                case .notAFile(let why):
+                    // A link or a folder where the PNG belongs is not replaced: a finding for people.
+                    plan.unplannable.append(Failure(page: item.page.value, asset: item.asset.value, reason: why))
+                    continue
                 case .notPNG(let why): item.reason = .stale("not a readable PNG: \(why)")
                 case .unreadable(let why): item.reason = .stale("cannot be read: \(why)")
                 case .noQRCode: item.reason = .stale("no QR code found")

@@ -42,7 +42,8 @@ public struct Regenerator: Sendable {
                 let png = try options.png(for: item.payload)
                 let folder = item.asset.folder
                 if current?.folder != folder {
-                    current = (folder, AtomicFile.Folder(folder.isEmpty ? root : root + "/" + folder))
+                    // Opened beneath the root, no link followed: a linked folder is an error.
+                    current = (folder, AtomicFile.Folder(archive: root, relative: folder))
                 }
                 try current!.handle.write(png, name: item.asset.name)
                 return nil
@@ -75,10 +76,11 @@ public struct Regenerator: Sendable {
         for page in pages { folders.insert(page.folder) }
         var removed: [String] = []
         for folder in folders.sorted() {
-            let path = folder.isEmpty ? archive : archive + "/" + folder
-            guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { continue }
+            // Opened beneath the root without following links, like every folder written to.
+            let handle = AtomicFile.Folder(archive: archive, relative: folder)
+            guard let names = handle.names() else { continue }
             for name in names where AtomicFile.isTemporary(name) {
-                if unlink(path + "/" + name) == 0 { removed.append(folder.isEmpty ? name : folder + "/" + name) }
+                if handle.remove(name: name) == nil { removed.append(folder.isEmpty ? name : folder + "/" + name) }
             }
         }
         return removed.sorted()

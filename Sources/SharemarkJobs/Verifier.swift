@@ -10,10 +10,13 @@ public struct Verifier: Sendable {
     /// The archive's image link form (`ArchiveConfig.imageLinkForm`): footers of the other form
     /// are reported; nil (undecided) reports neither.
     public var imageLinkForm: ImageLinkForm?
+    /// The most bytes read of a PNG.
+    public var limits: ReadLimits
 
-    public init(archive: String, imageLinkForm: ImageLinkForm?, jobs: Int = availableProcessors) {
+    public init(archive: String, imageLinkForm: ImageLinkForm?, limits: ReadLimits = .standard, jobs: Int = availableProcessors) {
         self.archive = archive
         self.imageLinkForm = imageLinkForm
+        self.limits = limits
         self.jobs = max(1, jobs)
     }
 
@@ -26,9 +29,10 @@ public struct Verifier: Sendable {
         let pages = articles.filter { shard.contains(path: $0.pagePath.value) }
         let root = archive
         let form = imageLinkForm
+        let pngLimit = limits.pngBytes
         let done = Atomic<Int>(0)
         let perPage: [[Finding]] = parallelMap(count: pages.count, jobs: jobs, chunk: 16) { i in
-            let findings = Verifier.check(pages[i], archive: root, imageLinkForm: form)
+            let findings = Verifier.check(pages[i], archive: root, imageLinkForm: form, pngLimit: pngLimit)
             if let progress {
                 let n = done.add(1, ordering: .relaxed).newValue
                 if n % 64 == 0 || n == pages.count { progress(n, pages.count) }
@@ -39,8 +43,8 @@ public struct Verifier: Sendable {
 
         var referenced = Set<String>()
         for article in articles {
-            if let asset = article.qrAsset { referenced.insert(asset.value) }
-            referenced.insert(article.pagePath.value + ".png")
+            if let named = article.imageLinkTarget { referenced.insert(named.value) }
+            referenced.insert(article.address.asset.value)
         }
         // A referenced PNG that the scan could not take is reported with its page, below.
         findings += scanProblems.filter { shard.contains(path: $0.file) && !referenced.contains($0.file) }
@@ -54,18 +58,19 @@ public struct Verifier: Sendable {
         var report = Report(archive: archive, shard: shard, findings: findings)
         report.pagesChecked = pages.count
         report.pagesWithFooter = pages.count { $0.hasFooter }
-        report.assetsChecked = orphans.count + pages.count { $0.hasFooter && $0.qrAsset != nil }
+        report.assetsChecked = orphans.count + pages.count { $0.hasFooter }
         report.checkedPages = pages.filter(\.hasFooter).map(\.pagePath.value)
         report.seconds = (ContinuousClock.now - start).seconds
         return report
     }
 
     /// The findings of one page.
-    static func check(_ article: Article, archive: String, imageLinkForm: ImageLinkForm?) -> [Finding] {
+    static func check(_ article: Article, archive: String, imageLinkForm: ImageLinkForm?,
+                      pngLimit: Int = ReadLimits.standard.pngBytes) -> [Finding] {
         var findings = article.problems.compactMap { Finding($0) }
         guard article.hasFooter else {
             // A cut-off footer or an unreadable page is reported as such, not as a missing footer.
-            let reported: Set<Problem.Kind> = [.footerIncomplete, .pageUnreadable]
+            let reported: Set<Problem.Kind> = [.footerIncomplete, .pageUnreadable, .fileTooLarge]
             if !article.problems.contains(where: { reported.contains($0.kind) }) {
                 findings.append(Finding(kind: .footerMissing, file: article.pagePath.value, line: nil,
                                         message: "the page has no share footer"))
@@ -90,24 +95,26 @@ public struct Verifier: Sendable {
                                     message: "the QR image URL is of the \(form) form; this archive links QR images in the \(house) form"
                                         + (article.canonicalQRImageURL.map { ": \($0)" } ?? "")))
         }
-        guard let asset = article.qrAsset else {
-            if article.assetOutsideArchive {
-                findings.append(Finding(kind: .assetOutsideArchive, file: file, line: imageLine,
-                                        message: "the QR image URL \(article.qrImageURL ?? "") names a file outside the archive"))
-            } else {
-                findings.append(Finding(kind: .qrImageURLUnrecognised, file: file, line: imageLine,
-                                        message: "the QR image URL \(article.qrImageURL ?? "") names no file of the archive"))
-            }
-            return findings
+        if article.assetOutsideArchive {
+            findings.append(Finding(kind: .assetOutsideArchive, file: file, line: imageLine,
+                                    message: "the QR image URL \(article.qrImageURL ?? "") names a file outside the archive"))
+        } else if article.imageLinkForm == nil {
+            findings.append(Finding(kind: .qrImageURLUnrecognised, file: file, line: imageLine,
+                                    message: "the QR image URL \(article.qrImageURL ?? "") names no file of the archive"))
         }
+        // The page's own PNG is checked, whatever the image link names.
+        let asset = article.address.asset
         guard let payload = article.mirrorURL ?? article.linkedMirrorURL else { return findings }
         let name = asset.value
-        switch AssetCheck.check(file: archive + "/" + name, payload: payload) {
+        switch AssetCheck.check(archive: archive, asset: asset, payload: payload, limit: pngLimit) {
         case .matches:
             break
         case .missing:
             findings.append(Finding(kind: .assetMissing, file: file, line: imageLine,
                                     message: "the QR image \(name) does not exist"))
+        case .notAFile(let why):
+            findings.append(Finding(kind: .assetNotPNG, file: file, line: imageLine,
+                                    message: "the QR image \(why); remove it, then run sharemark regen"))
         case .notPNG(let why), .unreadable(let why):
             findings.append(Finding(kind: .assetNotPNG, file: file, line: imageLine,
                                     message: "the QR image \(name) is not a readable PNG: \(why)"))

@@ -13,8 +13,14 @@ public struct ArticleSummary: Codable, Sendable, Equatable {
     public var originalURL: String?
     public var date: String?
 
+    /// The link readers are given, and that the share QR encodes (`Article.shareURL`): the
+    /// printed mirror URL when it reaches the page, else the canonical one; nil when neither
+    /// is known.
+    public var shareURL: String?
+
     public init(title: String?, category: String, id: String, mirrorURL: String?, canonicalMirrorURL: String?,
-                qrImageURL: String?, originalURL: String?, date: String?) {
+                qrImageURL: String?, originalURL: String?, date: String?, shareURL: String?? = nil) {
+        self.shareURL = shareURL ?? (mirrorURL ?? canonicalMirrorURL)
         self.title = title
         self.category = category
         self.id = id
@@ -24,10 +30,6 @@ public struct ArticleSummary: Codable, Sendable, Equatable {
         self.originalURL = originalURL
         self.date = date
     }
-
-    /// The link readers are given, and that the share QR encodes: the printed mirror URL, or the
-    /// canonical one for pages without a footer; nil when neither is known.
-    public var shareURL: String? { mirrorURL ?? canonicalMirrorURL }
 }
 
 /// What the server knows of one article: what it shows, and where the QR asset lies.

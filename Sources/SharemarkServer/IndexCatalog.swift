@@ -47,7 +47,7 @@ public struct IndexCatalog: ArticleCatalog {
             summary: ArticleSummary(
                 title: article.title, category: article.category, id: article.id, mirrorURL: article.mirrorURL,
                 canonicalMirrorURL: article.canonicalMirrorURL, qrImageURL: article.qrImageURL,
-                originalURL: article.originalURL, date: article.date),
+                originalURL: article.originalURL, date: article.date, shareURL: article.shareURL),
             qrAsset: article.qrAsset)
     }
 }

@@ -91,12 +91,17 @@ struct FixCommand: ParsableCommand {
 
     /// Writes `image_url` into sharemark.toml (the file keeps its other lines).
     private func recordImageLinkForm(_ form: ImageLinkForm, index: ArchiveIndex) throws {
-        let path = URL(fileURLWithPath: options.archive).appendingPathComponent(ArchiveConfig.fileName).path
-        let current = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+        let current: String?
+        do { current = try ArchiveConfig.fileBytes(archive: options.archive).map { String(decoding: $0, as: UTF8.self) } } catch {
+            throw CLIError("\(error)", code: 78)
+        }
         var config = index.config
         config.imageLinkForm = form
         let text = current.map { ConfigEdit.setting("image_url", to: "\"\(form.rawValue)\"", in: $0) } ?? config.render()
-        do { try AtomicFile.write(Array(text.utf8), to: path) } catch { throw CLIError("\(error)", code: 73) }
+        // The file is replaced at the archive root, never through a link put in its place.
+        do { try AtomicFile.Folder(archive: options.archive, relative: "").write(Array(text.utf8), name: ArchiveConfig.fileName) } catch {
+            throw CLIError("\(error)", code: 73)
+        }
         // Read the configuration again, so that the plan uses the recorded form.
         try index.update()
     }

@@ -55,6 +55,7 @@ struct InitCommand: ParsableCommand {
             config.mirrorForm = current.mirrorForm
             config.cdnForm = current.cdnForm
             config.qr = current.qr
+            config.limits = current.limits
             if let owner { config.owner = owner }
             if let repository {
                 config.aliases.removeAll { $0 == repository }
@@ -65,7 +66,8 @@ struct InitCommand: ParsableCommand {
             if let imageURL { config.imageLinkForm = imageURL }
             guard config.knowsRepository else { throw CLIError(ArchiveConfig.unknownRepositoryMessage, code: 78) }
             config.source = .inferred
-            do { try AtomicFile.write(Array(config.render().utf8), to: path) } catch {
+            // At the archive root, never through a link put in the file's place.
+            do { try AtomicFile.Folder(archive: options.archive, relative: "").write(Array(config.render().utf8), name: ArchiveConfig.fileName) } catch {
                 throw CLIError("\(error)", code: 73)
             }
             print("wrote \(path): \(config.owner)/\(config.repository) (\(config.branch))"

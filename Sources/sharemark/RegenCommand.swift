@@ -66,7 +66,8 @@ struct RegenCommand: ParsableCommand {
             let articles = try index.allArticles()
             let leftovers = dryRun ? [] : Regenerator.removeLeftovers(archive: options.archive, pages: articles.map(\.pagePath))
             let plan = RegenerationPlan.make(articles: articles, assets: try index.allAssets(),
-                                             archive: options.archive, mode: mode, shard: shard, jobs: jobs)
+                                             archive: options.archive, mode: mode, shard: shard,
+                                             pngLimit: index.config.limits.pngBytes, jobs: jobs)
             clock.mark("regen: planned \(plan.items.count)")
             if dryRun {
                 printPlan(plan)

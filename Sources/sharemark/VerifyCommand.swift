@@ -57,7 +57,8 @@ struct VerifyCommand: ParsableCommand {
             let bar = TerminalProgress()
             var progress: (@Sendable (Int, Int) -> Void)? = nil
             if bar.enabled { progress = { @Sendable done, total in bar.bar("checking QR images", done: done, total: total) } }
-            var report = Verifier(archive: options.archive, imageLinkForm: index.config.imageLinkForm, jobs: work.threads)
+            var report = Verifier(archive: options.archive, imageLinkForm: index.config.imageLinkForm,
+                                  limits: index.config.limits, jobs: work.threads)
                 .verify(articles: articles, assets: try index.allAssets(), scanProblems: scanProblems,
                         shard: shard, progress: progress)
             report.repositoryKnown = index.config.knowsRepository

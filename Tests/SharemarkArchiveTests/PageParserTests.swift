@@ -95,7 +95,9 @@ import Testing
         let record = PageRecord(file: PageFile(path: try ArchivePath("pages/a/n1.md"), category: "a", id: "n1", size: 0, mtimeNs: 0),
                                 page: page, mirrorForm: .defaultMirror, cdnForm: .defaultCDN)
         #expect(record.assetOutsideArchive)
-        #expect(record.qrAsset == nil)
+        // The page's asset is its own, whatever the link names; the link names no archive file.
+        #expect(record.qrAsset?.value == "pages/a/n1.md.png")
+        #expect(record.imageLinkTarget == nil)
         #expect(record.problems.contains { $0.message.contains("outside the archive") && $0.line == 12 })
     }
 

@@ -132,7 +132,7 @@ import Testing
         #expect(read.path == "pages/a/b.md" && read.category == "a" && read.id == "b" && read.size == 12 && read.mtimeNs == -5)
         #expect(read.title == "标题" && read.hasFooter && read.mirrorURL == row.mirrorURL && read.mirrorURLLine == 4)
         #expect(read.linkedMirrorURL == row.linkedMirrorURL && read.linkLine == 5)
-        #expect(read.qrImageURL == row.qrImageURL && read.qrImageLine == 5 && read.qrAsset == "pages/a/b.md.png")
+        #expect(read.qrImageURL == row.qrImageURL && read.qrImageLine == 5 && read.imageLinkTarget == "pages/a/b.md.png")
         #expect(read.originalURL == "https://X.com/gb/21/5/20/b.htm" && read.originalLine == 6 && read.originalKey == "x.com/gb/21/5/20/b.htm")
         #expect(read.date == "2021-05-20" && !read.invalidUTF8 && !read.hasBOM && !read.crlf)
         #expect(read.mirrorOwner == "example-org" && read.mirrorRepository == "mirror" && read.mirrorBranch == "")

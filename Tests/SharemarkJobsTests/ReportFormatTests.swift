@@ -14,9 +14,9 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("::error file=\(base)/pages/china/missing.md,line=\(TestArchive.imageLine),title=sharemark asset-missing::") })
         #expect(lines.contains { $0.hasPrefix("::warning file=\(base)/pages/culture/alias.md,line=\(TestArchive.mirrorLine),title=sharemark alias-mirror-url::") })
         #expect(lines.contains { $0.hasPrefix("::warning file=\(base)/pages/culture/orphan.md.png,title=sharemark orphan-asset::") })
-        #expect(lines.filter { $0.hasPrefix("::error ") }.count == 7)
+        #expect(lines.filter { $0.hasPrefix("::error ") }.count == 8)
         #expect(lines.filter { $0.hasPrefix("::warning ") }.count == 4)
-        #expect(lines.last == "sharemark verify: 14 pages, 7 errors, 4 warnings; repair: sharemark fix --remove-orphans \(base)")
+        #expect(lines.last == "sharemark verify: 14 pages, 8 errors, 4 warnings; repair: sharemark fix --remove-orphans \(base)")
     }
 
     @Test func githubAnnotationsAreCappedPerKindAndTheRestCounted() throws {
@@ -65,7 +65,7 @@ import Testing
         let parser = XMLParser(data: Data(xml.utf8))
         parser.delegate = counter
         #expect(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
-        #expect(counter.failures == 7)
+        #expect(counter.failures == 8)
         #expect(counter.failureTypes.contains("payload-mismatch"))
         #expect(counter.testcases == 15)  // 13 pages with a footer, the page without and the orphan PNG
     }
@@ -74,12 +74,12 @@ import Testing
         let a = try faultyArchive()
         defer { a.remove() }
         let object = try JSONSerialization.jsonObject(with: Data(try a.verify().render(.json).utf8)) as? [String: Any]
-        #expect(object?["errors"] as? Int == 7)
+        #expect(object?["errors"] as? Int == 8)
         #expect(object?["warnings"] as? Int == 4)
         #expect(object?["pagesChecked"] as? Int == 14)
         #expect(object?["repairCommand"] as? String == "sharemark fix --remove-orphans \(a.root)")
         let findings = object?["findings"] as? [[String: Any]] ?? []
-        #expect(findings.count == 11)
+        #expect(findings.count == 12)
         let missing = findings.first { $0["kind"] as? String == "asset-missing" }
         #expect(missing?["file"] as? String == "pages/china/missing.md")
         #expect(missing?["line"] as? Int == TestArchive.imageLine)
