@@ -49,8 +49,19 @@ public final class ArchiveIndex: Sendable {
             // The archive's own `.sharemark` folder is made or opened beneath the root without
             // following a link (an archive could hold one, to `.git` or out of the archive);
             // SQLite opens the files in it without following links (O_NOFOLLOW).
+            // SQLite follows a link in the database's own name: each of its files must be a
+            // regular file or none.
             switch ConfinedPath.openFolder(archive: archive, relative: ArchiveIndex.folderName, creating: true) {
-            case .success(let fd): close(fd)
+            case .success(let fd):
+                defer { close(fd) }
+                for suffix in ["", "-wal", "-shm", "-journal"] {
+                    let name = "index.sqlite" + suffix
+                    var info = stat()
+                    if fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) == 0, (info.st_mode & S_IFMT) != S_IFREG {
+                        let failure = ConfinedPath.Failure.notAFile(ArchiveIndex.folderName + "/" + name, mode: info.st_mode)
+                        throw IndexFolderError(description: "cannot use the index: \(failure); remove it")
+                    }
+                }
             case .failure(let why): throw IndexFolderError(description: "cannot use the index folder: \(why)")
             }
         } else {

@@ -43,7 +43,7 @@ public enum ConfinedPath {
         }
 
         /// `notAFile` for a file of mode `mode` (from `lstat`).
-        static func notAFile(_ path: String, mode: mode_t) -> Failure {
+        public static func notAFile(_ path: String, mode: mode_t) -> Failure {
             switch mode & S_IFMT {
             case S_IFLNK: return .symbolicLink(path)
             case S_IFDIR: return .notAFile(path, kind: "a folder")
