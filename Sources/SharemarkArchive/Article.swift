@@ -179,6 +179,9 @@ public struct Article: Hashable, Sendable, Codable {
     public var invalidUTF8: Bool
     /// The footer names the repository by an old name (an alias) or another owner.
     public var aliasUsed: Bool
+    /// The repository the footer names (`owner/repository`) when it is another owner's: a
+    /// page copied from a sibling archive, not an old name of this one (nil otherwise).
+    public var otherArchive: String? = nil
     /// The form of the QR image URL as written (nil without a footer, or of neither form).
     public var imageLinkForm: ImageLinkForm?
     /// The QR image URL names a path that would leave the archive.

@@ -62,6 +62,14 @@ public struct FooterStyle: Hashable, Sendable, Codable {
         ],
         blankLinesBefore: 0, blankLinesAfter: 2, trailing: .dashes)
 
+    /// Whether the style's first line is a rule (`<hr/>`): a page that kept its footer's rule
+    /// gets the footer without a second one.
+    public var startsWithRule: Bool {
+        guard case .text(let first)? = lines.first?.first, lines.first?.count == 1 else { return false }
+        let t = first.trimmed()
+        return t.hasASCIIPrefixIgnoringCase("<hr") && t.hasSuffix(">") && t.count <= 8
+    }
+
     /// Whether the style has a line for the original URL.
     public var hasOriginalLine: Bool { lines.contains { $0.contains(.originalURL) } }
 
@@ -428,7 +436,7 @@ public struct LineTable: Sendable {
     }
 
     /// A horizontal rule: `<hr>`, `<hr/>`, `<hr />` (any case).
-    func isRule(_ n: Int) -> Bool {
+    public func isRule(_ n: Int) -> Bool {
         if let line = asciiContent(n) {
             let t = Self.trimmedASCII(line)
             return t.count >= 3 && t.count <= 8 && t.last == UInt8(ascii: ">") && Self.hasLowercasedPrefix(t, Self.ruleOpening)

@@ -354,8 +354,16 @@ struct PageRow: Codable, PersistableRecord {
             imageLinkTarget: try imageLinkTarget.map { try ArchivePath($0) }, originalURL: originalURL, date: date,
             mirrorURLLine: mirrorURLLine, linkLine: linkLine, qrImageLine: qrImageLine,
             originalURLLine: originalLine, invalidUTF8: invalidUTF8, aliasUsed: aliasUsed,
+            otherArchive: aliasUsed ? Self.otherArchive(owner: mirrorOwner, repository: mirrorRepository, config: config) : nil,
             imageLinkForm: imageForm, assetOutsideArchive: assetOutsideArchive,
             problems: problems.map { Problem($0.kind, file: path, line: $0.line, message: $0.message) })
+    }
+
+    /// `owner/repository` when the footer names another owner than the archive's (a repository
+    /// of the same owner under another name is an old name of this one).
+    static func otherArchive(owner: String?, repository: String?, config: ArchiveConfig) -> String? {
+        guard let owner, let repository, config.knowsRepository, owner.lowercased() != config.owner.lowercased() else { return nil }
+        return "\(owner)/\(repository)"
     }
 }
 

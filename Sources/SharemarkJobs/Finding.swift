@@ -31,6 +31,8 @@ public struct Finding: Hashable, Sendable, Codable, CustomStringConvertible {
         case mirrorURLMismatch = "mirror-url-mismatch"
         /// The mirror URL names the repository by an old name (alias).
         case aliasMirrorURL = "alias-mirror-url"
+        /// The footer names another owner's repository: a page copied from a sibling archive.
+        case otherArchiveURL = "other-archive-url"
         /// The QR image URL is of the other form than the archive's own (CDN or the git host's
         /// `/blob/` web view; the archive's form is `image_url`, or what most footers use).
         case imageURLOtherForm = "image-url-other-form"
@@ -63,8 +65,8 @@ public struct Finding: Hashable, Sendable, Codable, CustomStringConvertible {
 
         public var severity: Severity {
             switch self {
-            case .aliasMirrorURL, .imageURLOtherForm, .footerMissing, .orphanAsset, .invalidUTF8, .titleMissing,
-                 .originalURLMissing:
+            case .aliasMirrorURL, .otherArchiveURL, .imageURLOtherForm, .footerMissing, .orphanAsset, .invalidUTF8,
+                 .titleMissing, .originalURLMissing:
                 return .warning
             default: return .error
             }
@@ -75,7 +77,7 @@ public struct Finding: Hashable, Sendable, Codable, CustomStringConvertible {
             switch self {
             case .assetMissing: return .regenerate(.missing)
             case .assetNotPNG, .qrNotFound, .payloadMismatch: return .regenerate(.stale)
-            case .aliasMirrorURL, .mirrorURLMismatch, .imageURLOtherForm, .footerMissing, .footerNamesOtherPage,
+            case .aliasMirrorURL, .otherArchiveURL, .mirrorURLMismatch, .imageURLOtherForm, .footerMissing, .footerNamesOtherPage,
                  .assetOutsideArchive, .linkOpensFolder:
                 return .fixFooters
             case .orphanAsset: return .removeOrphans

@@ -213,10 +213,15 @@ private struct Planner: Sendable {
         // stayed) count towards the style's blank lines before the footer, and the rest towards
         // those after it: a footer put back where it was gives the page it had.
         let blanksBetween = end - last
-        let reused = min(blanksBetween, style.blankLinesBefore)
+        var rendered = style.render(mirrorURL: mirror, imageURL: image, originalURL: article.originalURL)
+        // A page that kept its footer's rule (the footer was cut after it) gets the rest of the
+        // footer right after that rule, not a second rule.
+        let keptRule = style.startsWithRule && lines.isRule(last)
+        if keptRule { rendered.removeFirst() }
+        let reused = keptRule ? 0 : min(blanksBetween, style.blankLinesBefore)
         let at = last + reused
-        var newLines = Array(repeating: "", count: style.blankLinesBefore - reused)
-        newLines += style.render(mirrorURL: mirror, imageURL: image, originalURL: article.originalURL)
+        var newLines = Array(repeating: "", count: keptRule ? 0 : style.blankLinesBefore - reused)
+        newLines += rendered
         if trailingDashes != nil {
             newLines += Array(repeating: "", count: max(0, style.blankLinesAfter - (blanksBetween - reused)))
         }
@@ -308,6 +313,7 @@ private struct Planner: Sendable {
     /// does not reach the page, or another page.
     func mirrorKind(_ url: String, path: String) -> Finding.Kind {
         switch PageAddress.reference(of: url, form: config.mirrorForm, target: path) {
+        case .exact(let parts)? where parts.owner.lowercased() != config.owner.lowercased(): return .otherArchiveURL
         case .exact?: return .aliasMirrorURL
         case .opensFolder?: return .linkOpensFolder
         case .other?: return .footerNamesOtherPage

@@ -21,6 +21,9 @@ public struct Report: Hashable, Sendable, Codable {
     /// Whether the archive's repository is known (configured or inferred from a footer). When it
     /// is not, `sharemark fix` cannot write a footer until `sharemark init` names it.
     public var repositoryKnown = true
+    /// Lines for people about the archive as a whole (an image link history), printed before
+    /// the counts and in the JSON.
+    public var notes: [String] = []
 
     public init(archive: String, shard: Shard, findings: [Finding]) {
         self.archive = archive
@@ -80,6 +83,7 @@ public struct Report: Hashable, Sendable, Codable {
     public var text: String {
         var lines = findings.map(\.description)
         if !lines.isEmpty { lines.append("") }
+        lines += notes
         let counts = Dictionary(grouping: findings, by: \.kind).map { "\($0.value.count) \($0.key.rawValue)" }.sorted()
         lines.append("checked \(pagesChecked) pages (\(pagesWithFooter) with a share footer) and \(assetsChecked) PNGs"
                      + (shard == Shard.whole.description ? "" : " of shard \(shard)")
@@ -104,7 +108,7 @@ public struct Report: Hashable, Sendable, Codable {
         let document = JSONDocument(
             archive: archive, shard: shard, pagesChecked: pagesChecked, pagesWithFooter: pagesWithFooter,
             assetsChecked: assetsChecked, errors: errors.count, warnings: warnings.count,
-            seconds: (seconds * 1000).rounded() / 1000, repairCommand: repairCommand, findings: findings)
+            seconds: (seconds * 1000).rounded() / 1000, repairCommand: repairCommand, notes: notes, findings: findings)
         return String(decoding: (try? encoder.encode(document)) ?? Data(), as: UTF8.self)
     }
 
@@ -119,6 +123,7 @@ public struct Report: Hashable, Sendable, Codable {
         public var warnings: Int
         public var seconds: Double
         public var repairCommand: String?
+        public var notes: [String]
         public var findings: [Finding]
     }
 
@@ -130,6 +135,7 @@ public struct Report: Hashable, Sendable, Codable {
     /// folder given, joined with the file).
     public func github(maxAnnotations: Int = 10) -> String {
         var lines = GitHubAnnotations.lines(findings.map(annotation), maxPerKind: maxAnnotations)
+        lines += notes.map { "::notice title=sharemark::\($0)" }
         lines.append("sharemark verify: \(pagesChecked) pages, \(errors.count) errors, \(warnings.count) warnings"
                      + (repairCommand.map { "; repair: \($0)" } ?? ""))
         return lines.joined(separator: "\n")

@@ -28,7 +28,10 @@ public struct Verifier: Sendable {
         let start = ContinuousClock.now
         let pages = articles.filter { shard.contains(path: $0.pagePath.value) }
         let root = archive
-        let form = imageLinkForm
+        // An archive that moved from one image link form to the other keeps a large share of
+        // pages in each: history, one note, not a warning on every page of the older form.
+        let history = ImageLinkHistory(articles: articles, house: imageLinkForm)
+        let form = history.isHistory ? nil : imageLinkForm
         let pngLimit = limits.pngBytes
         let done = Atomic<Int>(0)
         let perPage: [[Finding]] = parallelMap(count: pages.count, jobs: jobs, chunk: 16) { i in
@@ -56,6 +59,7 @@ public struct Verifier: Sendable {
                                     message: "no page references this PNG"))
         }
         var report = Report(archive: archive, shard: shard, findings: findings)
+        if history.isHistory { report.notes.append(history.note(archive: archive)) }
         report.pagesChecked = pages.count
         report.pagesWithFooter = pages.count { $0.hasFooter }
         report.assetsChecked = orphans.count + pages.count { $0.hasFooter }
@@ -85,7 +89,11 @@ public struct Verifier: Sendable {
             findings.append(Finding(kind: .mirrorURLMismatch, file: file, line: mirrorLine,
                                     message: "the printed mirror URL \(printed) differs from the linked one \(linked)"))
         }
-        if article.aliasUsed {
+        if let other = article.otherArchive {
+            findings.append(Finding(kind: .otherArchiveURL, file: file, line: mirrorLine,
+                                    message: "the footer names another archive, \(other): a page copied from a sibling archive"
+                                        + (article.canonicalMirrorURL.map { "; this archive's URL: \($0)" } ?? "")))
+        } else if article.aliasUsed {
             findings.append(Finding(kind: .aliasMirrorURL, file: file, line: mirrorLine,
                                     message: "the mirror URL \(article.mirrorURL ?? article.linkedMirrorURL ?? "") uses an old repository name"
                                         + (article.canonicalMirrorURL.map { "; canonical: \($0)" } ?? "")))
@@ -129,5 +137,40 @@ public struct Verifier: Sendable {
                                     decidedBy: decoder))
         }
         return findings
+    }
+}
+
+/// How many footers link their QR image in each form. When the less used form still holds a
+/// large share (over `historyShare`), the archive moved from one to the other over the years:
+/// that is its history, reported once with the command that would unify it.
+public struct ImageLinkHistory: Hashable, Sendable {
+    public var cdn = 0
+    public var blob = 0
+    /// The archive's form (`image_url`, or the majority), for the command.
+    public var house: ImageLinkForm?
+    public static let historyShare = 0.10
+
+    public init(articles: [Article], house: ImageLinkForm?) {
+        for article in articles {
+            switch article.imageLinkForm {
+            case .cdn?: cdn += 1
+            case .blob?: blob += 1
+            case nil: break
+            }
+        }
+        self.house = house
+    }
+
+    public var isHistory: Bool {
+        let total = cdn + blob
+        return total > 0 && Double(min(cdn, blob)) > Self.historyShare * Double(total)
+    }
+
+    /// The report's line: the counts and the command that would move every footer to one form.
+    public func note(archive: String) -> String {
+        let target = house ?? (cdn >= blob ? .cdn : .blob)
+        return "image links: \(cdn) footers use the CDN form, \(blob) the blob form (both over "
+            + "\(Int(Self.historyShare * 100))%: the archive's history, not reported per page); "
+            + "to unify them: sharemark fix --image-url \(target.rawValue) \(shellQuoted(archive))"
     }
 }

@@ -11,7 +11,8 @@ struct FixCommand: ParsableCommand {
         abstract: "Repair share footers to the archive's own canonical form, then the QR PNGs they need.",
         discussion: """
             Rewrites only the footer lines that need it, keeping every other byte of the page: mirror URLs under an old repository name, \
-            printed and linked mirror URLs that differ, footer URLs naming another page, and QR image links of the other form \
+            printed and linked mirror URLs that differ, footer URLs naming another page or another file, URLs whose raw ? or # \
+            opens the folder instead of the page, and QR image links of the other form \
             become the page's own canonical URLs; a page without a footer gets one, worded and placed as the archive's other footers are \
             (with the original-URL line only when the original URL is known). A footer that cannot be read unambiguously is reported and left alone. \
             Then the PNGs the pages need are written, as `sharemark regen --stale` would.

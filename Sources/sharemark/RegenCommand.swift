@@ -12,9 +12,14 @@ struct RegenCommand: ParsableCommand {
         commandName: "regen",
         abstract: "Write the QR code PNGs the pages' share footers reference.",
         discussion: """
-            Each PNG encodes exactly the mirror URL printed in its page's footer, drawn with the archive's QR options (default: scale 4, margin 4, level L, as `qrencode -s 4`). \
+            Each page's PNG is its own <page>.png (never a file its footer's image link names); it encodes exactly the mirror URL \
+            printed in the page's footer, drawn with the archive's QR options (default: scale 4, margin 4, level L, as `qrencode -s 4`). \
             Files are written under a temporary name and renamed into place; temporary files of an interrupted run are removed first. \
             One regen runs per archive at a time (lock file .sharemark/regen.lock): a second one fails at once with exit code 75 naming the holder's pid, or waits for it with --wait.
+
+            A page whose footer's mirror URL names another page, or opens its folder (a raw ? or # in the path), is left to \
+            `sharemark fix` and counted as failed. A folder that is a symbolic link, or a link where a PNG belongs, is never \
+            written through or replaced.
 
             Exit codes: 0 done, 1 some assets failed, 75 the archive is locked by another regen.
             """)
