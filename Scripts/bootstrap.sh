@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   libqrencode-dev libpng-dev libsqlite3-dev libzbar-dev pkg-config  # build
   qrencode zbar-tools netpbm                                        # test oracles (netpbm: pngtopnm)
+  git                                                               # the hostile-archive test's checkout
 )
 missing=()
 for p in "${packages[@]}"; do

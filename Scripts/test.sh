@@ -12,6 +12,9 @@ Scripts/e2e-fix.sh
 # File names that are not URL-safe (?, #, %, space, &, CJK): index, lookup by every form, verify,
 # fix (QR decoded with zbarimg equals the working, encoded URL), regen and the service's routes.
 Scripts/e2e-names.sh
+# A hostile archive in a git checkout: footers naming .git, the README, other pages and files
+# out of the archive, linked folders and PNGs; after regen and fix nothing but page PNGs changed.
+Scripts/e2e-hostile.sh
 # Concurrency (two regens, the service during regen and index rebuilds) and abuse of a live
 # service on 127.0.0.1: real processes, bounded in time.
 Scripts/concurrency-test.sh

@@ -70,7 +70,8 @@ public enum ArchiveScanner {
                 }
                 let isPNG = hasSuffix(".png")
                 let isPage = depth == 1 && hasSuffix(".md")
-                if type != UInt8(DT_DIR) && type != UInt8(DT_UNKNOWN) && !isPNG && !isPage { return nil }
+                let categoryLink = depth == 0 && type == UInt8(DT_LNK)
+                if type != UInt8(DT_DIR) && type != UInt8(DT_UNKNOWN) && !categoryLink && !isPNG && !isPage { return nil }
                 if findBytes(p, length, ".sharemark-tmp-") != nil { return nil }  // AtomicFile.temporaryMarker
                 let name = String(decoding: bytes, as: UTF8.self)
                 return (name, isPNG, isPage)
@@ -82,8 +83,9 @@ public enum ArchiveScanner {
                 continue
             }
             if type == UInt8(DT_LNK) {
-                // Not followed: a link could lead out of the archive or into a loop.
-                if found.isPage || found.isPNG {
+                // Not followed: a link could lead out of the archive or into a loop. Named when
+                // it stands where a category folder, a page or a PNG would.
+                if depth == 0 || found.isPage || found.isPNG {
                     result.problems.append(Self.notAFile(folderPrefix + found.name, "a symbolic link (not followed)"))
                 }
                 continue

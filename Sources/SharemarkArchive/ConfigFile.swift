@@ -67,6 +67,18 @@ public struct ConfigFile: Sendable {
         /// The value as written, for messages (line breaks shown as spaces).
         public var text: String
         public var line: Int
+        /// Where the value is written: offsets of Unicode scalars in the parsed text (a BOM
+        /// counted), for edits that change the value where it stands (`ConfigEdit`).
+        public var valueScalars: Range<Int> = 0..<0
+
+        /// Entries are equal by what they say (key, value, text, line), wherever they stand.
+        public static func == (a: Entry, b: Entry) -> Bool {
+            a.key == b.key && a.value == b.value && a.text == b.text && a.line == b.line
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(key); hasher.combine(value); hasher.combine(text); hasher.combine(line)
+        }
     }
 
     public struct Error: Swift.Error, Hashable, Sendable, CustomStringConvertible {
@@ -109,6 +121,26 @@ public struct ConfigFile: Sendable {
         } catch {
             throw Error(file: file, line: error.line, key: error.key, message: error.message)
         }
+    }
+
+    /// A basic string on one line: quotes, backslashes and control characters escaped, so that
+    /// any value renders to text that reads back the same.
+    public static func quoted(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+                    + String(scalar.value, radix: 16, uppercase: true)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
     }
 
     /// A key part as it appears in a dotted key: bare when it can be, otherwise a basic string.
@@ -206,9 +238,13 @@ struct TOMLParser {
     /// parser recurses once per level).
     static let maxDepth = 100
 
+    /// 1 when the text starts with a BOM, which `s` leaves out.
+    let bomScalars: Int
+
     init(_ text: String) {
         var scalars = Array(text.unicodeScalars)
-        if scalars.first == "\u{FEFF}" { scalars.removeFirst() }
+        bomScalars = scalars.first == "\u{FEFF}" ? 1 : 0
+        if bomScalars == 1 { scalars.removeFirst() }
         s = scalars
     }
 
@@ -479,7 +515,8 @@ struct TOMLParser {
         }
         let value = try self.value()
         target.children[lastBytes] = .value(line: keyLine)
-        return (fullKey, [ConfigFile.Entry(key: fullKey, value: value, text: written(from: start), line: keyLine)])
+        return (fullKey, [ConfigFile.Entry(key: fullKey, value: value, text: written(from: start), line: keyLine,
+                                           valueScalars: (start + bomScalars)..<(i + bomScalars))])
     }
 
     /// The text from `start` to here, line breaks as spaces.

@@ -9,6 +9,12 @@ public struct FixPlan: Sendable {
     public var regeneration: RegenerationPlan
     public var orphans: [AssetFile]
     public var shard: Shard
+    /// Old names of the archive's own repository that the repaired footers move away from
+    /// (same owner, the URL naming the page's own path): `fix` records those that
+    /// `sharemark.toml` does not list yet as `aliases`, so links and QR codes already shared
+    /// under them keep resolving once no footer shows them. Another owner's repository is
+    /// never one.
+    public var oldRepositoryNames: [String] = []
 
     /// Plans from the index (brought up to date by the caller) and its configuration.
     public static func make(index: ArchiveIndex, imageLinkForm: ImageLinkForm? = nil, removeOrphans: Bool = false,
@@ -28,7 +34,48 @@ public struct FixPlan: Sendable {
         let regeneration = RegenerationPlan.make(articles: repaired, assets: assets, archive: archive, mode: .stale,
                                                  shard: shard, pngLimit: config.limits.pngBytes, jobs: jobs)
         let orphans = removeOrphans ? OrphanAssets.find(articles: repaired, assets: assets, shard: shard) : []
-        return FixPlan(footers: footers, regeneration: regeneration, orphans: orphans, shard: shard)
+        var plan = FixPlan(footers: footers, regeneration: regeneration, orphans: orphans, shard: shard)
+        plan.oldRepositoryNames = oldNames(of: footers.repairs, articles: articles, config: config)
+        return plan
+    }
+
+    /// The repository names under which the repaired pages' footers named them, other than the
+    /// current one and the recorded aliases: same owner, each URL reaching the page itself (or
+    /// its PNG).
+    static func oldNames(of repairs: [PageRepair], articles: [Article], config: ArchiveConfig) -> [String] {
+        let repaired = Set(repairs.map(\.page))
+        var names = Set<String>()
+        for article in articles where repaired.contains(article.pagePath) {
+            let address = article.address
+            var references = [article.mirrorURL, article.linkedMirrorURL].compactMap { $0 }
+                .compactMap { address.pageReference(of: $0, form: config.mirrorForm) }
+            if let image = article.qrImageURL {
+                references += [config.cdnForm, config.mirrorForm].compactMap { address.assetReference(of: image, form: $0) }
+            }
+            for case .exact(let parts) in references
+            where parts.owner.lowercased() == config.owner.lowercased() && parts.repository != config.repository {
+                names.insert(parts.repository)
+            }
+        }
+        return names.sorted()
+    }
+
+    /// Records `oldRepositoryNames` that `sharemark.toml` does not list yet under `aliases`
+    /// (the file is made when there is none; every other byte of it is kept), then brings the
+    /// index's configuration up to date. Call it before the footers are rewritten, so that no
+    /// name is lost if the run stops half-way. Returns the aliases now recorded, nil when
+    /// nothing was to record. Throws `ConfigFile.Error` or `AtomicFile.WriteError`; the file
+    /// then stays as it was.
+    public func recordOldNames(index: ArchiveIndex) throws -> [String]? {
+        let recorded = try ArchiveConfig.recordedAliases(archive: index.archive)
+        let new = oldRepositoryNames.filter { !recorded.contains($0) }
+        guard !new.isEmpty else { return nil }
+        var config = index.config
+        config.aliases = recorded + new
+        _ = try ConfigEdit.apply([("aliases", ConfigEdit.stringArray(config.aliases))], archive: index.archive,
+                                 created: { config.render() })
+        try index.update()
+        return config.aliases
     }
 
     /// Whether the run would change anything.

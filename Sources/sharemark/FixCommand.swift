@@ -80,6 +80,17 @@ struct FixCommand: ParsableCommand {
                                     shard: shard, jobs: work.threads)
         if check { return try printCheck(plan) }
         if dryRun { return printDryRun(plan) }
+        // Old names are recorded before a footer loses them: a link already shared under one
+        // keeps resolving, even if the run is stopped half-way.
+        let aliases: [String]?
+        do { aliases = try plan.recordOldNames(index: index) } catch let error as ConfigFile.Error {
+            throw CLIError("cannot edit \(ArchiveConfig.fileName): \(error)", code: 78)
+        } catch let error as AtomicFile.WriteError {
+            throw CLIError("\(error)", code: 73)
+        }
+        if let aliases {
+            FileHandle.standardError.write(Data("recorded in \(ArchiveConfig.fileName): aliases = \(ConfigEdit.stringArray(aliases))\n".utf8))
+        }
 
         let bar = TerminalProgress()
         var progress: (@Sendable (Int, Int) -> Void)? = nil
@@ -92,19 +103,24 @@ struct FixCommand: ParsableCommand {
 
     /// Writes `image_url` into sharemark.toml (the file keeps its other lines).
     private func recordImageLinkForm(_ form: ImageLinkForm, index: ArchiveIndex) throws {
-        let current: String?
-        do { current = try ArchiveConfig.fileBytes(archive: options.archive).map { String(decoding: $0, as: UTF8.self) } } catch {
-            throw CLIError("\(error)", code: 78)
-        }
         var config = index.config
         config.imageLinkForm = form
-        let text = current.map { ConfigEdit.setting("image_url", to: "\"\(form.rawValue)\"", in: $0) } ?? config.render()
-        // The file is replaced at the archive root, never through a link put in its place.
-        do { try AtomicFile.Folder(archive: options.archive, relative: "").write(Array(text.utf8), name: ArchiveConfig.fileName) } catch {
-            throw CLIError("\(error)", code: 73)
-        }
+        try editConfig([("image_url", ConfigFile.quoted(form.rawValue))], created: config)
         // Read the configuration again, so that the plan uses the recorded form.
         try index.update()
+    }
+
+    /// Sets keys of sharemark.toml in place (or writes `created` when there is none); on any
+    /// failure the file stays as it was and the run stops: 78 for an edit that would not read
+    /// back, 73 for a write that failed.
+    private func editConfig(_ settings: [(key: String, value: String)], created: ArchiveConfig) throws {
+        do {
+            _ = try ConfigEdit.apply(settings, archive: options.archive, created: { created.render() })
+        } catch let error as ConfigFile.Error {
+            throw CLIError("cannot edit \(ArchiveConfig.fileName): \(error)", code: 78)
+        } catch {
+            throw CLIError("\(error)", code: 73)
+        }
     }
 
     private func printCheck(_ plan: FixPlan) throws {

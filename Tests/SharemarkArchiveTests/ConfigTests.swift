@@ -82,13 +82,43 @@ import SharemarkQR
         #expect(throws: ConfigFile.Error.self) { try ArchiveConfig(parsing: "image_url = \"legacy\"\n", fallback: tie) }
     }
 
-    @Test func configEditKeepsTheRestOfTheFile() {
+    @Test func configEditKeepsTheRestOfTheFile() throws {
+        // A key not there goes on a line of its own at the top, after the leading comments.
         let text = "# mine\nowner = \"o\"  # keep\nrepository = \"r\"\n\n[qr]\nscale = 4\n"
-        #expect(ConfigEdit.setting("image_url", to: "\"blob\"", in: text)
-                == "# mine\nowner = \"o\"  # keep\nrepository = \"r\"\n\nimage_url = \"blob\"\n[qr]\nscale = 4\n")
-        let set = "owner = \"o\"\nimage_url = \"cdn\"\n"
-        #expect(ConfigEdit.setting("image_url", to: "\"blob\"", in: set) == "owner = \"o\"\nimage_url = \"blob\"\n")
-        #expect(ConfigEdit.setting("image_url", to: "\"blob\"", in: "owner = \"o\"") == "owner = \"o\"\nimage_url = \"blob\"\n")
+        #expect(try ConfigEdit.setting("image_url", to: "\"blob\"", in: text)
+                == "# mine\nimage_url = \"blob\"\nowner = \"o\"  # keep\nrepository = \"r\"\n\n[qr]\nscale = 4\n")
+        #expect(try ConfigEdit.setting("image_url", to: "\"blob\"", in: "owner = \"o\"") == "image_url = \"blob\"\nowner = \"o\"")
+        #expect(try ConfigEdit.setting("image_url", to: "\"blob\"", in: "# only a comment") == "# only a comment\nimage_url = \"blob\"\n")
+    }
+
+    /// Each key spelt every way TOML allows: the value changes where it stands, every other
+    /// byte stays, and the result reads back as asked.
+    @Test(arguments: [
+        ("image_url", "image_url = \"cdn\"\n", "image_url = \"blob\"\n"),
+        ("image_url", "\"image_url\" = \"cdn\"  # form\n", "\"image_url\" = \"blob\"  # form\n"),
+        ("image_url", "'image_url'='cdn'\r\nowner = \"o\"\r\n", "'image_url'=\"blob\"\r\nowner = \"o\"\r\n"),
+        ("qr.scale", "[qr]\nscale = 4 # px\nmargin = 2\n", "[qr]\nscale = 6 # px\nmargin = 2\n"),
+        ("qr.scale", "qr.scale = 4\n", "qr.scale = 6\n"),
+        ("qr.scale", "\"qr\" . 'scale' = 4\n", "\"qr\" . 'scale' = 6\n"),
+        ("qr.scale", "qr = { margin = 2, scale = 4 }\n", "qr = { margin = 2, scale = 6 }\n"),
+        ("aliases", "aliases = [\n  \"a\", # first\n]\nowner = \"o\"\n", "aliases = [\"a\", \"b\"]\nowner = \"o\"\n"),
+        ("aliases", "\u{FEFF}# c\n\"aliases\" = []\n", "\u{FEFF}# c\n\"aliases\" = [\"a\", \"b\"]\n"),
+    ])
+    func configEditChangesTheKeyWhereItIsWritten(key: String, text: String, expected: String) throws {
+        let value = key == "aliases" ? ConfigEdit.stringArray(["a", "b"]) : key == "qr.scale" ? "6" : ConfigFile.quoted("blob")
+        let result = try ConfigEdit.setting(key, to: value, in: text)
+        #expect(result == expected)
+        let entries = try ConfigFile(parsing: result, file: "t").entries
+        let edited = try #require(entries.first { $0.key == key })
+        #expect(edited.value == (try ConfigFile(parsing: "v = \(value)", file: "t").entries[0].value))
+    }
+
+    @Test func configEditRefusesWhatWouldNotReadBack() {
+        // A file that does not parse, and a value that is no TOML: the caller keeps the old file.
+        #expect(throws: ConfigFile.Error.self) { try ConfigEdit.setting("image_url", to: "\"blob\"", in: "owner = \n") }
+        #expect(throws: ConfigFile.Error.self) { try ConfigEdit.setting("image_url", to: "blob", in: "image_url = \"cdn\"\n") }
+        // A dotted key not in the file is not guessed into a table.
+        #expect(throws: ConfigFile.Error.self) { try ConfigEdit.setting("qr.scale", to: "6", in: "owner = \"o\"\n") }
     }
 
     @Test func templatesMatchAndRender() throws {

@@ -90,3 +90,58 @@ import Testing
         #expect(page.components(separatedBy: "<hr/>").count == 2)
     }
 }
+
+/// Links shared under an old name of the archive's repository keep resolving after `fix`
+/// rewrites the footers that showed it: the name is recorded as an alias, inferred nowhere else.
+@Suite struct OldNamesSurviveFixTests {
+    /// An archive with no sharemark.toml: two pages under the current name, one under an old
+    /// name of the same owner, one copied from another owner's archive.
+    func archive() throws -> TestArchive {
+        let a = try TestArchive()
+        try FileManager.default.removeItem(atPath: a.root + "/sharemark.toml")
+        for n in 1...2 { try a.png(a.page("world/n\(n).md") + ".png", payload: TestArchive.mirrorURL("pages/world/n\(n).md")) }
+        try a.png(a.page("world/n3.md", repository: "old-mirror") + ".png",
+                  payload: TestArchive.mirrorURL("pages/world/n3.md", repository: "old-mirror"))
+        let sibling = "https://github.com/sibling-org/news/blob/master/pages/world/n4.md"
+        try a.page("world/n4.md", printed: sibling, linked: sibling, image: "https://cdn.jsdelivr.net/gh/sibling-org/news/pages/world/n4.md.png")
+        return a
+    }
+
+    @Test func fixRecordsTheOldNameAndLookupsStillFindIt() throws {
+        let a = try archive()
+        defer { a.remove() }
+        let index = try a.index()
+        #expect(index.config.aliases == ["old-mirror"])  // inferred from the one footer that shows it
+        let plan = try FixPlan.make(index: index, jobs: 2)
+        #expect(plan.oldRepositoryNames == ["old-mirror"])
+        #expect(try plan.recordOldNames(index: index) == ["old-mirror"])
+        let written = try String(contentsOfFile: a.root + "/sharemark.toml", encoding: .utf8)
+        #expect(written.contains("aliases = [\"old-mirror\"]\n"))
+        #expect(!written.contains("sibling"))
+        _ = try Fixer(archive: a.root, jobs: 2).run(plan, index: index)
+        // No footer shows the old name any more: the recorded alias alone keeps it.
+        let fresh = try a.index()
+        #expect(fresh.config.aliases == ["old-mirror"])
+        for old in [TestArchive.mirrorURL("pages/world/n3.md", repository: "old-mirror"),
+                    TestArchive.cdnURL("pages/world/n3.md.png", repository: "old-mirror")] {
+            guard case .found(let article) = try fresh.lookup(old) else { Issue.record("\(old) not found"); continue }
+            #expect(article.pagePath.value == "pages/world/n3.md")
+        }
+        // The sibling's name is no alias: its URL finds nothing here.
+        #expect(try fresh.lookup("https://github.com/sibling-org/news/blob/master/pages/world/n4.md") == .notFound)
+        // A second run records nothing more and keeps the file as it is.
+        #expect(try FixPlan.make(index: fresh, jobs: 2).recordOldNames(index: fresh) == nil)
+        #expect(try String(contentsOfFile: a.root + "/sharemark.toml", encoding: .utf8) == written)
+    }
+
+    @Test func aliasesAreAddedToAFileKeepingEveryOtherByte() throws {
+        let a = try archive()
+        defer { a.remove() }
+        let original = "# ours\n\"owner\" = \"example-org\"   # quoted key\nrepository = 'mirror'\n\n[qr]\nscale = 4\n"
+        try a.write(original, to: "sharemark.toml")
+        let index = try a.index()
+        #expect(try FixPlan.make(index: index, jobs: 2).recordOldNames(index: index) == ["old-mirror"])
+        #expect(try String(contentsOfFile: a.root + "/sharemark.toml", encoding: .utf8)
+                == "# ours\naliases = [\"old-mirror\"]\n\"owner\" = \"example-org\"   # quoted key\nrepository = 'mirror'\n\n[qr]\nscale = 4\n")
+    }
+}
