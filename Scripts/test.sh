@@ -15,6 +15,10 @@ Scripts/e2e-names.sh
 # A hostile archive in a git checkout: footers naming .git, the README, other pages and files
 # out of the archive, linked folders and PNGs; after regen and fix nothing but page PNGs changed.
 Scripts/e2e-hostile.sh
+# One service over an organisation's sibling archives (serve --archives, /v1/lookup, /s/ redirects,
+# search across and narrowed, per-archive health and metrics), lookup over several folders, and
+# old mirror URLs still resolving after fix records the old name as an alias.
+Scripts/e2e-family.sh
 # Concurrency (two regens, the service during regen and index rebuilds) and abuse of a live
 # service on 127.0.0.1: real processes, bounded in time.
 Scripts/concurrency-test.sh

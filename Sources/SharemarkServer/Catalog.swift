@@ -12,6 +12,8 @@ public struct ArticleSummary: Codable, Sendable, Equatable {
     public var qrImageURL: String?
     public var originalURL: String?
     public var date: String?
+    /// The archive the article is in, when the service serves several (nil: left out).
+    public var archive: String?
 
     /// The link readers are given, and that the share QR encodes (`Article.shareURL`): the
     /// printed mirror URL when it reaches the page, else the canonical one; nil when neither
@@ -49,6 +51,8 @@ public struct CatalogEntry: Sendable, Equatable {
 public protocol ArticleCatalog: Sendable {
     /// The archive root directory; QR assets are relative to it.
     var archiveRoot: String { get }
+    /// The archive's name: `owner/repository`, or its folder's name when the repository is unknown.
+    var archiveName: String { get }
     /// How share QR codes are drawn when the asset has to be rendered (the archive's `[qr]`).
     var style: QROptions { get }
     func article(category: String, id: String) throws -> CatalogEntry?

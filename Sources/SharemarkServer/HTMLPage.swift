@@ -30,6 +30,7 @@ enum HTMLPage {
         header p{margin:.2rem 0 0;color:#b8c0cf;font-size:.9rem}
         main{max-width:56rem;margin:0 auto;padding:1.5rem}
         form{display:flex;gap:.5rem;margin-bottom:1.2rem}
+        select{font:inherit;padding:.5rem;border:1px solid #b8c0cf;border-radius:6px;background:#fff}
         input[type=search]{flex:1;font:inherit;padding:.5rem .7rem;border:1px solid #b8c0cf;border-radius:6px}
         button{font:inherit;padding:.5rem 1.1rem;border:0;border-radius:6px;background:#2f6fde;color:#fff;cursor:pointer}
         .count{color:#5b6475;margin:.5rem 0 1rem}
@@ -42,7 +43,18 @@ enum HTMLPage {
         a{color:#2f6fde;text-decoration:none}a:hover{text-decoration:underline}
         """
 
-    static func render(query: String, results: [ArticleSummary], articleCount: Int, limit: Int) -> String {
+    /// The page. With several archives served (`archives`), a choice narrows the search to one
+    /// (`selected`), and each result names its archive.
+    static func render(query: String, results: [ArticleSummary], articleCount: Int, limit: Int,
+                       archives: [String] = [], selected: String? = nil) -> String {
+        var choice = ""
+        if !archives.isEmpty {
+            choice = "<select name=\"archive\" aria-label=\"Archive\"><option value=\"\">All archives</option>"
+            for name in archives {
+                choice += "<option value=\"\(markupEscaped(name))\"\(name == selected ? " selected" : "")>\(markupEscaped(name))</option>"
+            }
+            choice += "</select>\n"
+        }
         var html = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">
@@ -52,16 +64,17 @@ enum HTMLPage {
             <body><header><h1>Sharemark</h1><p>Share links and QR codes for \(articleCount) archived articles</p></header>
             <main><form method="get" action="/" role="search">
             <input type="search" name="q" value="\(markupEscaped(query))" placeholder="Search titles and text" aria-label="Search">
-            <button type="submit">Search</button></form>
+            \(choice)<button type="submit">Search</button></form>
 
             """
         if !query.isEmpty {
             let more = results.count >= limit ? " (first \(limit))" : ""
             html += "<p class=\"count\">\(results.count) result\(results.count == 1 ? "" : "s")\(more) for “\(markupEscaped(query))”</p>\n<ol>\n"
             for article in results {
-                let qr = "/v1/articles/\(pathSegment(article.category))/\(pathSegment(article.id))/qr.png"
+                let base = article.archive.map { "/" + SharemarkServer.articlesPath($0) } ?? "/v1/articles"
+                let qr = "\(base)/\(pathSegment(article.category))/\(pathSegment(article.id))/qr.png"
                 let title = markupEscaped(article.title ?? article.id)
-                var meta = markupEscaped(article.category) + " / " + markupEscaped(article.id)
+                var meta = (article.archive.map { markupEscaped($0) + " · " } ?? "") + markupEscaped(article.category) + " / " + markupEscaped(article.id)
                 if let date = article.date { meta += " · " + markupEscaped(date) }
                 if let share = article.shareURL {
                     html += "<li><a href=\"\(markupEscaped(share))\"><img src=\"\(markupEscaped(qr))\" alt=\"QR code of the share link\" width=\"120\" height=\"120\"></a><div>"

@@ -1,3 +1,4 @@
+import Foundation
 import SharemarkArchive
 import SharemarkQR
 
@@ -27,6 +28,8 @@ public struct IndexCatalog: ArticleCatalog {
     }
 
     public var archiveRoot: String { index.archive }
+
+    public var archiveName: String { ArchiveFamily.name(of: index) }
 
     public func article(category: String, id: String) throws -> CatalogEntry? {
         try index.article(category: category, id: id).map(Self.entry)

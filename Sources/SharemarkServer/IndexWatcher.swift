@@ -12,6 +12,7 @@ import ServiceLifecycle
 struct IndexWatcher: Service {
     let path: String
     let interval: Duration
+    let archive: ServedArchive
     let server: SharemarkServer
 
     struct Stamp: Equatable {
@@ -49,9 +50,9 @@ struct IndexWatcher: Service {
             // SIGHUP: reload now.
             group.addTask {
                 for await _ in hangups.stream {
-                    logger.info("SIGHUP: reloading the index")
-                    do { try server.reload() } catch {
-                        logger.error("reload failed; serving the previous index", metadata: ["error": "\(error)"])
+                    logger.info("SIGHUP: reloading the index", metadata: ["archive": "\(archive.name)"])
+                    do { try server.reload(archive) } catch {
+                        logger.error("reload failed; serving the previous index", metadata: ["archive": "\(archive.name)", "error": "\(error)"])
                     }
                 }
             }
@@ -64,11 +65,19 @@ struct IndexWatcher: Service {
                     let now = stamps()
                     if now == last { pending = nil; continue }
                     if now != pending { pending = now; continue }
-                    guard now[0] != nil else { continue }
+                    guard now[0] != nil else {
+                        // Deleted: the archive serves what it had opened, and says so.
+                        if archive.failed("the index \(path) is missing; serving the index opened before") {
+                            logger.error("index missing; serving the previous index", metadata: ["archive": "\(archive.name)", "path": "\(path)"])
+                        }
+                        last = now
+                        pending = nil
+                        continue
+                    }
                     do {
-                        try server.reload()
+                        try server.reload(archive)
                     } catch {
-                        logger.error("reload failed; serving the previous index", metadata: ["error": "\(error)"])
+                        logger.error("reload failed; serving the previous index", metadata: ["archive": "\(archive.name)", "error": "\(error)"])
                     }
                     // Opening the index may touch its files; count that as seen.
                     last = stamps()

@@ -22,8 +22,8 @@ public final class ServerMetrics: Sendable {
     private let renders: [ImageFormat: Counter]
     private let cacheHits: Counter
     private let cacheMisses: Counter
-    private let reloads: Counter
-    private let articles: Gauge
+    /// Per archive: made when an archive first reports.
+    private let perArchive = Mutex<[String: (reloads: Counter, articles: Gauge)]>([:])
 
     static let buckets: [Duration] = [
         .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2.5),
@@ -42,8 +42,19 @@ public final class ServerMetrics: Sendable {
         ]
         cacheHits = registry.makeCounter(descriptor: Self.descriptor("sharemark_qr_cache_hits_total", "Share QR requests answered from memory"))
         cacheMisses = registry.makeCounter(descriptor: Self.descriptor("sharemark_qr_cache_misses_total", "Share QR requests that read or rendered an image"))
-        reloads = registry.makeCounter(descriptor: Self.descriptor("sharemark_index_reloads_total", "Times a changed index was opened and swapped in"))
-        articles = registry.makeGauge(descriptor: Self.descriptor("sharemark_index_articles", "Articles in the index being served"))
+    }
+
+    private func archiveMetrics(_ archive: String) -> (reloads: Counter, articles: Gauge) {
+        perArchive.withLock { table in
+            if let known = table[archive] { return known }
+            let made = (
+                reloads: registry.makeCounter(descriptor: Self.descriptor("sharemark_index_reloads_total", "Times a changed index was opened and swapped in"),
+                                              labels: [("archive", archive)]),
+                articles: registry.makeGauge(descriptor: Self.descriptor("sharemark_index_articles", "Articles in the index being served"),
+                                             labels: [("archive", archive)]))
+            table[archive] = made
+            return made
+        }
     }
 
     func request(route: String, method: String, status: Int, duration: Duration) {
@@ -67,8 +78,8 @@ public final class ServerMetrics: Sendable {
     func rendered(_ format: ImageFormat) { renders[format]?.increment() }
     func cacheHit() { cacheHits.increment() }
     func cacheMiss() { cacheMisses.increment() }
-    func reloaded() { reloads.increment() }
-    func setArticleCount(_ count: Int) { articles.set(Int64(count)) }
+    func reloaded(archive: String) { archiveMetrics(archive).reloads.increment() }
+    func setArticleCount(_ count: Int, archive: String) { archiveMetrics(archive).articles.set(Int64(count)) }
 
     public func exposition() -> [UInt8] { registry.emitToBuffer() }
 }

@@ -1,18 +1,34 @@
 import ArgumentParser
+import Foundation
 import SharemarkArchive
 import SharemarkServer
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve share links, QR codes and a search page of an archive over HTTP.",
+        abstract: "Serve share links, QR codes and a search page of one archive or several over HTTP.",
         discussion: """
-            Brings the index up to date, then serves it. A rebuilt index (its file changes, or \
-            SIGHUP) is picked up without dropping requests. SIGTERM or SIGINT stop the server \
-            after the requests in flight.
+            Brings each archive's index up to date, then serves them: GET /v1/archives lists them; each archive's \
+            articles are under /v1/archives/OWNER/REPO/articles/CATEGORY/ID (and, with one archive, at \
+            /v1/articles/CATEGORY/ID as well); GET /v1/lookup?q= resolves an id, category/id, any archive's mirror or \
+            QR image URL (old repository names too) or an original URL across all of them; GET /s/OWNER/REPO/CATEGORY/ID \
+            redirects to the page's current canonical mirror URL; /v1/search and the page at / search every archive \
+            (archive= narrows to one). A rebuilt index (its file changes, or SIGHUP) is picked up per archive without \
+            dropping requests; an archive whose index is missing or cannot be opened is reported by /healthz and the \
+            log and keeps serving what it had, while the others serve on. SIGTERM or SIGINT stop the server after the \
+            requests in flight.
             """)
 
-    @OptionGroup var options: ArchiveOptions
+    @Argument(help: "The archive folders (default: the current folder).")
+    var archives: [String] = []
+
+    @Option(name: .customLong("archives"), help: ArgumentHelp(
+        "Also serve every archive folder directly under this folder (one with a pages/ folder or a sharemark.toml).",
+        valueName: "folder"))
+    var archivesFolder: String?
+
+    @Option(help: ArgumentHelp("The index file, with one archive (default: ARCHIVE/.sharemark/index.sqlite).", valueName: "path"))
+    var index: String?
 
     @Option(help: "Address to listen on.")
     var host: String = "127.0.0.1"
@@ -44,26 +60,59 @@ struct ServeCommand: AsyncParsableCommand {
         guard idleTimeout > 0, idleTimeout <= 86_400 else {
             throw ValidationError("--idle-timeout must be more than 0 and at most 86400 seconds")
         }
+        if index != nil && (archives.count > 1 || archivesFolder != nil) {
+            throw ValidationError("--index names the index of one archive; it cannot go with several")
+        }
     }
 
     func run() async throws {
         ServerLogging.bootstrap()
         let logger = ServerLogging.logger()
-        var opened: (ArchiveIndex, ArchiveIndex.UpdateSummary)?
-        try reportingErrors { opened = try options.openUpdatedIndex() }
-        guard let (archiveIndex, summary) = opened else { return }
-        logger.info("index up to date", metadata: [
-            "pages": "\(summary.scanned)", "parsed": "\(summary.parsed)", "seconds": "\(summary.seconds)",
-        ])
-        let archive = options.archive
-        let indexPath = archiveIndex.databasePath
-        let store = try CatalogStore(initial: IndexCatalog(index: archiveIndex)) {
-            try IndexCatalog.open(archive: archive, indexPath: indexPath)
+        var served: [ServedArchive] = []
+        try reportingErrors {
+            var folders = archives
+            if let archivesFolder {
+                do { folders += try ArchiveFamily.folders(under: archivesFolder) } catch {
+                    throw CLIError("cannot list \(archivesFolder): \(error)", code: 66)
+                }
+                guard !folders.isEmpty else { throw CLIError("no archive folder under \(archivesFolder)", code: 66) }
+            }
+            if folders.isEmpty { folders = ["."] }
+            for folder in folders {
+                do {
+                    let (archive, summary) = try open(folder)
+                    logger.info("index up to date", metadata: [
+                        "archive": "\(archive.name)", "pages": "\(summary.scanned)", "parsed": "\(summary.parsed)",
+                        "seconds": "\(summary.seconds)",
+                    ])
+                    served.append(archive)
+                } catch let error as CLIError where folders.count == 1 {
+                    throw error
+                } catch {
+                    // One archive that cannot be opened does not keep the others from serving.
+                    logger.error("archive not served", metadata: ["folder": "\(folder)", "error": "\(error)"])
+                }
+            }
+            guard !served.isEmpty else { throw CLIError("no archive could be opened", code: 1) }
+            var seen = Set<String>()
+            for archive in served where !seen.insert(archive.name).inserted {
+                throw CLIError("two archives are named \(archive.name); serve them from separate processes", code: 64)
+            }
         }
         let settings = ServerSettings(
             host: host, port: port, accessLog: accessLog, maxConnections: maxConnections,
             idleTimeout: .milliseconds(Int64((idleTimeout * 1000).rounded())))
-        let server = SharemarkServer(store: store, settings: settings, logger: logger)
-        try await server.run(watchIndexAt: indexPath)
+        let server = SharemarkServer(archives: served, settings: settings, logger: logger)
+        try await server.run()
+    }
+
+    /// Opens and updates one archive's index; the archive as the server serves it.
+    private func open(_ folder: String) throws -> (ServedArchive, ArchiveIndex.UpdateSummary) {
+        let options = try ArchiveOptions.parse([folder] + (index.map { ["--index", $0] } ?? []))
+        let (archiveIndex, summary) = try options.openUpdatedIndex()
+        let catalog = IndexCatalog(index: archiveIndex)
+        let indexPath = archiveIndex.databasePath
+        let store = try CatalogStore(initial: catalog) { try IndexCatalog.open(archive: folder, indexPath: indexPath) }
+        return (ServedArchive(name: catalog.archiveName, store: store, indexPath: indexPath), summary)
     }
 }

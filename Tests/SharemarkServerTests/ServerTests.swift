@@ -318,7 +318,7 @@ func expectProblem(_ response: TestResponse, _ status: Int, mentioning word: Str
             #expect(metrics.status == .ok)
             #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
             let text = String(buffer: metrics.body)
-            #expect(text.contains("sharemark_index_articles 6"))
+            #expect(text.contains(#"sharemark_index_articles{archive="example-org/mirror"} 6"#), "\(text)")
             #expect(text.contains(#"sharemark_http_requests_total{route="/v1/articles/{category}/{id}/qr.png",method="GET",status="200"} 2"#))
             #expect(text.contains(#"sharemark_http_request_duration_seconds_bucket{route="/v1/qr""#))
             #expect(text.contains(#"sharemark_http_requests_total{route="/v1/articles/{id}",method="GET",status="200"} 1"#))
@@ -350,7 +350,7 @@ func expectProblem(_ response: TestResponse, _ status: Int, mentioning word: Str
             #expect(health["articles"] as? Int == 7)
             #expect((health["generation"] as? Int ?? 0) >= 2)
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
-            #expect(metrics.contains("sharemark_index_articles 7"))
+            #expect(metrics.contains(#"sharemark_index_articles{archive="example-org/mirror"} 7"#), "\(metrics)")
         }
     }
 
