@@ -62,7 +62,7 @@ public struct ArchiveConfig: Hashable, Sendable, Codable {
         let parsed = try ConfigFile(parsing: text, file: file)
         self = fallback ?? ArchiveConfig(owner: "", repository: "")
         self.source = .file
-        var sawOwner = false, sawRepository = false
+        var sawOwner = false, sawRepository = false, fileAliases: [String]? = nil
         for entry in parsed.entries {
             func fail(_ message: String) -> ConfigFile.Error {
                 ConfigFile.Error(file: file, line: entry.line, key: entry.key, message: message)
@@ -95,7 +95,7 @@ public struct ArchiveConfig: Hashable, Sendable, Codable {
             case "branch": branch = try name()
             case "aliases":
                 guard case .strings(let list) = entry.value else { throw fail("expected an array of strings, found \(found)") }
-                aliases = list
+                fileAliases = list
             case "mirror_url": mirrorForm = try template()
             case "cdn_url": cdnForm = try template()
             case "image_url":
@@ -126,10 +126,24 @@ public struct ArchiveConfig: Hashable, Sendable, Codable {
                 throw fail("unknown key (known keys: \(ArchiveConfig.knownKeys.joined(separator: ", ")))")
             }
         }
+        aliases = ArchiveConfig.aliases(listed: fileAliases ?? [], owner: owner, repository: repository, inferred: fallback)
         if fallback == nil && (!sawOwner || !sawRepository) {
             throw ConfigFile.Error(file: file, line: 1, key: sawOwner ? "repository" : "owner",
                                    message: "missing, and it cannot be inferred from the pages' footers")
         }
+    }
+
+    /// The old names of the repository `owner/repository`: the file's list, then what the footers
+    /// say. Footers under the same owner name this repository, under an earlier name when the file
+    /// names a new one, so that name is kept; under another owner they name a sibling archive,
+    /// whose names are never this one's aliases. The current name is never its own alias.
+    static func aliases(listed: [String], owner: String, repository: String, inferred: ArchiveConfig?) -> [String] {
+        var names = listed
+        if let inferred, !inferred.repository.isEmpty, inferred.owner.lowercased() == owner.lowercased() {
+            names += [inferred.repository] + inferred.aliases
+        }
+        var seen: Set<String> = [repository.lowercased()]
+        return names.filter { seen.insert($0.lowercased()).inserted }
     }
 
     /// Reads `<archive>/sharemark.toml`, or returns nil when there is none.

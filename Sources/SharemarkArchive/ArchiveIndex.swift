@@ -79,8 +79,9 @@ public final class ArchiveIndex: Sendable {
         try ArchiveIndex.migrator.migrate(pool)
         var readOnly = configuration
         readOnly.readonly = true
-        // Pages read through a memory map rather than a pread(2) each.
-        readOnly.prepareDatabase { db in try db.execute(sql: "PRAGMA mmap_size = 268435456") }
+        // No memory map (mmap_size stays 0): a file truncated or overwritten in place under a
+        // map faults the reading thread with SIGBUS, which would take down a service and every
+        // archive it serves; through pread(2) the same file is an SQLite error for one archive.
         lookupConnection = try DatabaseQueue(path: path, configuration: readOnly)
         let inferred = try pool.read { db in
             try ArchiveIndex.storedInference(db) ?? ArchiveIndex.inferConfig(db)

@@ -305,7 +305,7 @@ public final class PeriodicSync: Sendable {
             guard fd >= 0 else { return }
             while wake.wait(timeout: .now() + .nanoseconds(nanoseconds)) == .timedOut, !stopping.load(ordering: .relaxed) {
                 #if os(Linux)
-                syncfs(fd)
+                _ = syncfs(fd)  // best effort: a failed early flush leaves the final fsync to do it
                 #else
                 fsync(fd)
                 #endif

@@ -66,6 +66,24 @@ import SharemarkQR
         #expect(empty.imageLinkForm == .cdn && empty.footerStyle == .standard)
     }
 
+    @Test func aliasesOverInferredNamesKeepOnlyThisOwnersNames() throws {
+        let inferred = ArchiveConfig.inferred(from: [
+            ("example-org", "mirror", "master", 30), ("example-org", "old-mirror", "master", 5),
+        ])
+        #expect(inferred.aliases == ["old-mirror"])
+        // No name in the file: the footers' old name stays an alias.
+        #expect(try ArchiveConfig(parsing: "branch = \"main\"\n", fallback: inferred).aliases == ["old-mirror"])
+        // The file renames the repository: the name the footers use is now an old name too.
+        let renamed = try ArchiveConfig(parsing: "repository = \"news\"\naliases = [\"older\"]\n", fallback: inferred)
+        #expect(renamed.repository == "news" && renamed.aliases == ["older", "mirror", "old-mirror"])
+        // Another owner: the footers name a sibling archive, none of whose names is an alias.
+        let other = try ArchiveConfig(parsing: "owner = \"o\"\nrepository = \"r\"\n", fallback: inferred)
+        #expect(other.aliases == [])
+        // Back to an old name: it is the current name, not its own alias; case does not make a second name.
+        let back = try ArchiveConfig(parsing: "repository = \"Old-Mirror\"\naliases = [\"MIRROR\"]\n", fallback: inferred)
+        #expect(back.aliases == ["MIRROR"])
+    }
+
     @Test func imageLinkFormIsTheMajorityUndecidedOnATie() throws {
         let mirrors = [(owner: "o", repository: "r", branch: "master", count: 4)]
         #expect(ArchiveConfig.inferred(from: mirrors, imageLinks: [.cdn: 3, .blob: 1]).imageLinkForm == .cdn)
