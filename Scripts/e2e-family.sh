@@ -780,4 +780,22 @@ stop_server
 start_server "family/periodicals" "$fam/periodicals"
 step single "serve periodicals alone"
 stop_server
+
+# 6. The system unit's way: every index in one folder, none written into the archives.
+fresh="$work/fresh"; idx="$work/indexes"
+mkdir -p "$fresh" "$idx"
+for a in news periodicals banned; do cp -r "$fam/$a" "$fresh/$a"; rm -rf "$fresh/$a/.sharemark"; done
+start_server "--archives fresh --index-folder" --archives "$fresh" --index-folder "$idx"
+names=$(python3 -c 'import json, sys, urllib.request
+print(" ".join(sorted(a["name"] for a in json.load(urllib.request.urlopen(sys.argv[1]))["archives"])))' \
+  "http://127.0.0.1:$port/v1/archives") || fail "--index-folder: /v1/archives did not answer"
+stop_server
+[ "$names" = "example-org/banned example-org/news example-org/periodicals" ] || fail "--index-folder: archives served: $names"
+[ "$(cd "$idx" && ls ./*.sqlite | tr '\n' ' ')" = "./banned.sqlite ./news.sqlite ./periodicals.sqlite " ] \
+  || fail "--index-folder: index files: $(ls "$idx")"
+for a in news periodicals banned; do [ ! -e "$fresh/$a/.sharemark" ] || fail "--index-folder: $a/.sharemark was made"; done
+mkdir -p "$work/other/news"; cp -r "$fam/news/pages" "$work/other/news/"
+rc=0; "$bin" serve "$fresh/news" "$work/other/news" --index-folder "$idx" --port 0 > "$work/dup.txt" 2>&1 || rc=$?
+[ "$rc" = 64 ] && grep -q "both named news" "$work/dup.txt" || fail "--index-folder with two folders named news: exit $rc, $(cat "$work/dup.txt")"
+say "serve --index-folder: three indexes as FOLDER.sqlite in one folder, none in the archives; two folders of one name refused (exit 64)"
 echo "e2e-family: all checks passed"

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Load test of `sharemark serve` against nginx serving the same PNG files, all on 127.0.0.1.
+# Load test of `sharemark serve` against nginx serving the same PNG files, all on 127.0.0.1; then
+# the service against a bare Hummingbird route with the same bytes, and one archive's service
+# against the service of three archives (the organisation's), each in the same run.
 #   Scripts/load-test.sh [ARCHIVE]          (default Assets/demo-archive)
 # Environment: DURATION (wrk seconds per case, default 30), CONNECTIONS (default 64),
 # THREADS (wrk threads, default 2), ROUNDS (runs of each side in the bare-route comparison, default
@@ -298,6 +300,64 @@ for mode in pinned unpinned; do
         printf '    runs: service%s; bare route%s; at the service'"'"'s path%s\n' "$service_text" "$bare_text" "$shaped_text"
     done
     stop "$server"; server=""
+done
+
+# One service for an organisation's archives against the service of one archive, both pinned to
+# core 0 (wrk on core 1): the same article's qr.png and JSON, from the archive folder alone and
+# from a family of three (this archive and two copies named by their sharemark.toml), at the
+# archive's own route /v1/archives/OWNER/REPO/articles/... Rounds alternate the two services;
+# the ratio is the family's best run over the single's best. The copies live under the work
+# folder, on the same disk as the archive when TMPDIR is on it.
+echo
+echo "an organisation's archives / one archive, pinned, wrk -t${WRK_THREADS:-1} -c$connections -d${duration}s, $rounds rounds"
+family=$work/family
+mkdir -p "$family"
+cp -r "$archive" "$family/a-served"
+rm -rf "$family/a-served/.sharemark"
+for copy in copy-one copy-two; do
+    cp -r "$archive" "$family/$copy"
+    rm -rf "$family/$copy/.sharemark"
+    printf 'owner = "example-family"\nrepository = "%s"\n' "$copy" >"$family/$copy/sharemark.toml"
+done
+"$binary" index "$family/a-served" >/dev/null
+start_family() {  # pin-prefix...
+    "$@" "$binary" serve --archives "$family" --host 127.0.0.1 --port "$port" 2>>"$work/server.log" &
+    server=$!
+    for _ in $(seq 1 150); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+}
+start_family taskset -c 0
+curl -fsS "http://127.0.0.1:$port/v1/archives" >"$work/archives.json"
+[ "$(jq '.archives | length' "$work/archives.json")" = 3 ] || { echo "family: not three archives" >&2; cat "$work/archives.json" >&2; exit 1; }
+name=$(jq -r '.archives[0].name' "$work/archives.json")
+family_base="http://127.0.0.1:$port/v1/archives/$name/articles/$category/$id"
+family_size_png=$(response_size "$family_base/qr.png" "$work/family.png")
+cmp -s "$work/family.png" "$work/served.png" || { echo "family: the article's qr.png is not the single service's bytes" >&2; exit 1; }
+family_size_json=$(response_size "$family_base" "$work/family.json")
+jq -e --arg c "$category" --arg i "$id" '.category == $c and .id == $i' "$work/family.json" >/dev/null \
+    || { echo "family json: not the article's JSON" >&2; cat "$work/family.json" >&2; exit 1; }
+check_run family-png-check "$family_base/qr.png" "$work/family.png" taskset -c 1 || exit 1
+check_run family-json-check "$family_base" "$work/family.json" taskset -c 1 || exit 1
+stop "$server"; server=""
+for kind in png json; do
+    single_runs=(); family_runs=(); text=""
+    if [ $kind = png ]; then single_url="http://127.0.0.1:$port/v1/articles/$category/$id/qr.png"; family_url="$family_base/qr.png"; size=$family_size_png
+    else single_url="http://127.0.0.1:$port/v1/articles/$category/$id"; family_url=$family_base; size=$family_size_json; fi
+    for round in $(seq 1 "$rounds"); do
+        start_server taskset -c 0
+        single_size=$(response_size "$single_url" "$work/single-body")
+        wrk_run "single-$kind-$round" "$single_url" "$single_size" taskset -c 1 || exit 1
+        single_runs+=("$(rps_of "single-$kind-$round")")
+        stop "$server"; server=""
+        start_family taskset -c 0
+        wrk_run "family-$kind-$round" "$family_url" "$size" taskset -c 1 || exit 1
+        family_runs+=("$(rps_of "family-$kind-$round")")
+        stop "$server"; server=""
+        text+=" ${single_runs[-1]}/${family_runs[-1]}"
+    done
+    s=$(best_of "${single_runs[@]}"); f=$(best_of "${family_runs[@]}")
+    printf 'article %-4s one archive %10s req/s   three archives %10s req/s   ratio %s (target >= 0.90)\n' \
+        "$kind" "$s" "$f" "$(awk -v a="$f" -v b="$s" 'BEGIN { printf "%.2f", a / b }')"
+    printf '    runs (one/three):%s\n' "$text"
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit "$failed"

@@ -30,6 +30,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The index file, with one archive (default: ARCHIVE/.sharemark/index.sqlite).", valueName: "path"))
     var index: String?
 
+    @Option(help: ArgumentHelp(
+        "Keep each archive's index in this folder, as FOLDER-NAME.sqlite (default: in each archive's .sharemark/).",
+        discussion: "For archives the service may only read, such as checkouts served by a system unit; two archive folders of the same name cannot share it.",
+        valueName: "folder"))
+    var indexFolder: String?
+
     @Option(help: "Address to listen on.")
     var host: String = "127.0.0.1"
 
@@ -63,6 +69,9 @@ struct ServeCommand: AsyncParsableCommand {
         if index != nil && (archives.count > 1 || archivesFolder != nil) {
             throw ValidationError("--index names the index of one archive; it cannot go with several")
         }
+        if index != nil && indexFolder != nil {
+            throw ValidationError("--index and --index-folder cannot go together")
+        }
     }
 
     func run() async throws {
@@ -78,9 +87,10 @@ struct ServeCommand: AsyncParsableCommand {
                 guard !folders.isEmpty else { throw CLIError("no archive folder under \(archivesFolder)", code: 66) }
             }
             if folders.isEmpty { folders = ["."] }
-            for folder in folders {
+            let indexPaths = try indexFolder.map { try Self.indexPaths(of: folders, in: $0) }
+            for (n, folder) in folders.enumerated() {
                 do {
-                    let (archive, summary) = try open(folder)
+                    let (archive, summary) = try open(folder, indexPath: indexPaths?[n] ?? index)
                     logger.info("index up to date", metadata: [
                         "archive": "\(archive.name)", "pages": "\(summary.scanned)", "parsed": "\(summary.parsed)",
                         "seconds": "\(summary.seconds)",
@@ -107,12 +117,26 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// Opens and updates one archive's index; the archive as the server serves it.
-    private func open(_ folder: String) throws -> (ServedArchive, ArchiveIndex.UpdateSummary) {
-        let options = try ArchiveOptions.parse([folder] + (index.map { ["--index", $0] } ?? []))
+    private func open(_ folder: String, indexPath: String?) throws -> (ServedArchive, ArchiveIndex.UpdateSummary) {
+        let options = try ArchiveOptions.parse([folder] + (indexPath.map { ["--index", $0] } ?? []))
         let (archiveIndex, summary) = try options.openUpdatedIndex()
         let catalog = IndexCatalog(index: archiveIndex)
         let indexPath = archiveIndex.databasePath
         let store = try CatalogStore(initial: catalog) { try IndexCatalog.open(archive: folder, indexPath: indexPath) }
         return (ServedArchive(name: catalog.archiveName, store: store, indexPath: indexPath), summary)
+    }
+
+    /// Each folder's index file in `indexFolder`: named by the archive folder's own name, which
+    /// must be unique among the folders served.
+    static func indexPaths(of folders: [String], in indexFolder: String) throws -> [String] {
+        var seen: [String: String] = [:]
+        return try folders.map { folder in
+            let name = URL(fileURLWithPath: folder).standardizedFileURL.lastPathComponent
+            guard !name.isEmpty, name != "/" else { throw CLIError("\(folder): no folder name to name its index after", code: 64) }
+            if let other = seen.updateValue(folder, forKey: name) {
+                throw CLIError("\(other) and \(folder) are both named \(name): their indexes cannot share --index-folder", code: 64)
+            }
+            return indexFolder + "/" + name + ".sqlite"
+        }
     }
 }
