@@ -43,7 +43,6 @@ struct ArchiveOptions: ParsableArguments {
     func openUpdatedIndex(readingConfigFile: Bool = true) throws -> (ArchiveIndex, ArchiveIndex.UpdateSummary) {
         try requireArchiveFolder()
         do {
-            let index = try ArchiveIndex(archive: archive, indexPath: self.index, readingConfigFile: readingConfigFile)
             let display = TerminalProgress()
             var progress: (@Sendable (ArchiveIndex.UpdateProgress) -> Void)? = nil
             if display.enabled {
@@ -55,7 +54,13 @@ struct ArchiveOptions: ParsableArguments {
                     }
                 }
             }
-            let summary = try index.update(progress: progress)
+            // An index file SQLite cannot use is moved aside and rebuilt: one line says so.
+            let (index, summary) = try ArchiveIndex.openUpdated(
+                archive: archive, indexPath: self.index, readingConfigFile: readingConfigFile, progress: progress
+            ) { moved in
+                display.finish()
+                printError("sharemark: warning: \(moved)")
+            }
             display.finish()
             return (index, summary)
         } catch let error as ConfigFile.Error {
