@@ -1,10 +1,9 @@
-import GRDB
+internal import GRDBSQLite
 
 extension ArchiveIndex {
-    /// The version of the SQLite library the index runs on (`SELECT sqlite_version()`), e.g.
-    /// "3.40.1"; "unknown" if an in-memory database cannot be opened.
+    /// The version of the SQLite library the index runs on, e.g. "3.40.1": the library's own
+    /// string, read without opening a database (`sharemark --version` touches no file).
     public static var sqliteVersion: String {
-        (try? DatabaseQueue().read { db in try String.fetchOne(db, sql: "SELECT sqlite_version()") } ?? nil)
-            ?? "unknown"
+        String(cString: sqlite3_libversion())
     }
 }

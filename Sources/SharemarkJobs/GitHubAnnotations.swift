@@ -1,3 +1,8 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// GitHub Actions output of a check: workflow-command annotations, capped per kind because
 /// GitHub shows only the first few of a step, and a Markdown step summary.
 public enum GitHubAnnotations {
@@ -73,7 +78,7 @@ public enum GitHubAnnotations {
     }
 
     /// GitHub workflow-command escaping of a message.
-    static func data(_ text: String) -> String {
+    public static func data(_ text: String) -> String {
         text.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\r", with: "%0D")
             .replacingOccurrences(of: "\n", with: "%0A")
     }
@@ -87,5 +92,26 @@ public enum GitHubAnnotations {
     static func markdown(_ text: String) -> String {
         text.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
             .replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "<", with: "&lt;")
+    }
+}
+
+/// The job summary file GitHub names in `GITHUB_STEP_SUMMARY`: appended to, made when missing.
+public enum StepSummaryFile {
+    /// Appends `markdown` (all of it) to `path`; the reason it could not, or nil.
+    public static func append(_ markdown: String, to path: String) -> String? {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return "cannot write the job summary to \(path): \(String(cString: strerror(errno)))" }
+        defer { close(fd) }
+        let bytes = Array(markdown.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                return "cannot write the job summary to \(path): \(String(cString: strerror(n < 0 ? errno : EIO)))"
+            }
+            offset += n
+        }
+        return nil
     }
 }

@@ -91,7 +91,26 @@ func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
-/// JSON with sorted keys and readable layout.
+/// JSON with sorted keys and readable layout, on standard output; a failed write (a full disk,
+/// a closed pipe) is a `CLIError` with exit code 74 (EX_IOERR), never a silently cut document.
 func printJSON(_ value: some Encodable) throws {
-    print(String(decoding: try JSONCoding.prettyEncoder.encode(value), as: UTF8.self))
+    var bytes = try JSONCoding.prettyEncoder.encode(value)
+    bytes.append(0x0A)
+    try writeStandardOutput(bytes)
+}
+
+/// Writes all of `bytes` to standard output, or throws naming why not.
+func writeStandardOutput(_ bytes: Data) throws {
+    fflush(nil)  // every stream, stdout included: what print() left buffered goes first
+    try bytes.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+        var offset = 0
+        while offset < buffer.count {
+            let n = write(1, buffer.baseAddress! + offset, buffer.count - offset)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                throw CLIError("cannot write to standard output: \(String(cString: strerror(n < 0 ? errno : EIO)))", code: 74)
+            }
+            offset += n
+        }
+    }
 }

@@ -164,9 +164,10 @@ struct FixCommand: ParsableCommand {
 
 /// Appends to the GitHub Actions step summary when `GITHUB_STEP_SUMMARY` names a file.
 func appendStepSummary(_ markdown: String) {
-    guard let path = ProcessInfo.processInfo.environment["GITHUB_STEP_SUMMARY"], !path.isEmpty,
-          let handle = FileHandle(forWritingAtPath: path) else { return }
-    handle.seekToEndOfFile()
-    handle.write(Data(markdown.utf8))
-    handle.closeFile()
+    guard let path = ProcessInfo.processInfo.environment["GITHUB_STEP_SUMMARY"], !path.isEmpty else { return }
+    if let failure = StepSummaryFile.append(markdown, to: path) {
+        // The step goes on (its findings are in the annotations), but says the summary is missing.
+        print("::warning title=sharemark::\(GitHubAnnotations.data(failure))")
+        printError("sharemark: warning: \(failure)")
+    }
 }
