@@ -35,6 +35,12 @@ SHAREMARK_BIN=.build/debug/sharemark Scripts/bench-qr.sh 100
 # The nginx example of Assets/deploy/ in front of a live service: nginx -t, then its caching of
 # QR images (MISS, HIT, 304, byte for byte) and its pass-through of JSON (Scripts/deploy-test.sh).
 Scripts/deploy-test.sh
+# actionlint (with shellcheck) over every workflow file, .github/workflows/ and Assets/ci/, and the
+# action's metadata against its script and the workflows that use it (Scripts/ci-lint.sh).
+Scripts/ci-lint.sh
 # The Debian package: built, installed with apt-get, run on the demo archive, purged; the
 # machine is left as it was (Scripts/package-test.sh).
 Scripts/package-test.sh
+# The GitHub Action run as a runner would, on the package just built: checksums, install,
+# annotations, summary, outputs and exit status, regen's commit; purged (Scripts/action-test.sh).
+SHAREMARK_DEB=$(ls -t .build-release/deb/sharemark_*.deb | head -n 1) Scripts/action-test.sh
