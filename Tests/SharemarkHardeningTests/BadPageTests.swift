@@ -135,12 +135,17 @@ import Testing
     }
 
     @Test(arguments: ["../../../etc/passwd", "pages/../../secret", "pages/%2e%2e/%2E%2E/secret.png", "/etc/passwd"])
-    func imageURLLeavingTheArchive(_ target: String) {
+    func imageURLLeavingTheArchive(_ target: String) throws {
         let text = Self.good.replacingOccurrences(of: Hardening.cdn + Self.path + ".png", with: Hardening.cdn + target)
         let r = record(text)
-        #expect(r.assetOutsideArchive || r.qrAsset?.value != Self.path + ".png", "\(target)")
-        #expect(r.qrAsset.map { !$0.value.contains("..") && !$0.value.hasPrefix("/") } ?? true)
-        #expect(!r.problems.isEmpty, "\(target)")
+        // The asset is the page's own PNG whatever the link says; the link is one finding, at its line.
+        #expect(r.qrAsset?.value == Self.path + ".png")
+        #expect(r.assetOutsideArchive)
+        let problem = try #require(r.problems.first, "\(target)")
+        #expect(r.problems.count == 1, "\(r.problems)")
+        #expect(problem.kind == .imageOutsideArchive && problem.line == 11 && problem.file == Self.path)
+        let decoded = target.replacingOccurrences(of: "%2e", with: ".").replacingOccurrences(of: "%2E", with: ".")
+        #expect(problem.message.hasPrefix("QR image URL names a file outside the archive: path '\(decoded)' "), "\(problem.message)")
     }
 
     @Test(arguments: ["https://evil.example.com/qr.png", "https://cdn.jsdelivr.net/gh/someone-else/other/pages/world/n10000001.md.png",

@@ -1,6 +1,7 @@
 import SharemarkArchive
 import SharemarkJobs
 import SharemarkQR
+import SharemarkTestSupport
 import Testing
 
 @Suite struct QROptionsTests {
@@ -28,7 +29,13 @@ import Testing
         let config = try ArchiveConfig(parsing: "[qr]\nscale = 6\nmargin = 2\nlevel = \"M\"\n", fallback: fallback)
         #expect(config.qr == QROptions(level: .M, scale: 6, margin: 2))
         #expect(ArchiveConfig(owner: "o", repository: "r").qr == QROptions())
-        #expect(try config.qr.png(for: "https://example.org/") == QROptions(level: .M, scale: 6, margin: 2).png(for: "https://example.org/"))
+        // The image those options draw has the pixels of qrencode run with the same options.
+        let url = "https://example.org/"
+        let reference = try Run.run(["qrencode", "-o", "-", "-s", "6", "-m", "2", "-l", "M", url])
+        try #require(reference.status == 0)
+        let image = try PNGImage(pngBytes: config.qr.png(for: url))
+        #expect(image == (try PNGImage(pngBytes: Array(reference.stdout))))
+        #expect(image.width == (25 + 2 * 2) * 6, "20 bytes at M: a version 2 symbol, margin 2, 6 pixels a module")
         let error = #expect(throws: ConfigFile.Error.self) {
             try ArchiveConfig(parsing: "[qr]\nscale = 41\n", file: "sharemark.toml", fallback: fallback)
         }
