@@ -70,9 +70,15 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: root) }
         try index.update()
         index.waitForCheckpoint()
-        let wal = index.databasePath + "-wal"
-        let size = (try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int) ?? 0
-        #expect(size == 0)
+        // The database file is where the WAL is looked for; a WAL that is gone is as empty as one
+        // truncated, any other failure to read its size is not.
+        #expect(FileManager.default.fileExists(atPath: index.databasePath))
+        var info = stat()
+        if stat(index.databasePath + "-wal", &info) == 0 {
+            #expect(info.st_size == 0)
+        } else {
+            #expect(errno == ENOENT)
+        }
         #expect(try index.article(category: "culture", id: "n10000001") != nil)
     }
 

@@ -59,24 +59,47 @@ func parallelStreamConsumesEveryResultInOrder(count: Int, chunk: Int, jobs: Int)
 /// the call returns, and most of it was never started.
 @Test func parallelStreamStopsItsWorkersWhenConsumeThrows() throws {
     struct Stop: Error {}
-    let made = Atomic<Int>(0)
+    let made = Atomic<Int>(0), inBody = Atomic<Int>(0), startedAfterReturn = Atomic<Int>(0)
+    let returned = Atomic<Bool>(false)
+    let threads = Mutex<Set<String>>([])
     let count = 10_000
     #expect(throws: Stop.self) {
         try parallelStream(count: count, jobs: 2, chunk: 4, state: { () }, { _, i in
             // Slow past the first items, so that even a consumer held up on a loaded machine
             // throws long before the workers could have made a tenth of the items.
+            threads.withLock { _ = $0.insert(currentThreadID()) }
+            if returned.load(ordering: .acquiring) { startedAfterReturn.add(1, ordering: .relaxed) }
+            inBody.add(1, ordering: .relaxed)
+            defer { inBody.subtract(1, ordering: .releasing) }
             usleep(i < 64 ? 100 : 2_000)
             made.add(1, ordering: .relaxed)
             return i
         }, consume: { i, _ in if i == 20 { throw Stop() } })
     }
     let afterReturn = made.load(ordering: .relaxed)
-    usleep(100_000)
-    #expect(made.load(ordering: .relaxed) == afterReturn, "a worker went on after the call returned")
+    returned.store(true, ordering: .releasing)
+    #expect(inBody.load(ordering: .acquiring) == 0, "a worker was still in the body when the call returned")
+    // Wait for the event itself: every thread that ran the body has ended (its /proc entry is
+    // gone). Only then can no later item start, and none did.
+    let deadline = ContinuousClock.now + .seconds(10)
+    for tid in threads.withLock({ $0 }) {
+        while access("/proc/self/task/\(tid)", F_OK) == 0 && ContinuousClock.now < deadline { sched_yield() }
+        #expect(access("/proc/self/task/\(tid)", F_OK) != 0, "worker thread \(tid) still runs")
+    }
+    #expect(startedAfterReturn.load(ordering: .acquiring) == 0, "a worker started an item after the call returned")
+    #expect(made.load(ordering: .relaxed) == afterReturn)
     #expect(afterReturn < count / 10)
 }
 
 @Test func parallelMapKeepsIndexOrder() {
     let squares = parallelMap(count: 1000, jobs: 3, chunk: 7) { $0 * $0 }
     #expect(squares == (0..<1000).map { $0 * $0 })
+}
+
+/// The calling thread's id, as /proc/thread-self names it ("PID/task/TID").
+private func currentThreadID() -> String {
+    var buffer = [CChar](repeating: 0, count: 64)
+    let n = readlink("/proc/thread-self", &buffer, buffer.count - 1)
+    precondition(n > 0, "no /proc/thread-self")
+    return String(String(cString: buffer).split(separator: "/").last!)
 }
