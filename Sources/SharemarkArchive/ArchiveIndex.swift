@@ -12,7 +12,9 @@ import Synchronization
 public final class ArchiveIndex: Sendable {
     public let archive: String
     public let databasePath: String
-    let pool: DatabasePool
+    /// A `DatabasePool` (WAL) for an index in use; a `DatabaseQueue` without journal while a new
+    /// index is built into a file of its own (`openUpdated`).
+    let pool: any DatabaseWriter
     /// One read-only connection for lookups by key: a pool read checks a connection out and in
     /// through a dispatch queue and a lock, which cost more than SQLite's own work for a
     /// one-row SELECT. Lookups on it take turns, each for tens of microseconds.
@@ -40,10 +42,18 @@ public final class ArchiveIndex: Sendable {
     /// Opens (creating or migrating) the index of `archive`, at `indexPath` or the default
     /// `<archive>/.sharemark/index.sqlite`. Throws `ConfigFile.Error` for a malformed config;
     /// with `readingConfigFile` false, the archive is indexed as if it had no `sharemark.toml`.
-    public init(archive: String, indexPath: String? = nil, readingConfigFile: Bool = true) throws {
+    public convenience init(archive: String, indexPath: String? = nil, readingConfigFile: Bool = true) throws {
+        try self.init(archive: archive, indexPath: indexPath, readingConfigFile: readingConfigFile, buildingAs: nil)
+    }
+
+    /// With `buildingAs`, the index is made in a new file of that name in the index's folder,
+    /// without journal or WAL and without waiting for the disk (`synchronous = OFF`): nothing
+    /// reads it until it is complete, flushed and renamed over the index's own name.
+    init(archive: String, indexPath: String?, readingConfigFile: Bool, buildingAs newFile: String?) throws {
         self.archive = archive
         self.readsConfigFile = readingConfigFile
-        let path = indexPath ?? ArchiveIndex.defaultPath(archive: archive)
+        let indexFile = indexPath ?? ArchiveIndex.defaultPath(archive: archive)
+        let path = newFile.map { ((indexFile as NSString).deletingLastPathComponent as NSString).appendingPathComponent($0) } ?? indexFile
         self.databasePath = path
         if indexPath == nil {
             // The archive's own `.sharemark` folder is made or opened beneath the root without
@@ -55,7 +65,7 @@ public final class ArchiveIndex: Sendable {
             case .success(let fd):
                 defer { close(fd) }
                 for suffix in ["", "-wal", "-shm", "-journal"] {
-                    let name = "index.sqlite" + suffix
+                    let name = (newFile ?? "index.sqlite") + suffix
                     var info = stat()
                     if fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) == 0, (info.st_mode & S_IFMT) != S_IFREG {
                         let failure = ConfinedPath.Failure.notAFile(ArchiveIndex.folderName + "/" + name, mode: info.st_mode)
@@ -75,7 +85,13 @@ public final class ArchiveIndex: Sendable {
         // No checkpoint inside a commit: an update copies the WAL into the database file
         // after its commit, in the background (`checkpointInBackground`).
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
-        pool = try DatabasePool(path: path, configuration: configuration)
+        if newFile != nil {
+            var building = configuration
+            building.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF") }
+            pool = try DatabaseQueue(path: path, configuration: building)
+        } else {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        }
         try ArchiveIndex.migrator.migrate(pool)
         var readOnly = configuration
         readOnly.readonly = true
@@ -262,7 +278,7 @@ public final class ArchiveIndex: Sendable {
     /// Without waiting: a truncating checkpoint that waits for readers (the busy timeout) keeps
     /// every other writer out meanwhile. With readers in the WAL it copies what it can, as a
     /// passive one does, and leaves the WAL for the next.
-    private func checkpointInBackground() {
+    func checkpointInBackground() {
         pool.asyncWriteWithoutTransaction { db in
             let connection = db.sqliteConnection
             sqlite3_busy_timeout(connection, 0)

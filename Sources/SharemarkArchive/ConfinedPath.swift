@@ -142,13 +142,16 @@ public enum ConfinedPath {
                 }
                 bytes.append(contentsOf: repeatElement(0, count: min(bytes.count, limit + 1 - bytes.count)))
             }
-            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            let asked = bytes.count - filled
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, asked) }
             if n < 0 {
                 if errno == EINTR { continue }
                 return .failure(.system(path, errno: errno))
             }
             if n == 0 { break }
             filled += n
+            // A regular file gives less than asked only at its end: no second read to see 0.
+            if n < asked { break }
         }
         if filled > limit { return .failure(.tooLarge(path, size: Int64(filled), limit: limit)) }
         bytes.removeSubrange(filled...)

@@ -3,9 +3,53 @@ import GRDB
 import Testing
 @testable import SharemarkArchive
 
-/// An index file SQLite cannot use is moved aside and rebuilt from the pages, once, by whoever
-/// opens it; other failures are not.
-@Suite struct IndexRecoveryTests {
+/// A new index is built in a file of its own and renamed into place; an index file SQLite
+/// cannot use is moved aside and rebuilt from the pages, once, by whoever opens it; other
+/// failures are not.
+@Suite struct IndexOpeningTests {
+    func files(in folder: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+    }
+
+    /// Built whole, then renamed: what is left is the index in WAL mode, its WAL empty once the
+    /// checkpoint is done, and no new file; a dead process's new file and a leftover WAL of the
+    /// missing index are gone, a live process's new file is not touched.
+    @Test func aNewIndexIsBuiltApartAndRenamedIntoPlace() throws {
+        let root = try Fixture.copyOfArchive()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let folder = root + "/.sharemark"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        // pid 1 runs; a pid above the kernel's pid_max never does.
+        try Data("live".utf8).write(to: URL(fileURLWithPath: folder + "/index.sqlite.new-1"))
+        try Data("dead".utf8).write(to: URL(fileURLWithPath: folder + "/index.sqlite.new-99999999"))
+        try Data(repeating: 0x77, count: 8192).write(to: URL(fileURLWithPath: folder + "/index.sqlite-wal"))
+
+        let (index, summary) = try ArchiveIndex.openUpdated(archive: root) { Issue.record("moved aside: \($0)") }
+        #expect(summary.parsed == 4 && summary.scanned == 4)
+        #expect(index.databasePath == folder + "/index.sqlite")
+        index.waitForCheckpoint()
+        #expect(try index.pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
+        #expect(try index.pool.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
+        #expect(try index.articles(id: "n10000001").count == 1)
+        var info = stat()
+        #expect(stat(folder + "/index.sqlite-wal", &info) == 0 && info.st_size == 0, "the leftover WAL was not replayed or kept")
+        #expect(try files(in: folder) == ["index.sqlite", "index.sqlite-shm", "index.sqlite-wal", "index.sqlite.new-1"])
+        // Opened again: the index is there, nothing is built.
+        let (_, again) = try ArchiveIndex.openUpdated(archive: root) { Issue.record("moved aside: \($0)") }
+        #expect(again.parsed == 0 && again.unchanged == 4)
+    }
+
+    /// A build that fails leaves no index and no new file: the next command starts again.
+    @Test func aFailedBuildLeavesNothing() throws {
+        let root = try Fixture.copyOfArchive()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try Data("owner = [\n".utf8).write(to: URL(fileURLWithPath: root + "/sharemark.toml"))
+        #expect(throws: ConfigFile.Error.self) {
+            try ArchiveIndex.openUpdated(archive: root) { Issue.record("moved aside: \($0)") }
+        }
+        #expect(try files(in: root + "/.sharemark") == [])
+    }
+
     /// The issue's case: 4 KiB of random bytes written over the index.
     @Test func randomBytesOverTheIndexAreMovedAsideAndTheIndexRebuilt() throws {
         let root = try Fixture.copyOfArchive()
