@@ -12,6 +12,8 @@ public final class CatalogSnapshot: Sendable {
     public let articleCount: Int
     private let lookups: Mutex<[LookupKey: Lookup]>
     private let maxLookups: Int
+    /// What the records' share images may hold in all.
+    let imageBytes: ImageByteBudget
 
     struct LookupKey: Hashable, Sendable {
         /// nil: an id in any category.
@@ -25,12 +27,13 @@ public final class CatalogSnapshot: Sendable {
         case notFound
     }
 
-    init(catalog: any ArticleCatalog, generation: Int, maxLookups: Int = 8192) throws {
+    init(catalog: any ArticleCatalog, generation: Int, maxLookups: Int = 8192, maxImageBytes: Int = 64 << 20) throws {
         self.catalog = catalog
         self.generation = generation
         self.articleCount = try catalog.articleCount()
         self.lookups = Mutex([:])
         self.maxLookups = maxLookups
+        self.imageBytes = ImageByteBudget(limit: maxImageBytes)
     }
 
     /// What an earlier lookup of `key` found, without reading the index.
@@ -68,7 +71,7 @@ public final class CatalogSnapshot: Sendable {
     }
 
     private func record(_ entry: CatalogEntry) throws -> ArticleRecord {
-        try ArticleRecord(entry: entry, root: catalog.archiveRoot)
+        try ArticleRecord(entry: entry, root: catalog.archiveRoot, imageBytes: imageBytes)
     }
 
     private func remember(_ key: LookupKey, _ value: Lookup) {
@@ -97,11 +100,22 @@ final class ArticleRecord: Sendable {
     let assetPath: String?
     private let png = Mutex<ShareImage?>(nil)
     private let svg = Mutex<ShareImage?>(nil)
+    private let imageBytes: ImageByteBudget
 
-    init(entry: CatalogEntry, root: String) throws {
+    init(entry: CatalogEntry, root: String, imageBytes: ImageByteBudget) throws {
         self.entry = entry
         self.json = ByteBuffer(bytes: try JSONCoding.sortedEncoder.encode(entry.summary))
         self.assetPath = entry.qrAsset.map { root + "/" + $0.value }
+        self.imageBytes = imageBytes
+    }
+
+    deinit {
+        imageBytes.give(heldBytes)
+    }
+
+    /// The bytes of the images this record keeps.
+    var heldBytes: Int {
+        (png.withLock { $0 }?.image.bytes.readableBytes ?? 0) + (svg.withLock { $0 }?.image.bytes.readableBytes ?? 0)
     }
 
     /// The share image last made in `format`, if it was made from the asset as it is now
@@ -112,8 +126,20 @@ final class ArticleRecord: Sendable {
         return image
     }
 
+    /// Keeps `image` in place of the last one of its format when the snapshot's image budget
+    /// has room for it; otherwise keeps nothing of that format (the next request makes it
+    /// again, from `QRCache` while that holds it).
     func remember(_ image: ShareImage) {
-        if image.format == .png { png.withLock { $0 = image } } else { svg.withLock { $0 = image } }
+        if image.format == .png {
+            png.withLock { held in held = Self.replace(held, with: image, budget: imageBytes) }
+        } else {
+            svg.withLock { held in held = Self.replace(held, with: image, budget: imageBytes) }
+        }
+    }
+
+    private static func replace(_ old: ShareImage?, with image: ShareImage, budget: ImageByteBudget) -> ShareImage? {
+        if let old { budget.give(old.image.bytes.readableBytes) }
+        return budget.take(image.image.bytes.readableBytes) ? image : nil
     }
 }
 

@@ -86,9 +86,13 @@ final class QRCache: Sendable {
         let size = image.bytes.readableBytes
         guard size <= maxBytes else { return }
         state.withLock { state in
-            if state.entries.updateValue(image, forKey: key) != nil { return }
-            state.order.append(key)
-            state.bytes += size
+            if let replaced = state.entries.updateValue(image, forKey: key) {
+                // The key keeps its place in the order; its bytes are the new image's now.
+                state.bytes += size - replaced.bytes.readableBytes
+            } else {
+                state.order.append(key)
+                state.bytes += size
+            }
             while state.entries.count > maxEntries || state.bytes > maxBytes, state.head < state.order.count {
                 let old = state.order[state.head]
                 state.head += 1
@@ -102,4 +106,34 @@ final class QRCache: Sendable {
     }
 
     var count: Int { state.withLock { $0.entries.count } }
+
+    /// The bytes of the images held.
+    var byteCount: Int { state.withLock { $0.bytes } }
+}
+
+/// The bytes of share images that a snapshot's article records hold, against a limit: a
+/// record keeps an image only while the total stays within it, and gives its bytes back when
+/// it goes (the snapshot's lookup table forgets it, or the snapshot is replaced). Without it
+/// the records, bounded only in number, could hold thousands of large PNGs beyond the budget
+/// of `QRCache`, which shares their bytes only while it still holds the same images.
+final class ImageByteBudget: Sendable {
+    let limit: Int
+    private let used = Atomic<Int>(0)
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Takes `bytes` if they fit; false (and nothing taken) if not.
+    func take(_ bytes: Int) -> Bool {
+        var current = used.load(ordering: .relaxed)
+        while current + bytes <= limit {
+            let (exchanged, original) = used.compareExchange(expected: current, desired: current + bytes, ordering: .relaxed)
+            if exchanged { return true }
+            current = original
+        }
+        return false
+    }
+
+    func give(_ bytes: Int) { used.subtract(bytes, ordering: .relaxed) }
+
+    var inUse: Int { used.load(ordering: .relaxed) }
 }
