@@ -26,6 +26,7 @@ struct FixCommand: ParsableCommand {
 
     @OptionGroup var options: ArchiveOptions
     @OptionGroup var work: WorkOptions
+    @OptionGroup var locking: LockOptions
 
     @Flag(help: "Change nothing; print a unified diff of the pages and the PNGs that would be written or removed.")
     var dryRun = false
@@ -46,8 +47,6 @@ struct FixCommand: ParsableCommand {
     @Flag(help: "Also remove the PNGs no page references.")
     var removeOrphans = false
 
-    @Flag(help: "Wait for another regen or fix of the archive to finish instead of failing.")
-    var wait = false
 
     @Flag(help: "Print the summary as JSON.")
     var json = false
@@ -66,7 +65,7 @@ struct FixCommand: ParsableCommand {
         let shard = try work.selectedShard
         try options.requireArchiveFolder()
         let changes = !dryRun && !check
-        let lock = changes ? try options.lock(wait: wait) : nil
+        let lock = changes ? try locking.lock(options) : nil
         defer { lock?.release() }
 
         let (index, _) = try options.openUpdatedIndex()

@@ -26,6 +26,7 @@ struct RegenCommand: ParsableCommand {
 
     @OptionGroup var options: ArchiveOptions
     @OptionGroup var work: WorkOptions
+    @OptionGroup var locking: LockOptions
 
     @Flag(help: "Also rewrite PNGs that are no readable PNG or do not encode the footer's mirror URL.")
     var stale = false
@@ -40,8 +41,6 @@ struct RegenCommand: ParsableCommand {
     @Flag(help: "List what would be written and why; write nothing.")
     var dryRun = false
 
-    @Flag(help: "Wait for another regen of the archive to finish instead of failing.")
-    var wait = false
 
     @Flag(help: "Print the summary (or, with --dry-run, the plan) as JSON.")
     var json = false
@@ -62,7 +61,7 @@ struct RegenCommand: ParsableCommand {
 
             let clock = PhaseClock()
             try options.requireArchiveFolder()
-            let lock = dryRun ? nil : try options.lock(wait: wait)
+            let lock = dryRun ? nil : try locking.lock(options)
             defer { lock?.release() }
 
             let (index, _) = try options.openUpdatedIndex()

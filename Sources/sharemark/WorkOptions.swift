@@ -27,3 +27,16 @@ struct WorkOptions: ParsableArguments {
         }
     }
 }
+
+/// What the commands that write in the archive (regen, fix) take beyond `WorkOptions`: what to
+/// do when another of them holds the archive's lock.
+struct LockOptions: ParsableArguments {
+    @Flag(help: "Wait for another regen or fix of the archive to finish instead of failing.")
+    var wait = false
+
+    /// Takes the archive's lock: exit 75 when another holds it (unless `--wait`), 73 when the
+    /// lock file cannot be made.
+    func lock(_ archive: ArchiveOptions) throws -> RegenLock {
+        try archive.lock(wait: wait)
+    }
+}
