@@ -19,13 +19,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
+label=action-test
+# shellcheck source=Scripts/apt-common.sh
+. Scripts/apt-common.sh
 
 fail() { echo "action-test: FAIL: $*" >&2; exit 1; }
 ok() { echo "action-test: ok: $*"; }
-installed_packages() { dpkg-query -W -f='${db:Status-Abbrev} ${Package}:${Architecture}\n' | awk '$1 == "ii" { print $2 }' | LC_ALL=C sort; }
 sharemark_installed() { dpkg-query -W -f='${Status}' sharemark 2>/dev/null | grep -q 'installed'; }
 
 if sharemark_installed; then
@@ -301,13 +300,5 @@ $sudo apt-get remove --purge -y -qq sharemark >/dev/null || fail "apt-get remove
 not_installed purge
 added=$(installed_packages | LC_ALL=C comm -13 "$work/packages-built" -)
 [ -z "$added" ] || $sudo apt-get purge -y -qq $added >/dev/null
-tools=$(installed_packages | LC_ALL=C comm -13 "$work/packages-before" -)
-if [ -n "$tools" ] && [ "${KEEP_TOOLS:-0}" != 1 ]; then
-    $sudo apt-get purge -y -qq $tools >/dev/null
-    echo "action-test: purged the tools it installed: $(echo $tools)"
-fi
-if [ "${KEEP_TOOLS:-0}" != 1 ]; then
-    diff <(installed_packages) "$work/packages-before" >&2 || fail "the installed packages differ from before the test"
-    ok "installed packages are those before the test"
-fi
+purge_tools_installed_since "$work/packages-before"
 echo "action-test: all checks passed"

@@ -7,13 +7,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
+label=package-test
+# shellcheck source=Scripts/apt-common.sh
+. Scripts/apt-common.sh
 
 fail() { echo "package-test: FAIL: $*" >&2; exit 1; }
 ok() { echo "package-test: ok: $*"; }
-installed_packages() { dpkg-query -W -f='${db:Status-Abbrev} ${Package}:${Architecture}\n' | awk '$1 == "ii" { print $2 }' | LC_ALL=C sort; }
 
 if dpkg-query -W -f='${Status}' sharemark 2>/dev/null | grep -q 'installed'; then
     fail "the sharemark package is installed already; this test installs and purges it: remove it first"
@@ -189,13 +188,5 @@ added=$(installed_packages | LC_ALL=C comm -13 "$work/packages-built" -)
 ok "purged: no sharemark file left ($(wc -l <"$work/files") files checked)"
 
 # The tools this script installed (dpkg-dev, lintian, man-db, and what they pulled in).
-tools=$(installed_packages | LC_ALL=C comm -13 "$before" -)
-if [ -n "$tools" ] && [ "${KEEP_TOOLS:-0}" != 1 ]; then
-    $sudo apt-get purge -y -qq $tools >/dev/null
-    echo "package-test: purged the tools it installed: $(echo $tools)"
-fi
-if [ "${KEEP_TOOLS:-0}" != 1 ]; then
-    diff <(installed_packages) "$before" >&2 || fail "the installed packages differ from before the test"
-    ok "installed packages are those before the test"
-fi
+purge_tools_installed_since "$before"
 echo "package-test: all checks passed"

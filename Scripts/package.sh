@@ -29,22 +29,9 @@ cd "$(dirname "$0")/.."
 scratch=.build-release
 out="$scratch/deb"
 
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
-# Installs the Debian packages named that are not installed yet (as Scripts/bootstrap.sh does).
-apt_install() {
-    local missing=() p
-    for p in "$@"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-    done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    if ! $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
-        $sudo apt-get update -qq
-        $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    fi
-    echo "package: installed ${missing[*]}"
-}
+label=package
+# shellcheck source=Scripts/apt-common.sh
+. Scripts/apt-common.sh
 
 Scripts/bootstrap.sh
 apt_install dpkg-dev lintian binutils file groff-base
