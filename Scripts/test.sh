@@ -32,6 +32,8 @@ Scripts/fuzz.sh config 30
 # runs of the debug build: their figures mean nothing here and nothing is asserted about them.
 SHAREMARK_BIN=.build/debug/sharemark Scripts/bench-regen.sh 200
 SHAREMARK_BIN=.build/debug/sharemark Scripts/bench-qr.sh 100
+# fix against verify on 300 pages, nothing to repair and 60 repairs: checks what fix wrote.
+SHAREMARK_BIN=.build/debug/sharemark Scripts/bench-fix.sh 300 1
 # The nginx example of Assets/deploy/ in front of a live service: nginx -t, then its caching of
 # QR images (MISS, HIT, 304, byte for byte) and its pass-through of JSON (Scripts/deploy-test.sh).
 Scripts/deploy-test.sh

@@ -174,10 +174,18 @@ public struct Fixer: Sendable {
     public func run(_ plan: FixPlan, index: ArchiveIndex,
                     progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> FixSummary {
         let pages = PageWriter(archive: archive, jobs: jobs).write(plan.footers.repairs)
-        try index.update()
-        let articles = try index.allArticles()
-        let regeneration = RegenerationPlan.make(articles: articles, assets: try index.allAssets(), archive: archive,
-                                                 mode: .stale, shard: plan.shard, pngLimit: index.config.limits.pngBytes, jobs: jobs)
+        // The plan's PNGs were planned for the footers as repaired. With no footer written they
+        // stand as planned; otherwise they are planned again from the pages as now written (a
+        // page whose write failed keeps its old footer, whose URL its PNG must then encode),
+        // taking every PNG the first plan checked against the same URL as it found it: no PNG
+        // is decoded twice, and no page is read again but those rewritten.
+        var regeneration = plan.regeneration
+        if !pages.written.isEmpty || !pages.failures.isEmpty {
+            try index.update()
+            regeneration = RegenerationPlan.make(articles: try index.allArticles(), assets: try index.allAssets(), archive: archive,
+                                                 mode: .stale, shard: plan.shard, pngLimit: index.config.limits.pngBytes, jobs: jobs,
+                                                 checked: plan.regeneration.checked)
+        }
         let written = Regenerator(archive: archive, options: index.config.qr, jobs: jobs).run(regeneration, progress: progress)
         let orphans = OrphanAssets.remove(plan.orphans, archive: archive)
         return FixSummary(pagesRewritten: pages.written, regeneration: written, orphansRemoved: orphans.removed,

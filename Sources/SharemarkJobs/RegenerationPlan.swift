@@ -53,6 +53,20 @@ public struct RegenerationPlan: Hashable, Sendable {
     /// `sharemark fix` repairs their footers.
     public var unplannable: [Failure]
 
+    /// What each existing PNG checked for this plan was found to be, by the PNG and the payload
+    /// it was checked against: a later plan over the same files (`fix` plans again after it
+    /// rewrote footers) takes these instead of decoding every PNG a second time.
+    public var checked: [CheckedAsset: AssetStatus] = [:]
+
+    public struct CheckedAsset: Hashable, Sendable {
+        public var asset: ArchivePath
+        public var payload: String
+
+        public init(asset: ArchivePath, payload: String) {
+            self.asset = asset; self.payload = payload
+        }
+    }
+
     public struct Failure: Hashable, Sendable, Codable {
         public var page: String
         public var asset: String?
@@ -67,9 +81,12 @@ public struct RegenerationPlan: Hashable, Sendable {
     ///   - archive: the archive root, to read existing PNGs in `stale` mode.
     ///   - pngLimit: the most bytes read of an existing PNG.
     ///   - jobs: threads for reading and checking existing PNGs.
+    ///   - checked: what an earlier plan found of PNGs that have not changed since (its
+    ///     `checked`); a PNG checked against the same payload there is not read again.
     public static func make(articles: [Article], assets: [AssetFile], archive: String,
                             mode: RegenerationMode, shard: Shard = .whole, pngLimit: Int = ReadLimits.standard.pngBytes,
-                            jobs: Int = availableProcessors) -> RegenerationPlan {
+                            jobs: Int = availableProcessors,
+                            checked known: [CheckedAsset: AssetStatus] = [:]) -> RegenerationPlan {
         let existing = Set(assets.map(\.path))
         var plan = RegenerationPlan(mode: mode, shard: shard, items: [], alreadyCorrect: 0,
                                     pagesWithoutFooter: 0, unplannable: [])
@@ -109,9 +126,11 @@ public struct RegenerationPlan: Hashable, Sendable {
         }
         if !toCheck.isEmpty {
             let root = archive
+            let keys = toCheck.map { CheckedAsset(asset: $0.asset, payload: $0.payload) }
             let statuses = parallelMap(count: toCheck.count, jobs: jobs) { [toCheck] i in
-                AssetCheck.check(archive: root, asset: toCheck[i].asset, payload: toCheck[i].payload, limit: pngLimit)
+                known[keys[i]] ?? AssetCheck.check(archive: root, asset: toCheck[i].asset, payload: toCheck[i].payload, limit: pngLimit)
             }
+            plan.checked = Dictionary(zip(keys, statuses), uniquingKeysWith: { first, _ in first })
             for (item, status) in zip(toCheck, statuses) {
                 var item = item
                 switch status {

@@ -35,6 +35,34 @@ import Testing
         #expect(all.items.filter { $0.reason == .forced }.count == 11)
     }
 
+    /// A plan made with an earlier plan's checks takes them as found, PNG by PNG and payload by
+    /// payload, instead of reading the PNG again; a PNG checked against another payload is read.
+    @Test func anEarlierPlansChecksAreTakenNotRepeated() throws {
+        let a = try faultyArchive()
+        defer { a.remove() }
+        let first = try a.plan(.stale)
+        let good = try #require(first.checked.first { if case .matches = $0.value { true } else { false } }?.key)
+        #expect(first.checked.count == 11, "every existing PNG of a page with a usable footer: \(first.checked.count)")
+        // The file is broken now; taken from the first plan, it still counts as it was found.
+        try a.write("not a png any more", to: good.asset.value)
+        let index = try a.index()
+        let reused = RegenerationPlan.make(articles: try index.allArticles(), assets: try index.allAssets(), archive: a.root,
+                                           mode: .stale, jobs: 2, checked: first.checked)
+        #expect(reused.items == first.items && reused.alreadyCorrect == first.alreadyCorrect)
+        #expect(reused.checked == first.checked)
+        // Read afresh (no earlier checks, or checks against another payload): it is stale.
+        var otherPayloads = first.checked
+        otherPayloads[good] = nil
+        otherPayloads[RegenerationPlan.CheckedAsset(asset: good.asset, payload: good.payload + "x")] = .matches(.grid)
+        for known in [[:], otherPayloads] {
+            let fresh = RegenerationPlan.make(articles: try index.allArticles(), assets: try index.allAssets(), archive: a.root,
+                                              mode: .stale, jobs: 2, checked: known)
+            let item = try #require(fresh.items.first { $0.asset == good.asset })
+            #expect(item.reason == .stale("not a readable PNG: not a PNG image (the PNG signature is missing)"))
+            #expect(fresh.alreadyCorrect == first.alreadyCorrect - 1)
+        }
+    }
+
     @Test func staleRegenerationLeavesOnlyWhatNeedsThePagesEdited() throws {
         let a = try faultyArchive()
         defer { a.remove() }
