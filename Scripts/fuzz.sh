@@ -9,7 +9,7 @@
 # swiftc in one module with -sanitize=fuzzer,address. The C shim is compiled by clang with
 # -fsanitize=fuzzer-no-link,address; libpng, libqrencode and libzbar come from the system.
 # The page and config targets take every file of Sources/SharemarkArchive that does not import
-# GRDB (found with grep, so new files come along; keep the parsers free of GRDB).
+# GRDB or use ArchiveIndex (found with grep, so new files come along; keep the parsers free of GRDB).
 # Works from any checkout: every path is relative to the repository, and the seeds come from
 # it (Assets/demo-archive, the test fixtures, a small archive from Scripts/make-archive.py);
 # FUZZ_SEEDS=folder adds the files of another folder to the seeds.
@@ -72,7 +72,9 @@ build_qr_module() {
 # The GRDB-free part of SharemarkArchive: every file that does not import GRDB.
 build_archive() {  # $1 = entry folder, $2 = binary name
   local files=()
-  mapfile -t files < <(grep -L -E '^(@[a-zA-Z]+ )?import GRDB' Sources/SharemarkArchive/*.swift)
+  # Files that import GRDB, or build on the index (ArchiveIndex), are left out.
+  mapfile -t files < <(grep -L -E '^((@[a-zA-Z]+|internal|public|package|private|fileprivate) )*import GRDB|\bArchiveIndex\b' \
+    Sources/SharemarkArchive/*.swift)
   [ "${#files[@]}" -gt 0 ] || { echo "fuzz.sh: no GRDB-free file in Sources/SharemarkArchive" >&2; exit 2; }
   build_qr_module
   swiftc "${swift_flags[@]}" -module-name SharemarkArchive -I "$out/qr-module" "${qr_includes[@]}" \
