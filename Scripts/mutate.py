@@ -145,8 +145,8 @@ def prepare():
             shutil.copy2(source, target)
 
 
-def build():
-    return run(["swift", "build", "--build-tests", "--scratch-path", BUILD])
+def build(timeout=TIMEOUT):
+    return run(["swift", "build", "--build-tests", "--scratch-path", BUILD], timeout=timeout)
 
 
 def test(target):
@@ -165,7 +165,7 @@ def main():
 
     prepare()
     print("mutate: building the unmutated copy ...", flush=True)
-    status, output = build()
+    status, output = build(timeout=3600)  # from nothing the first time: every dependency
     if status != 0:
         sys.exit("mutate: the unmutated copy does not build:\n" + output[-3000:])
     for module in options.modules:
