@@ -40,14 +40,17 @@ let package = Package(
         // the symbols stay libqrencode's own, byte for byte. Used only by SharemarkQR.
         .target(name: "CQRShim", dependencies: ["CQREncode"]),
         // CPNG for libpng's version only (LibraryVersions); all of libpng's work goes through the shim.
-        .target(name: "SharemarkQR", dependencies: ["CQREncode", "CQRShim", "CPNG", "CPNGShim", "CZBar"]),
+        // The QR options model (level, scale, margin, colours, PNG style) and its errors, pure
+        // Swift: what the archive's configuration holds, without linking a C library.
+        .target(name: "SharemarkQROptions"),
+        .target(name: "SharemarkQR", dependencies: ["SharemarkQROptions", "CQREncode", "CQRShim", "CPNG", "CPNGShim", "CZBar"]),
         // GRDBSQLite: the C API of the libsqlite3 GRDB links, for binding the index's rows and
         // stepping lookups' statements without GRDB's per-value boxing and `Row`
         // (IndexRecords.swift); used inside the target only.
         .target(
             name: "SharemarkArchive",
             dependencies: [
-                "SharemarkQR", .product(name: "GRDB", package: "GRDB.swift"),
+                "SharemarkQROptions", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]),
         .target(name: "SharemarkJobs", dependencies: ["SharemarkQR", "SharemarkArchive"]),

@@ -52,21 +52,22 @@ MAP
 qr_includes=(-I "$out/CPNGShim" -I "$out/CQRShim" -I Sources/CPNG -I Sources/CQREncode -I Sources/CZBar -Xcc "$(pkg-config --cflags libpng)")
 qr_libs() { echo "$out/sharemark_png.o" "$out/sharemark_deflate.o" "$out/sharemark_qr.o" $(pkg-config --libs libpng libqrencode zbar zlib); }
 
+# SharemarkQROptions (pure Swift) as a module and static library: SharemarkQR re-exports it,
+# and SharemarkArchive's configuration holds its options.
+build_options_module() {
+  mkdir -p "$out/options-module"
+  swiftc "${swift_flags[@]}" -module-name SharemarkQROptions \
+    -emit-module -emit-module-path "$out/options-module/SharemarkQROptions.swiftmodule" \
+    -emit-library -static -o "$out/options-module/libSharemarkQROptions.a" Sources/SharemarkQROptions/*.swift 2> >(quiet >&2)
+}
+options_link=(-I "$out/options-module" -L "$out/options-module" -lSharemarkQROptions)
+
 build_png() {
   build_shim
-  swiftc "${swift_flags[@]}" -module-name SharemarkQR "${qr_includes[@]}" \
+  build_options_module
+  swiftc "${swift_flags[@]}" -module-name SharemarkQR "${qr_includes[@]}" "${options_link[@]}" \
     Sources/SharemarkQR/*.swift Tests/SharemarkTestSupport/PNGBuilder.swift Tests/Fuzz/PNGReader/main.swift \
     $(qr_libs) -o "$out/fuzz-png" 2> >(quiet >&2)
-}
-
-# SharemarkQR as a module and static library, for SharemarkArchive (its configuration holds
-# the QR options).
-build_qr_module() {
-  build_shim
-  mkdir -p "$out/qr-module"
-  swiftc "${swift_flags[@]}" -module-name SharemarkQR "${qr_includes[@]}" \
-    -emit-module -emit-module-path "$out/qr-module/SharemarkQR.swiftmodule" \
-    -emit-library -static -o "$out/qr-module/libSharemarkQR.a" Sources/SharemarkQR/*.swift 2> >(quiet >&2)
 }
 
 # The GRDB-free part of SharemarkArchive: every file that does not import GRDB.
@@ -76,9 +77,10 @@ build_archive() {  # $1 = entry folder, $2 = binary name
   mapfile -t files < <(grep -L -E '^((@[a-zA-Z]+|internal|public|package|private|fileprivate) )*import GRDB|\bArchiveIndex\b' \
     Sources/SharemarkArchive/*.swift)
   [ "${#files[@]}" -gt 0 ] || { echo "fuzz.sh: no GRDB-free file in Sources/SharemarkArchive" >&2; exit 2; }
-  build_qr_module
-  swiftc "${swift_flags[@]}" -module-name SharemarkArchive -I "$out/qr-module" "${qr_includes[@]}" \
-    "${files[@]}" "Tests/Fuzz/$1/main.swift" -L "$out/qr-module" -lSharemarkQR $(qr_libs) -o "$out/$2" 2> >(quiet >&2)
+  build_options_module
+  # No C library: the archive module links none.
+  swiftc "${swift_flags[@]}" -module-name SharemarkArchive "${options_link[@]}" \
+    "${files[@]}" "Tests/Fuzz/$1/main.swift" -o "$out/$2" 2> >(quiet >&2)
 }
 
 seed() {  # fills the seed corpus of $1 once
@@ -142,12 +144,12 @@ sys.stdout.buffer.write(out)' > "$dir/bitmap-m$m.bin"
 
 case $target in
   png) bin=$out/fuzz-png; max_len=65536
-    if stale "$bin" Sources/SharemarkQR Sources/CPNGShim Sources/CQRShim Sources/CPNG Sources/CQREncode Sources/CZBar \
+    if stale "$bin" Sources/SharemarkQR Sources/SharemarkQROptions Sources/CPNGShim Sources/CQRShim Sources/CPNG Sources/CQREncode Sources/CZBar \
         Tests/SharemarkTestSupport/PNGBuilder.swift Tests/Fuzz/PNGReader; then build_png; fi ;;
   page) bin=$out/fuzz-page; max_len=65536
-    if stale "$bin" Sources/SharemarkArchive Sources/SharemarkQR Sources/CPNGShim Sources/CQRShim Tests/Fuzz/PageParser; then build_archive PageParser fuzz-page; fi ;;
+    if stale "$bin" Sources/SharemarkArchive Sources/SharemarkQROptions Tests/Fuzz/PageParser; then build_archive PageParser fuzz-page; fi ;;
   config) bin=$out/fuzz-config; max_len=4096
-    if stale "$bin" Sources/SharemarkArchive Sources/SharemarkQR Sources/CPNGShim Sources/CQRShim Tests/Fuzz/ConfigParser; then build_archive ConfigParser fuzz-config; fi ;;
+    if stale "$bin" Sources/SharemarkArchive Sources/SharemarkQROptions Tests/Fuzz/ConfigParser; then build_archive ConfigParser fuzz-config; fi ;;
   *) echo "unknown target $target (png, page, config)" >&2; exit 2 ;;
 esac
 seed "$target"

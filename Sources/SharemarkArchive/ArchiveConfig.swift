@@ -1,5 +1,5 @@
 import Foundation
-import SharemarkQR
+import SharemarkQROptions
 
 /// How an archive names itself: the repository its pages are served from, the URL forms, the
 /// pages folder and the QR options. Read from `sharemark.toml` at the archive root, or inferred

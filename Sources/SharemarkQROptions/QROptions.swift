@@ -1,7 +1,9 @@
 /// How a QR code is made: the error-correction level it is encoded with and how its symbol is
 /// drawn. The same knobs, with the same meaning, as qrencode's `-l`, `-s`, `-m`,
 /// `--foreground`, `--background` and `-d`. The one model of these options: `sharemark.toml`'s
-/// `[qr]` table, `regen`, `fix`, `qr` and the service all use it.
+/// `[qr]` table, `regen`, `fix`, `qr` and the service all use it. A module of its own, with the
+/// colours, levels and errors it names, and no C library: the archive's configuration holds these
+/// options without linking libqrencode, libpng or zbar (`SharemarkQR` draws with them).
 public struct QROptions: Hashable, Sendable, Codable {
     /// Allowed ranges; generous for real use, small enough that an image stays a few
     /// thousand pixels wide (a version 40 symbol at scale 40 with margin 40 is 10,280 pixels).
@@ -55,10 +57,4 @@ public struct QROptions: Hashable, Sendable, Codable {
         if let dpi, !Self.dpis.contains(dpi) { throw .dpiOutOfRange(dpi) }
     }
 
-    /// The PNG of `payload` encoded and drawn with these options.
-    /// (`compression` applies to the compact style.)
-    public func png(for payload: String, compression: PNGRenderer.Compression = .fast) throws(QRError) -> [UInt8] {
-        let symbol = try QREncoder(level: level).encode(payload)
-        return try PNGRenderer(options: self, compression: compression).render(symbol)
-    }
 }

@@ -29,7 +29,7 @@ public enum QRError: Error, Equatable, Sendable, CustomStringConvertible {
             return "the input is too long: \(byteCount) bytes; at most \(maximum) bytes fit "
                 + "a QR symbol (version 40) at error-correction level \(level.rawValue)"
         case let .versionOutOfRange(version):
-            return "symbol version \(version) is out of range: use 1...\(QREncoder.versions.upperBound), or none for automatic"
+            return "symbol version \(version) is out of range: use 1...40, or none for automatic"
         case let .scaleOutOfRange(scale):
             return "scale \(scale) is out of range: use \(QROptions.scales.lowerBound)...\(QROptions.scales.upperBound) pixels per module"
         case let .marginOutOfRange(margin):
