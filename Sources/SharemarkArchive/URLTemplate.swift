@@ -252,26 +252,53 @@ public enum URLText {
         return host + s
     }
 
-    /// Decodes `%XX` escapes; invalid escapes are kept as written.
+    /// Decodes `%XX` escapes of a URL found in a page: an invalid escape is kept as written, and
+    /// bytes that are not UTF-8 become U+FFFD.
     public static func percentDecoded(_ s: String) -> String {
         guard s.utf8.contains(UInt8(ascii: "%")) else { return s }
+        return String(decoding: percentDecodedBytes(s, strict: false, plusIsSpace: false)!, as: UTF8.self)
+    }
+
+    /// Decodes `%XX` escapes of what a client sent: nil when an escape is malformed or the
+    /// result is not UTF-8; with `plusIsSpace`, `+` is a space (form fields).
+    public static func percentDecoded(strict text: some StringProtocol, plusIsSpace: Bool = false) -> String? {
+        percentDecodedBytes(text, strict: true, plusIsSpace: plusIsSpace).flatMap { String(validating: $0, as: UTF8.self) }
+    }
+
+    /// The one `%XX` decoder: nil, when `strict`, at the first malformed escape; otherwise such
+    /// an escape is kept as written.
+    static func percentDecodedBytes(_ text: some StringProtocol, strict: Bool, plusIsSpace: Bool) -> [UInt8]? {
+        let b = Array(text.utf8)
         var out: [UInt8] = []
-        let b = Array(s.utf8)
+        out.reserveCapacity(b.count)
         var i = 0
-        func hex(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 48...57: return c - 48
-            case 65...70: return c - 55
-            case 97...102: return c - 87
-            default: return nil
+        while i < b.count {
+            switch b[i] {
+            case UInt8(ascii: "%"):
+                if i + 2 < b.count, let h = hexValue(b[i + 1]), let l = hexValue(b[i + 2]) {
+                    out.append(h << 4 | l); i += 3
+                } else if strict {
+                    return nil
+                } else {
+                    out.append(b[i]); i += 1
+                }
+            case UInt8(ascii: "+") where plusIsSpace:
+                out.append(UInt8(ascii: " ")); i += 1
+            default:
+                out.append(b[i]); i += 1
             }
         }
-        while i < b.count {
-            if b[i] == UInt8(ascii: "%"), i + 2 < b.count, let h = hex(b[i + 1]), let l = hex(b[i + 2]) {
-                out.append(h << 4 | l); i += 3
-            } else { out.append(b[i]); i += 1 }
+        return out
+    }
+
+    /// The value of an ASCII hexadecimal digit, in either case.
+    public static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     static func find(_ needle: [UInt8], in hay: [UInt8], from: Int) -> Int? {

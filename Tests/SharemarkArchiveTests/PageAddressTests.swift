@@ -118,3 +118,20 @@ import Testing
         }
     }
 }
+
+/// The one percent decoder, in its two uses: a URL in a page (lenient) and what a client sent
+/// (strict).
+@Test func percentDecodingLenientAndStrict() {
+    #expect(URLText.percentDecoded("a%3Fb%23c%25%e4%b8%ad") == "a?b#c%中")
+    #expect(URLText.percentDecoded("100%zz%4") == "100%zz%4", "a malformed escape is kept as written")
+    #expect(URLText.percentDecoded("%ff%41") == "\u{FFFD}A", "bytes that are not UTF-8 become U+FFFD")
+    #expect(URLText.percentDecoded("a+b") == "a+b")
+    #expect(URLText.percentDecoded(strict: "a%3Fb%e4%b8%ad") == "a?b中")
+    #expect(URLText.percentDecoded(strict: "100%zz") == nil)
+    #expect(URLText.percentDecoded(strict: "ends%4") == nil)
+    #expect(URLText.percentDecoded(strict: "%ff") == nil)
+    #expect(URLText.percentDecoded(strict: "a+b%2B", plusIsSpace: true) == "a b+")
+    #expect(URLText.percentDecoded(strict: "a+b") == "a+b")
+    #expect((0...255).compactMap { URLText.hexValue(UInt8($0)) }.count == 22)
+    #expect(URLText.hexValue(UInt8(ascii: "f")) == 15 && URLText.hexValue(UInt8(ascii: "A")) == 10 && URLText.hexValue(UInt8(ascii: "g")) == nil)
+}
