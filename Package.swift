@@ -57,7 +57,7 @@ let package = Package(
         .target(
             name: "SharemarkServer",
             dependencies: [
-                "SharemarkQR", "SharemarkArchive",
+                "SharemarkQR", "SharemarkArchive", "SharemarkJobs",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(
             name: "SharemarkServerTests",
             dependencies: [
-                "SharemarkServer", "SharemarkTestSupport",
+                "SharemarkServer", "SharemarkJobs", "SharemarkTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
     ]

@@ -7,6 +7,7 @@ import Foundation
 import Hummingbird
 import NIOPosix
 import SharemarkArchive
+import SharemarkJobs
 import SharemarkQR
 
 /// The share QR of an article: the archive's own PNG when it decodes (by the module-grid check)
@@ -47,9 +48,12 @@ final class ShareImages: Sendable {
                 let key = QRCacheKey(source: asset.value, payload: payload, size: stamp.size, mtimeNs: stamp.mtimeNs,
                                      format: .png, style: style)
                 let image = try await cached(key) { [maxAssetBytes] in
-                    if stamp.size <= maxAssetBytes, Self.isInside(path, root: root),
-                       let bytes = FileManager.default.contents(atPath: path).map(Array.init),
-                       QRImageReader.check(pngBytes: bytes, expected: payload) == .matches {
+                    // The archive's PNG when `verify` would accept it: read beneath the root
+                    // without following a link, bounded, and checked by the same AssetCheck
+                    // (the module grid, then zbar for images of other geometry).
+                    if stamp.size <= maxAssetBytes,
+                       case .success(let bytes) = ConfinedPath.read(archive: root, relative: asset.value, limit: Int(maxAssetBytes)),
+                       case .matches = AssetCheck.check(pngBytes: bytes, payload: payload) {
                         return CachedImage(bytes: bytes, fromAsset: true)
                     }
                     return try self.render(payload, style: style, format: .png)
@@ -91,17 +95,6 @@ final class ShareImages: Sendable {
         case .png: return CachedImage(bytes: try PNGRenderer(options: style).render(symbol), fromAsset: false)
         case .svg: return CachedImage(bytes: Array(try SVGRenderer(options: style).render(symbol).utf8), fromAsset: false)
         }
-    }
-
-    /// Whether the file, symbolic links resolved, lies under the archive root.
-    static func isInside(_ path: String, root: String) -> Bool {
-        guard let resolvedRoot = realpath(root, nil) else { return false }
-        defer { free(resolvedRoot) }
-        guard let resolved = realpath(path, nil) else { return false }
-        defer { free(resolved) }
-        let rootText = String(cString: resolvedRoot)
-        let fileText = String(cString: resolved)
-        return fileText.hasPrefix(rootText.hasSuffix("/") ? rootText : rootText + "/")
     }
 }
 

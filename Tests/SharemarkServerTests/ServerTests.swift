@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import SharemarkArchive
+import SharemarkJobs
 import SharemarkQR
 import SharemarkTestSupport
 import Testing
@@ -177,6 +178,37 @@ func expectProblem(_ response: TestResponse, _ status: Int, mentioning word: Str
             let again = try await client.execute(uri: "/v1/articles/culture/n10000001/qr.svg", method: .get,
                                                  headers: [.ifNoneMatch: "W/\"x\", \(etag)"])
             #expect(again.status == .notModified)
+        }
+    }
+
+    /// The service takes the archive's PNG exactly when `verify` does (one check, AssetCheck):
+    /// a PNG of another geometry that zbar reads is served as it is; a symbolic link where the
+    /// PNG belongs is not followed, and a rendered image is served instead.
+    @Test func anAssetVerifyAcceptsIsServedAndALinkIsNot() async throws {
+        try await withServer { client, archive, _ in
+            // qrencode's image on a canvas two pixels wider than high: not our grid's geometry.
+            let path = archive.root + "/pages/world/n10000004.md.png"
+            let padded = try Run.bash("""
+                qrencode -o - -s 4 '\(TestArchive.mirrorURL("world", "n10000004"))' | pngtopnm | pnmpad -white -right 2 | pnmtopng > '\(path)'
+                """)
+            try #require(padded.status == 0, "\(padded.err)")
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+            #expect(AssetCheck.check(pngBytes: bytes, payload: TestArchive.mirrorURL("world", "n10000004")) == .matches(.zbar))
+            let served = try await client.execute(uri: "/v1/articles/world/n10000004/qr.png", method: .get)
+            #expect(served.status == .ok && Array(buffer: served.body) == bytes)
+
+            // A PNG of n10000002's own URL elsewhere in the archive, linked from where its PNG
+            // belongs: a correct image, but through a link, which verify reports and the
+            // service does not follow.
+            try FileManager.default.createDirectory(atPath: archive.root + "/elsewhere", withIntermediateDirectories: true)
+            try archive.qrencode(TestArchive.mirrorURL("world", "n10000002"), to: "elsewhere/n2.png")
+            let target = Array(try Data(contentsOf: URL(fileURLWithPath: archive.root + "/elsewhere/n2.png")))
+            try FileManager.default.createSymbolicLink(atPath: archive.root + "/pages/world/n10000002.md.png",
+                                                       withDestinationPath: "../../elsewhere/n2.png")
+            let linked = try await client.execute(uri: "/v1/articles/world/n10000002/qr.png", method: .get)
+            #expect(linked.status == .ok)
+            #expect(Array(buffer: linked.body) != target)
+            #expect(try zbarDecode(Array(buffer: linked.body)) == TestArchive.mirrorURL("world", "n10000002"))
         }
     }
 
