@@ -3,8 +3,11 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dispatch
+import Foundation
 import Logging
 import SharemarkArchive
+import Synchronization
 
 /// Process-wide logging for the server command: lines to standard error at `level`.
 public enum ServerLogging {
@@ -17,6 +20,55 @@ public enum ServerLogging {
     }
 
     public static func logger(_ label: String = "sharemark.serve") -> Logger { Logger(label: label) }
+
+    /// Writes every line logged so far; the server calls it when it stops.
+    public static func flush() { LogWriter.standardError.flush() }
+}
+
+/// Log lines buffered in memory and written to a file descriptor by one thread of its own:
+/// whenever 64 KiB have gathered, when a warning or error comes (at once), and at least every
+/// 100 ms otherwise, so that a line reaches the log within a tenth of a second. Lines are
+/// appended whole under a lock, so lines of several threads never interleave. A write that
+/// fails drops what it held: logging has nowhere to report that.
+final class LogWriter: Sendable {
+    static let standardError = LogWriter(fd: STDERR_FILENO)
+
+    private let fd: Int32
+    private let pending = Mutex<[UInt8]>([])
+    /// Serialises the writes of the flusher and of `flush()`, in order.
+    private let writing = Mutex<Void>(())
+    private let wake = DispatchSemaphore(value: 0)
+    static let threshold = 64 << 10
+    static let interval = DispatchTimeInterval.milliseconds(100)
+
+    init(fd: Int32) {
+        self.fd = fd
+        Thread.detachNewThread { [self] in
+            while true {
+                _ = wake.wait(timeout: .now() + Self.interval)
+                flush()
+            }
+        }
+    }
+
+    func append(_ line: String, now: Bool = false) {
+        let size = pending.withLock { buffer in
+            buffer.append(contentsOf: line.utf8)
+            return buffer.count
+        }
+        if now || size >= Self.threshold { wake.signal() }
+    }
+
+    /// Writes what has gathered, before returning.
+    func flush() {
+        writing.withLock { _ in
+            let bytes = pending.withLock { buffer in
+                defer { buffer.removeAll(keepingCapacity: true) }
+                return buffer
+            }
+            if !bytes.isEmpty { _ = writeAll(fd, bytes) }
+        }
+    }
 }
 
 /// Lines to standard error in swift-log's `StreamLogHandler` format
@@ -53,9 +105,9 @@ public struct ServerLogHandler: LogHandler {
         }
         let rendered = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0)=\($1)" }.joined(separator: " ")
         let line = "\(Self.timestamp()) \(event.level)\(label.isEmpty ? "" : " ")\(label):\(rendered) [\(event.source)] \(event.message)\n"
-        // One write per line, so that lines of several threads do not interleave. A line that
-        // cannot be written is dropped: logging has nowhere to report that.
-        _ = writeAll(STDERR_FILENO, Array(line.utf8))
+        // Whole lines into one buffer, written by its own thread: a request's access line
+        // costs a copy, not a system call on the event loop.
+        LogWriter.standardError.append(line, now: event.level >= .warning)
     }
 
     private static func timestamp() -> String {

@@ -76,6 +76,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         ServerLogging.bootstrap()
+        // Log lines are written by a thread of their own: the last ones before the process ends.
+        defer { ServerLogging.flush() }
         let logger = ServerLogging.logger()
         var served: [ServedArchive] = []
         try reportingErrors {
