@@ -79,7 +79,7 @@ def sites(module):
         if not name.endswith(".swift"):
             continue
         path = os.path.join("Sources", module, name)
-        lines = open(os.path.join(ROOT, path), encoding="utf-8").read().split("\n")
+        lines = open(os.path.join(SRC, path), encoding="utf-8").read().split("\n")
         in_block_comment = False
         for n, line in enumerate(lines, 1):
             stripped = line.strip()
