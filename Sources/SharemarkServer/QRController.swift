@@ -19,6 +19,8 @@ public enum AdHocQRLimits {
 /// `/v1/qr`: a QR code of any data, as PNG or SVG.
 struct QRController<Context: RequestContext>: Sendable {
     let metrics: ServerMetrics
+    /// Bounds the renders running and waiting (503 beyond).
+    let gate: RenderGate
 
     func addRoutes(to group: RouterGroup<Context>) {
         group.get(use: render)
@@ -76,8 +78,16 @@ struct QRController<Context: RequestContext>: Sendable {
         }
     }
 
-    @Sendable func render(_ request: Request, context: Context) throws -> Response {
+    @Sendable func render(_ request: Request, context: Context) async throws -> Response {
         let parameters = try Parameters(query: request.uri.query)
+        let (bytes, format) = try await gate.run { try Self.image(parameters) }
+        metrics.rendered(format)
+        return ImageResponse.make(CachedImage(bytes: bytes, fromAsset: false), format: format,
+                                  request: request, cacheControl: "public, max-age=86400")
+    }
+
+    /// The image the parameters ask for: encoded, checked against the size limit, drawn.
+    static func image(_ parameters: Parameters) throws -> ([UInt8], ImageFormat) {
         let symbol: QRSymbol
         do {
             symbol = try QREncoder(level: parameters.level).encode(parameters.data)
@@ -99,9 +109,7 @@ struct QRController<Context: RequestContext>: Sendable {
         } catch {
             throw APIProblem(.badRequest, error.description)
         }
-        metrics.rendered(parameters.format)
-        return ImageResponse.make(CachedImage(bytes: bytes, fromAsset: false), format: parameters.format,
-                                  request: request, cacheControl: "public, max-age=86400")
+        return (bytes, parameters.format)
     }
 }
 

@@ -16,6 +16,8 @@ public struct SharemarkServer: Sendable {
     public let settings: ServerSettings
     public let metrics: ServerMetrics
     let images: ShareImages
+    /// Bounds the ad-hoc `/v1/qr` renders running and waiting.
+    let qrRenders: RenderGate
     let logger: Logger
     /// Where the access log goes when `settings.accessLog` is on.
     let accessLogger: Logger
@@ -39,6 +41,7 @@ public struct SharemarkServer: Sendable {
         self.metrics = metrics
         self.images = ShareImages(cache: QRCache(maxEntries: settings.cacheEntries, maxBytes: settings.cacheBytes), metrics: metrics,
                                   cacheControl: "public, max-age=\(settings.imageMaxAge)")
+        self.qrRenders = RenderGate(slots: settings.renderSlots, queue: settings.renderQueue)
         for archive in archives { metrics.setArticleCount(archive.store.snapshot.articleCount, archive: archive.name) }
     }
 
@@ -59,7 +62,7 @@ public struct SharemarkServer: Sendable {
         router.add(middleware: ProblemMiddleware())
         HealthController(archives: archives, metrics: metrics).addRoutes(to: router.group())
         SearchController(archives: archives, limit: settings.searchLimit).addRoutes(to: router.group())
-        QRController(metrics: metrics).addRoutes(to: router.group("v1/qr"))
+        QRController(metrics: metrics, gate: qrRenders).addRoutes(to: router.group("v1/qr"))
         ArchivesController(archives: archives).addRoutes(to: router.group())
         // One archive: its articles at /v1/articles, as always. Every archive: under its name.
         if archives.count == 1 {

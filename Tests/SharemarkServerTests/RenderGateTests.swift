@@ -1,0 +1,63 @@
+import Dispatch
+import Foundation
+import Hummingbird
+import Synchronization
+import Testing
+@testable import SharemarkServer
+
+/// Ad-hoc renders are bounded: `slots` at once, `queue` waiting, the next refused with 503 and
+/// `Retry-After`; a freed slot goes to the first waiter.
+@Suite struct RenderGateTests {
+    /// Waits (yielding, for at most 10 s) until the gate's load is `expected`.
+    func until(_ gate: RenderGate, running: Int, waiting: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while gate.load != (running, waiting), ContinuousClock.now < deadline { await Task.yield() }
+        try #require(gate.load == (running, waiting), "load \(gate.load)")
+    }
+
+    @Test func oneRunsOneWaitsTheNextIsRefused() async throws {
+        let gate = RenderGate(slots: 1, queue: 1)
+        let started = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        let first = Task { try await gate.run { started.signal(); release.wait(); return "first" } }
+        // The first holds the one slot, inside its work.
+        try #require(started.wait(timeout: .now() + 10) == .success)
+        let second = Task { try await gate.run { "second" } }
+        try await until(gate, running: 1, waiting: 1)
+
+        let refused = await #expect(throws: APIProblem.self) { try await gate.run { "third" } }
+        #expect(refused?.status == .serviceUnavailable)
+        #expect(refused?.extraHeaders[.retryAfter] == "1")
+
+        release.signal()
+        #expect(try await first.value == "first")
+        #expect(try await second.value == "second")
+        try await until(gate, running: 0, waiting: 0)
+        #expect(try await gate.run { "again" } == "again")
+    }
+
+    @Test func manyAtOnceNeverRunMoreThanTheSlots() async throws {
+        final class Counts: Sendable {
+            let running = Mutex(0), most = Mutex(0)
+        }
+        let gate = RenderGate(slots: 2, queue: 100)
+        let counts = Counts()
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for n in 0..<40 {
+                group.addTask {
+                    try await gate.run {
+                        let now = counts.running.withLock { $0 += 1; return $0 }
+                        counts.most.withLock { $0 = max($0, now) }
+                        usleep(2000)  // work that takes a while, so that renders overlap
+                        counts.running.withLock { $0 -= 1 }
+                        return n
+                    }
+                }
+            }
+            var done = Set<Int>()
+            for try await n in group { done.insert(n) }
+            #expect(done == Set(0..<40))
+        }
+        #expect((1...2).contains(counts.most.withLock { $0 }), "never more renders at once than the slots")
+        #expect(gate.load == (0, 0))
+    }
+}
