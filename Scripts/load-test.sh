@@ -227,6 +227,44 @@ fi
 growth=$(awk -v a="$rss_after" -v b="$rss_before" 'BEGIN { printf "%.1f", (a - b) * 100 / b }')
 echo "server RSS: ${rss_before} kB before, ${rss_after} kB after (${growth}%, target < 10%)"
 
+# An article's qr.png latency while 64 clients ask /v1/qr for the largest codes there are (2,953
+# bytes at level L: version 40 at the largest scale, 20, a 3,700-pixel PNG each): its p99 alone (8 connections),
+# then the same run during the flood, started a second after it and ending before it. The ad-hoc
+# renders are bounded (RenderGate): the article's p99 should stay within 2x. The article's runs
+# are checked as every run is (no socket error, no non-2xx, bytes per answer); the flood's
+# answers are 200 or 503 (refused beyond the queue), nothing else.
+largest="http://127.0.0.1:$port/v1/qr?scale=20&data=$(head -c 2953 /dev/zero | tr '\0' 'a')"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$largest")" = 200 ] || { echo "flood: the largest code is not a 200" >&2; failed=1; }
+article_url="http://127.0.0.1:$port/v1/articles/$category/$id/qr.png"
+article_size=$(response_size "$article_url" "$work/article-body")
+to_us() { python3 -c 'import re, sys; v, u = re.fullmatch(r"([0-9.]+)(us|ms|s)", sys.argv[1]).groups(); print(float(v) * {"us": 1, "ms": 1e3, "s": 1e6}[u])' "$1"; }
+flood_time=$((duration + 2))
+if connections=8 wrk_run article-alone "$article_url" "$article_size"; then
+    alone=$(p99_of article-alone)
+    # Queued renders wait their turn for seconds: the flood's clients wait up to 60 s.
+    wrk -t1 -c64 -d"${flood_time}s" --timeout 60s --latency "$largest" >"$work/flood.txt" & flood=$!
+    sleep 1
+    if connections=8 wrk_run article-flooded "$article_url" "$article_size"; then
+        wait "$flood"
+        flooded=$(p99_of article-flooded)
+        flood_rps=$(awk '/^Requests\/sec/ {print $2}' "$work/flood.txt")
+        # Connect, read or write errors are failures; requests still queued when wrk stops are not.
+        flood_bad=$(awk '/Socket errors/ {sub(/.*Socket errors: /, ""); sub(/, timeout [0-9]+/, ""); print}' "$work/flood.txt" \
+            | grep -v '^connect 0, read 0, write 0$' || true)
+        refused=$(awk '/Non-2xx/ {print $NF}' "$work/flood.txt")
+        if [ -n "$flood_bad" ]; then
+            echo "flood: socket errors: $flood_bad" >&2; failed=1
+        else
+            ratio=$(python3 -c "print(f'{$(to_us "$flooded") / $(to_us "$alone"):.2f}')")
+            echo "article qr.png p99: alone $alone, during a flood of the largest /v1/qr codes ($flood_rps req/s, ${refused:-0} refused with 503) $flooded: ${ratio}x (target <= 2.0)"
+        fi
+    else
+        wait "$flood" || true; failed=1
+    fi
+else
+    failed=1
+fi
+
 # The service against the framework's ceiling: the article's qr.png and JSON, each against a
 # bare route returning the very same bytes from memory. Pinned: server (or bare route) on core
 # 0, wrk on core 1; unpinned: no affinity. ROUNDS (default 2) alternate bare route and service;

@@ -23,17 +23,19 @@ public struct ServerSettings: Sendable {
     /// Connections the kernel may queue before the server accepts them (the `listen` backlog;
     /// the kernel caps it at `net.core.somaxconn`).
     public var backlog: Int
-    /// Ad-hoc `/v1/qr` images made at once (default: one per processor), and how many more
-    /// requests may wait for one (default 4 per slot); beyond, 503 with `Retry-After`.
+    /// Ad-hoc `/v1/qr` images made at once (default: half the processors, at least one, so that
+    /// the rest are left to the event loops), and how many more requests may wait for one
+    /// (default 64 per slot: waiting costs a suspended task, not a thread); beyond, 503 with
+    /// `Retry-After`.
     public var renderSlots: Int
     public var renderQueue: Int
 
     public init(host: String = "127.0.0.1", port: Int = 8080, reloadInterval: Duration = .seconds(1),
                 cacheEntries: Int = 4096, cacheBytes: Int = 64 << 20, searchLimit: Int = 50, imageMaxAge: Int = 300,
                 accessLog: Bool = false, maxConnections: Int? = nil, idleTimeout: Duration? = .seconds(60),
-                backlog: Int = 4096, renderSlots: Int = System.coreCount, renderQueue: Int? = nil) {
+                backlog: Int = 4096, renderSlots: Int = max(1, System.coreCount / 2), renderQueue: Int? = nil) {
         self.renderSlots = max(1, renderSlots)
-        self.renderQueue = renderQueue ?? 4 * max(1, renderSlots)
+        self.renderQueue = renderQueue ?? 64 * max(1, renderSlots)
         self.host = host
         self.port = port
         self.reloadInterval = reloadInterval

@@ -34,3 +34,12 @@ import Testing
     #expect(throws: ArchivePath.Problem.absolute("\\x")) { try ArchivePath("\\x") }
     #expect(try ArchivePath("a/..b/c..").value == "a/..b/c..")
 }
+
+/// Paths order as their text does, strictly: no path comes before itself (sorting and binary
+/// search rely on it).
+@Test func archivePathsOrderStrictly() throws {
+    let a = try ArchivePath("pages/a/1.md"), b = try ArchivePath("pages/b/1.md")
+    #expect(a < b && !(b < a))
+    #expect(!(a < a) && !(b < b))
+    #expect([b, a, b].sorted() == [a, b, b])
+}

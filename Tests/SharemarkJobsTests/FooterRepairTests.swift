@@ -192,6 +192,40 @@ import Testing
             """)
     }
 
+    /// A footer under the old name: the diff replaces its two lines in place, with the context
+    /// after them; the plan's one entry for the page names both changes and the PNG.
+    @Test func aRewrittenFooterDiffsLineForLineAndIsOneEntry() throws {
+        let a = try TestArchive()
+        defer { a.remove() }
+        try a.page("world/n1.md")
+        let page = try a.page("world/old.md", repository: "old-mirror")
+        let (_, planned) = try plan(a)
+        let repair = try #require(planned.footers.repairs.first)
+        let old = TestArchive.mirrorURL(page, repository: "old-mirror"), new = Self.m(page)
+        let oldImage = TestArchive.cdnURL(page + ".png", repository: "old-mirror"), newImage = TestArchive.cdnURL(page + ".png")
+        #expect(UnifiedDiff.render(repair) == """
+            --- a/\(page)
+            +++ b/\(page)
+            @@ -4,7 +4,7 @@
+             <div><p>Body text.</p></div>
+             <hr/>
+             手机上长按并复制下列链接或二维码分享本文章：<br/>
+            -\(old) <br/>
+            -<a href='\(old)'><img src='\(oldImage)'/></a> <br/>
+            +\(new) <br/>
+            +<a href='\(new)'><img src='\(newImage)'/></a> <br/>
+             原文地址（需翻墙访问）：https://www.example-news.com/gb/21/5/20/n1.htm
+             ------------------------
+            """)
+        let entries = planned.entries
+        #expect(entries.map(\.page) == ["pages/world/n1.md", page])
+        let entry = try #require(entries.last)
+        #expect(entry.line == 7 && entry.kinds == ["alias-mirror-url", "asset-missing"])
+        #expect(entry.changes == ["mirror URL \(old) becomes \(new)", "QR image URL \(oldImage) becomes \(newImage)",
+                                  "QR image \(page).png is written (missing)"])
+        #expect(entries.first?.kinds == ["asset-missing"] && entries.first?.line == 8)
+    }
+
     @Test func unreadableFootersAreReportedAndLeftAlone() throws {
         let a = try TestArchive()
         defer { a.remove() }
