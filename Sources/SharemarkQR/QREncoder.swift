@@ -27,7 +27,20 @@ public struct QREncoder: Sendable {
         /// libqrencode's own evaluation, module by module.
         case libqrencode
     }
-    var maskEvaluation = MaskEvaluation.bitRows
+    var maskEvaluation = QREncoder.defaultMaskEvaluation
+
+    /// The libqrencode versions CQRShim was checked against (its mask scoring reproduces their
+    /// rules, and it calls two of their functions that are not public API). With another
+    /// version, encoding falls back to libqrencode's own mask choice.
+    static let verifiedLibqrencodeVersions: Set<String> = ["4.1.1"]
+
+    /// The mask evaluation for a libqrencode version: the shim's only for a verified one.
+    static func maskEvaluation(forLibqrencode version: String) -> MaskEvaluation {
+        verifiedLibqrencodeVersions.contains(version) ? .bitRows : .libqrencode
+    }
+
+    /// Decided once, for the libqrencode this process runs with.
+    static let defaultMaskEvaluation = maskEvaluation(forLibqrencode: LibraryVersions.qrencode)
 
     public init(level: ErrorCorrectionLevel = .L, version: Int? = nil) {
         self.level = level

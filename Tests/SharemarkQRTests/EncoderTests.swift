@@ -122,6 +122,18 @@ import Testing
         #expect(widths.contains(61) && widths.contains(65) && widths.contains(21))
     }
 
+    /// The shim's mask scoring only with a libqrencode it was verified against; this machine's
+    /// (Debian 12) is one, so the fast path is the one in use and the comparison above matters.
+    @Test func theShimIsUsedOnlyWithAVerifiedLibqrencode() {
+        #expect(LibraryVersions.qrencode == "4.1.1")
+        #expect(QREncoder.defaultMaskEvaluation == .bitRows)
+        #expect(QREncoder(level: .L).maskEvaluation == .bitRows)
+        #expect(QREncoder.maskEvaluation(forLibqrencode: "4.1.1") == .bitRows)
+        for other in ["4.1.0", "4.2.0", "3.4.4", "", "4.1.1-rc"] {
+            #expect(QREncoder.maskEvaluation(forLibqrencode: other) == .libqrencode, "\(other)")
+        }
+    }
+
     /// The mask number in a symbol's format information (ISO/IEC 18004 7.9), read from the
     /// modules beside the top-left finder pattern.
     static func mask(of symbol: QRSymbol) -> Int {
