@@ -15,19 +15,12 @@ public struct RGBAColor: Equatable, Hashable, Sendable, Codable, CustomStringCon
     /// Parses `RRGGBB` (opaque) or `RRGGBBAA`, hexadecimal digits in either case, nothing else
     /// (no `#`, no spaces), as qrencode's `color_set` accepts.
     public init(hex: String) throws(QRError) {
-        let digits = Array(hex.utf8)
-        guard digits.count == 6 || digits.count == 8 else { throw .invalidColour(hex) }
-        var channels: [UInt8] = []
-        var index = 0
-        while index < digits.count {
-            guard let high = Self.hexValue(digits[index]), let low = Self.hexValue(digits[index + 1]) else {
-                throw .invalidColour(hex)
-            }
-            channels.append(high << 4 | low)
-            index += 2
-        }
-        self.init(red: channels[0], green: channels[1], blue: channels[2],
-                  alpha: channels.count == 4 ? channels[3] : 255)
+        // Only ASCII hexadecimal digits: the standard library's parser alone would also take a
+        // sign ("+fffff") or, through Character, full-width digits.
+        guard hex.utf8.count == 6 || hex.utf8.count == 8, hex.allSatisfy({ $0.isASCII && $0.isHexDigit }),
+              let value = UInt32(hex, radix: 16) else { throw .invalidColour(hex) }
+        let word = hex.utf8.count == 6 ? value << 8 | 0xFF : value
+        self.init(red: UInt8(word >> 24), green: UInt8(word >> 16 & 0xFF), blue: UInt8(word >> 8 & 0xFF), alpha: UInt8(word & 0xFF))
     }
 
     public static let black = RGBAColor(red: 0, green: 0, blue: 0)
@@ -48,14 +41,5 @@ public struct RGBAColor: Equatable, Hashable, Sendable, Codable, CustomStringCon
     private static func twoDigits(_ value: UInt8) -> String {
         let digits = Array("0123456789abcdef")
         return String([digits[Int(value >> 4)], digits[Int(value & 15)]])
-    }
-
-    private static func hexValue(_ character: UInt8) -> UInt8? {
-        switch character {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return character - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return character - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return character - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }

@@ -56,7 +56,7 @@ import Testing
         #expect(throws: QRError.dpiOutOfRange(0)) { try PNGRenderer(options: .init(dpi: 0)).render(symbol) }
     }
 
-    @Test(arguments: ["", "#000000", "00000", "0000000", "00000g", "ffffff0", "ffffff000", " 000000", "ééé"])
+    @Test(arguments: ["", "#000000", "00000", "0000000", "00000g", "ffffff0", "ffffff000", " 000000", "ééé", "+fffff", "-00000", "ffｆｆｆｆ", "0x0000"])
     func badColoursAreRefused(text: String) {
         #expect(throws: QRError.invalidColour(text)) { try RGBAColor(hex: text) }
     }
