@@ -13,20 +13,30 @@ python3 Scripts/make-archive.py "$a" --pages 2000 --seed 7 --png none >/dev/null
 first_page=$(find "$a/pages" -name '*.md' | sort | sed -n 1p)
 echo half > "$first_page.png.sharemark-tmp-99999-1"
 
-# 1. Kill regens at random points while they write, three times.
+# 1. Kill regens while they write, three times: each kill lands once regen --all has rewritten
+#    a tenth, three tenths, half of the PNGs, and must land before it is done (the process dies
+#    of SIGKILL, and fewer PNGs than pages are new): a round where regen finished first is run
+#    again, and a round that never lands mid-write fails the test.
+pages=$(find "$a/pages" -name '*.md' | wc -l)
+newer_pngs() { find "$a/pages" -name '*.png' -newer "$work/mark" | wc -l; }
 for round in 1 2 3; do
-  touch "$work/mark"
-  "$bin" regen --all --jobs 2 "$a" >/dev/null 2>&1 &
-  pid=$!
-  for _ in $(seq 1 500); do  # wait until it writes (at most 5 s)
-    [ -n "$(find "$a/pages" -name '*.png' -newer "$work/mark" -print -quit)" ] && break
-    sleep 0.01
+  target=$(( pages * (round == 1 ? 1 : round == 2 ? 3 : 5) / 10 ))
+  landed=""
+  for attempt in 1 2 3 4 5; do
+    sleep 0.01  # a new second fraction for -newer
+    touch "$work/mark"
+    "$bin" regen --all --jobs 1 "$a" >/dev/null 2>&1 &
+    pid=$!
+    while kill -0 "$pid" 2>/dev/null && [ "$(newer_pngs)" -lt "$target" ]; do :; done
+    kill -KILL "$pid" 2>/dev/null || true
+    status=0; wait "$pid" 2>/dev/null || status=$?
+    written=$(newer_pngs)
+    if [ "$status" -eq 137 ] && [ "$written" -lt "$pages" ]; then landed=yes; break; fi
+    echo "e2e-regen: round $round, attempt $attempt: regen ended first (status $status, $written PNGs new); again"
+    target=$(( target / 2 ))
   done
-  sleep "0.0$((RANDOM % 10))"
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  written=$(find "$a/pages" -name '*.png' | wc -l)
-  echo "e2e-regen: round $round: killed; $written PNGs on disk"
+  [ -n "$landed" ] || fail "round $round: no kill landed while regen was writing"
+  echo "e2e-regen: round $round: killed by SIGKILL mid-write, $written of $pages PNGs rewritten"
 done
 
 # 2. Run again: it completes, removes temporary files, and verify finds no error.
@@ -69,21 +79,35 @@ echo "e2e-regen: killed regen recovered, verify clean, no temporary files"
 # 3. The lock: a second regen is refused with exit code 75 naming the holder, or waits.
 lock=$a/.sharemark/regen.lock
 echo "pid 4242 on testhost since now" > "$lock"
-flock "$lock" sleep 2 &
+rm -f "$work/released" "$work/go"
+# The holder keeps the lock until told to let go, and says it did just before it does.
+flock "$lock" sh -c 'while [ ! -e "$1/go" ]; do sleep 0.05; done; touch "$1/released"' holder "$work" &
 holder=$!
-sleep 0.3
+until ! flock -n "$lock" true; do sleep 0.01; done  # the holder has it
 set +e
 "$bin" regen "$a" > /dev/null 2> "$work/locked.txt"
 code=$?
 set -e
 [ "$code" -eq 75 ] || fail "locked regen exited $code, not 75"
 grep -q "pid 4242" "$work/locked.txt" || fail "locked regen did not name the holder: $(cat "$work/locked.txt")"
-start=$(date +%s%N)
-"$bin" regen --wait "$a" > /dev/null || fail "regen --wait failed"
-waited=$(python3 -c "print(round(($(date +%s%N) - $start) / 1e9, 2))")
+# The waiting regen notes, as it ends, whether the holder had let go by then.
+( "$bin" regen --wait "$a" > /dev/null || exit 1
+  if [ -e "$work/released" ]; then echo after; else echo before; fi > "$work/order" ) & waiter=$!
+# Let go only once the waiter is blocked on the lock: the kernel lists a blocked flock in
+# /proc/locks as "->" against the lock file's inode.
+inode=$(stat -c %i "$lock")
+blocked=""
+for _ in $(seq 1 3000); do
+  grep -qE -- "-> FLOCK .*:$inode " /proc/locks && { blocked=yes; break; }
+  [ -e "$work/order" ] && break
+  sleep 0.01
+done
+[ -n "$blocked" ] || fail "regen --wait never blocked on the lock ($(cat "$work/order" 2>/dev/null || echo 'still running'))"
+touch "$work/go"
+wait "$waiter" || fail "regen --wait failed"
+[ "$(cat "$work/order")" = after ] || fail "regen --wait finished before the holder let go of the lock"
 wait "$holder"
-python3 -c "import sys; sys.exit(0 if $waited >= 1.0 else 1)" || fail "regen --wait did not wait ($waited s)"
-echo "e2e-regen: second regen refused (75, names pid 4242) and --wait waited ${waited}s"
+echo "e2e-regen: second regen refused (75, names pid 4242); --wait blocked on the lock (/proc/locks) and ran only after the holder let go"
 # 4. verify's exit codes and repair hint: warnings pass unless --strict; a deleted PNG is an
 #    error whose report ends with the command that repairs it; regen repairs it.
 "$bin" verify "$a" > /dev/null || fail "verify with warnings only failed"
