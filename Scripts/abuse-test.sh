@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Abuse of a live `sharemark serve` on 127.0.0.1: oversized query strings and headers,
 # thousands of idle connections, slow clients sending a byte a second, malformed HTTP and
-# pipelined floods. After each, the server must be up, answer a fresh client within seconds,
-# and keep its memory bounded. Prints what held. Every loop is bounded in count and time.
+# pipelined floods. Each answer is checked (status, connection closed where the request cannot
+# be framed, no file content in a body); after each, the server must be up, answer a fresh
+# client within seconds, and keep its memory bounded. Prints what held. Every loop is bounded in count and time.
 # Usage: Scripts/abuse-test.sh   (SHAREMARK=path picks another binary; IDLE=n idle connections, default 2000)
 set -euo pipefail
 source "$(dirname "$0")/e2e-common.sh"
@@ -62,6 +63,28 @@ def exchange(data, timeout=5.0, chunks=None):
         return (buf.split(b"\r\n")[0].decode("latin1") if buf else "no answer") + note
     finally: s.close()
 
+def full_answer(data, timeout=5.0):
+    """Sends raw bytes; reads until the server closes or `timeout` passes (at most 1 MiB).
+    Returns (status line or what happened, body bytes, whether the server closed)."""
+    try: s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    except OSError as e: return f"cannot connect: {e}", b"", False
+    buf, closed = b"", False
+    try:
+        try: s.sendall(data)
+        except (BrokenPipeError, ConnectionResetError): pass
+        deadline = time.time() + timeout
+        while len(buf) < (1 << 20) and time.time() < deadline:
+            s.settimeout(max(0.01, deadline - time.time()))
+            try: got = s.recv(65536)
+            except TimeoutError: break
+            except ConnectionResetError: closed = True; break
+            if not got: closed = True; break
+            buf += got
+    finally: s.close()
+    head, _, body = buf.partition(b"\r\n\r\n")
+    status = head.split(b"\r\n")[0].decode("latin1") if buf else ("closed" if closed else "no answer")
+    return status, body, closed
+
 def healthy(label):
     """A fresh client gets the article within 5 s; the process is up."""
     t = time.time()
@@ -76,31 +99,60 @@ base = rss_mb()
 results.append(f"start: RSS {base} MB")
 req = lambda target, extra=b"": b"GET " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra + b"Connection: close\r\n\r\n"
 
-# 1. Oversized query strings and headers.
+# 1. Oversized query strings and headers: refused with 400 (a 16 KiB header is within the
+#    limit and served), then a fresh client is served.
+def expect(label, got, status):
+    if not got.startswith(status):
+        failures.append(f"{label} -> {got}: expected {status}")
+        results.append(f"FAILED  {label} -> {got}: expected {status}")
 for size in (8 << 10, 64 << 10, 1 << 20, 8 << 20):
-    answer = exchange(req(b"/v1/search?q=" + b"a" * size), timeout=10)
-    healthy(f"query string of {size >> 10} KiB -> {answer}")
-for size in (16 << 10, 1 << 20, 8 << 20):
-    answer = exchange(req(b"/healthz", b"X-Big: " + b"b" * size + b"\r\n"), timeout=10)
-    healthy(f"one header of {size >> 10} KiB -> {answer}")
-answer = exchange(req(b"/healthz", b"".join(b"X-H%d: v\r\n" % i for i in range(20000))), timeout=10)
-healthy(f"20,000 headers -> {answer}")
+    got = exchange(req(b"/v1/search?q=" + b"a" * size), timeout=10)
+    expect(f"query string of {size >> 10} KiB", got, "HTTP/1.1 400")
+    healthy(f"query string of {size >> 10} KiB -> {got}")
+for size, status in ((16 << 10, "HTTP/1.1 200"), (1 << 20, "HTTP/1.1 400"), (8 << 20, "HTTP/1.1 400")):
+    got = exchange(req(b"/healthz", b"X-Big: " + b"b" * size + b"\r\n"), timeout=10)
+    expect(f"one header of {size >> 10} KiB", got, status)
+    healthy(f"one header of {size >> 10} KiB -> {got}")
+got = exchange(req(b"/healthz", b"".join(b"X-H%d: v\r\n" % i for i in range(20000))), timeout=10)
+expect("20,000 headers", got, "HTTP/1.1 400")
+healthy(f"20,000 headers -> {got}")
 
-# 2. Malformed HTTP.
-for name, data in [
-    ("garbage", os.urandom(4096)), ("NUL bytes", b"GET /\x00\x00 HTTP/1.1\r\n\r\n"),
-    ("no version", b"GET /healthz\r\n\r\n"), ("HTTP/9.9", b"GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n"),
-    ("bad method", b"G\x01T /healthz HTTP/1.1\r\nHost: x\r\n\r\n"), ("header without colon", b"GET / HTTP/1.1\r\nHost x\r\n\r\n"),
-    ("negative Content-Length", b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n"),
-    ("Content-Length and chunked", b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\nZZZZ\r\n"),
-    ("bad chunk size", b"POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFF\r\n"),
-    ("huge declared body", b"POST /v1/search HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\nabc"),
-    ("bad percent-encoding", req(b"/v1/search?q=%E4%ZZ%FF%")), ("path traversal", req(b"/v1/articles/../../etc/passwd/qr.png")),
-    ("encoded traversal", req(b"/v1/articles/%2e%2e/%2e%2e%2fetc%2fpasswd/qr.png")),
-    ("absolute URI", b"GET http://evil.example/ HTTP/1.1\r\nHost: x\r\n\r\n"), ("only CRLFs", b"\r\n" * 5000),
-    ("LF only", b"GET /healthz HTTP/1.1\nHost: x\n\n"),
+# 2. Malformed HTTP: each answer is what it must be (status; the connection closed after a
+#    request that cannot be framed; no file content in a body), and a fresh client is served.
+CLOSED, OPEN = True, False
+for name, data, status, must_close in [
+    ("garbage", os.urandom(4096), "HTTP/1.1 400", CLOSED), ("NUL bytes", b"GET /\x00\x00 HTTP/1.1\r\n\r\n", "HTTP/1.1 400", CLOSED),
+    ("no version", b"GET /healthz\r\n\r\n", "HTTP/1.1 400", CLOSED),
+    ("HTTP/9.9", b"GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n", "HTTP/1.1 400", CLOSED),
+    ("bad method", b"G\x01T /healthz HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 400", CLOSED),
+    ("header without colon", b"GET / HTTP/1.1\r\nHost x\r\n\r\n", "HTTP/1.1 400", CLOSED),
+    ("negative Content-Length", b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n", "HTTP/1.1 400", CLOSED),
+    ("Content-Length and chunked", b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\nZZZZ\r\n", "HTTP/1.1 400", CLOSED),
+    # Framed heads to routes without POST: answered 404. A chunk size that overflows ends the
+    # connection; a declared body that never comes is read and dropped as it arrives (memory
+    # stays bounded, see the end), until the idle timeout closes the connection.
+    ("bad chunk size", b"POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFF\r\n", "HTTP/1.1 404", CLOSED),
+    ("huge declared body", b"POST /v1/search HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\nabc", "HTTP/1.1 404", OPEN),
+    ("bad percent-encoding", req(b"/v1/search?q=%E4%ZZ%FF%"), "HTTP/1.1 400", CLOSED),
+    ("path traversal", req(b"/v1/articles/../../etc/passwd/qr.png"), "HTTP/1.1 404", CLOSED),
+    ("encoded traversal", req(b"/v1/articles/%2e%2e/%2e%2e%2fetc%2fpasswd/qr.png"), "HTTP/1.1 404", CLOSED),
+    # The path of an absolute URI is served (the search page), like any Host.
+    ("absolute URI", b"GET http://evil.example/ HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 200", OPEN),
+    # Blank lines are no request: nothing to answer, and the idle timeout closes the connection later.
+    ("only CRLFs", b"\r\n" * 5000, "no answer", OPEN),
+    ("LF only", b"GET /healthz HTTP/1.1\nHost: x\n\n", "HTTP/1.1 400", CLOSED),
 ]:
-    healthy(f"{name} -> {exchange(data)}")
+    got, body, closed = full_answer(data, timeout=3.0 if must_close is OPEN else 10.0)
+    problems = []
+    if not got.startswith(status): problems.append(f"expected {status}")
+    if must_close and not closed: problems.append("the connection was left open")
+    if b"root:" in body or b"/bin/" in body: problems.append("a file's content in the body")
+    if got.startswith("HTTP/1.1 4") and body and b'"status"' not in body: problems.append("a 4xx body that is not problem details")
+    line = f"{name} -> {got}{' (closed)' if closed else ''}"
+    if problems:
+        failures.append(f"{line}: {'; '.join(problems)}")
+        results.append(f"FAILED  {line}: {'; '.join(problems)}")
+    healthy(line)
 
 # 3. A flood of pipelined requests on one connection.
 s = socket.create_connection(("127.0.0.1", port), timeout=10)
@@ -112,7 +164,23 @@ while got.count(b"HTTP/1.1 200") < 2000 and time.time() < deadline:
     if not chunk: break
     got += chunk
 s.close()
-healthy(f"2,000 pipelined requests -> {got.count(b'HTTP/1.1 200')} answered")
+answered = got.count(b'HTTP/1.1 200')
+if answered != 2000: failures.append(f"2,000 pipelined requests: {answered} answered")
+healthy(f"2,000 pipelined requests -> {answered} answered, in order")
+
+# 3b. The largest ad-hoc codes (2,953 bytes, scale 20: 3,700 pixels a side), 64 at once: each
+#     answered 200 or, beyond the render queue, 503 with Retry-After; nothing else.
+largest = req(b"/v1/qr?scale=20&data=" + b"a" * 2953)
+statuses = []
+def ask_largest():
+    statuses.append(exchange(largest, timeout=60))
+askers = [threading.Thread(target=ask_largest) for _ in range(64)]
+for t in askers: t.start()
+for t in askers: t.join()
+odd = [a for a in statuses if not (a.startswith("HTTP/1.1 200") or a.startswith("HTTP/1.1 503"))]
+if odd or len(statuses) != 64: failures.append(f"64 largest /v1/qr codes at once: {odd[:3]}")
+healthy(f"64 largest /v1/qr codes at once -> {sum(a.startswith('HTTP/1.1 200') for a in statuses)} made, "
+        f"{sum(a.startswith('HTTP/1.1 503') for a in statuses)} refused with 503, {len(odd)} other")
 
 # 4. Slow clients: a byte a second, for at most 6 s, while others are served.
 def slow(n):
