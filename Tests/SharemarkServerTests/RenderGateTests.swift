@@ -17,10 +17,14 @@ import Testing
 
     @Test func oneRunsOneWaitsTheNextIsRefused() async throws {
         let gate = RenderGate(slots: 1, queue: 1)
-        let started = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
-        let first = Task { try await gate.run { started.signal(); release.wait(); return "first" } }
+        // The work blocks a thread-pool thread until released; the test waits for it to start
+        // without blocking a thread of its own (an AsyncStream, not a semaphore).
+        let (started, startedSignal) = AsyncStream.makeStream(of: Void.self)
+        let release = DispatchSemaphore(value: 0)
+        let first = Task { try await gate.run { startedSignal.yield(()); release.wait(); return "first" } }
         // The first holds the one slot, inside its work.
-        try #require(started.wait(timeout: .now() + 10) == .success)
+        var iterator = started.makeAsyncIterator()
+        try #require(await iterator.next() != nil)
         let second = Task { try await gate.run { "second" } }
         try await until(gate, running: 1, waiting: 1)
 
