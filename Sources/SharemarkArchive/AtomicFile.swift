@@ -292,6 +292,7 @@ public final class PeriodicSync: Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private let stopping = Atomic<Bool>(false)
     private let count = Atomic<Int>(0)
+    private let ended = Atomic<Bool>(false)
 
     /// Starts flushing the file system that holds `folder`.
     public init(folder: String, every interval: Duration = .milliseconds(250)) {
@@ -300,6 +301,7 @@ public final class PeriodicSync: Sendable {
         Thread.detachNewThread { [self] in
             defer {
                 if fd >= 0 { close(fd) }
+                ended.store(true, ordering: .releasing)
                 finished.signal()
             }
             guard fd >= 0 else { return }
@@ -316,6 +318,9 @@ public final class PeriodicSync: Sendable {
 
     /// How many flushes have run.
     public var flushes: Int { count.load(ordering: .relaxed) }
+
+    /// Whether the flushing thread has finished its work for good (no flush can follow).
+    var threadEnded: Bool { ended.load(ordering: .acquiring) }
 
     /// Stops flushing; returns when the thread has ended (after the flush under way, if any).
     public func stop() {

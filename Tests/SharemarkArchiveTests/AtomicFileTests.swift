@@ -59,15 +59,16 @@ import Testing
     let deadline = ContinuousClock.now + .seconds(10)
     while sync.flushes < 3 && ContinuousClock.now < deadline { usleep(5_000) }
     sync.stop()
+    // stop() returned only once the thread had ended: no flush can come after this count.
+    #expect(sync.threadEnded, "stop() returned while the flushing thread still ran")
     let flushed = sync.flushes
     #expect(flushed >= 3)
-    usleep(50_000)
-    #expect(sync.flushes == flushed, "a flush ran after stop()")
     sync.stop()  // a second stop returns at once
+    #expect(sync.flushes == flushed)
 
     let missing = PeriodicSync(folder: dir + "/missing", every: .milliseconds(10))
-    usleep(50_000)
     missing.stop()
+    #expect(missing.threadEnded)
     #expect(missing.flushes == 0)
 }
 
