@@ -1,4 +1,5 @@
 import Foundation
+import SharemarkArchive
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -102,15 +103,8 @@ public enum StepSummaryFile {
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return "cannot write the job summary to \(path): \(String(cString: strerror(errno)))" }
         defer { close(fd) }
-        let bytes = Array(markdown.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                return "cannot write the job summary to \(path): \(String(cString: strerror(n < 0 ? errno : EIO)))"
-            }
-            offset += n
+        if let code = writeAll(fd, Array(markdown.utf8)) {
+            return "cannot write the job summary to \(path): \(String(cString: strerror(code)))"
         }
         return nil
     }

@@ -102,15 +102,7 @@ func printJSON(_ value: some Encodable) throws {
 /// Writes all of `bytes` to standard output, or throws naming why not.
 func writeStandardOutput(_ bytes: Data) throws {
     fflush(nil)  // every stream, stdout included: what print() left buffered goes first
-    try bytes.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
-        var offset = 0
-        while offset < buffer.count {
-            let n = write(1, buffer.baseAddress! + offset, buffer.count - offset)
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                throw CLIError("cannot write to standard output: \(String(cString: strerror(n < 0 ? errno : EIO)))", code: 74)
-            }
-            offset += n
-        }
+    if let code = writeAll(1, Array(bytes)) {
+        throw CLIError("cannot write to standard output: \(String(cString: strerror(code)))", code: 74)
     }
 }
