@@ -294,8 +294,10 @@ public final class PeriodicSync: Sendable {
     private let count = Atomic<Int>(0)
     private let ended = Atomic<Bool>(false)
 
-    /// Starts flushing the file system that holds `folder`.
-    public init(folder: String, every interval: Duration = .milliseconds(250)) {
+    /// Starts flushing the file system that holds `folder`. `afterFlush` is called on the
+    /// flushing thread after each flush, with the count so far (for tests to wait on).
+    public init(folder: String, every interval: Duration = .milliseconds(250),
+                afterFlush: (@Sendable (Int) -> Void)? = nil) {
         let fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         let nanoseconds = Int(interval.components.seconds) * 1_000_000_000 + Int(interval.components.attoseconds / 1_000_000_000)
         Thread.detachNewThread { [self] in
@@ -311,7 +313,8 @@ public final class PeriodicSync: Sendable {
                 #else
                 fsync(fd)
                 #endif
-                count.add(1, ordering: .relaxed)
+                let flushes = count.add(1, ordering: .relaxed).newValue
+                afterFlush?(flushes)
             }
         }
     }

@@ -146,18 +146,7 @@ public struct ConfigFile: Sendable {
     /// A key part as it appears in a dotted key: bare when it can be, otherwise a basic string.
     static func display(_ part: String) -> String {
         if !part.isEmpty && part.unicodeScalars.allSatisfy(TOMLParser.isBareKeyScalar) { return part }
-        var out = "\""
-        for scalar in part.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                let hex = String(scalar.value, radix: 16, uppercase: true)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        return quoted(part)
     }
 
     static func join(_ prefix: String, _ parts: [String]) -> String {

@@ -52,8 +52,8 @@ public enum AssetCheck {
             image = try PNGImage(pngBytes: pngBytes, maxWidth: QRImageReader.maxSide, maxHeight: QRImageReader.maxSide,
                                  maxPixels: QRImageReader.maxSide * QRImageReader.maxSide)
         } catch { return .notPNG(error.description) }
-        if let grid = try? QRImageReader.read(image) {
-            if case .matches = QRImageReader.check(grid, expected: payload) { return .matches(.grid) }
+        if let found = try? QRImageReader.read(image) {
+            if case .matches = QRImageReader.check(found.symbol, expected: payload) { return .matches(.grid) }
         }
         // Not our geometry, or a grid that differs from our encoding (which another encoder's
         // image of the same payload can): let a real decoder say what it holds.

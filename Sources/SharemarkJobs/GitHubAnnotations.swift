@@ -89,10 +89,11 @@ public enum GitHubAnnotations {
         data(text).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C")
     }
 
-    /// Text for a Markdown line: no line breaks, table pipes and HTML escaped.
+    /// Text for a Markdown table cell: line breaks become spaces, HTML is escaped by the one
+    /// markup escaper, and table pipes are escaped with a backslash.
     static func markdown(_ text: String) -> String {
-        text.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
-            .replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "<", with: "&lt;")
+        markupEscaped(text.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
+            .replacingOccurrences(of: "\r", with: " ")).replacingOccurrences(of: "|", with: "\\|")
     }
 }
 

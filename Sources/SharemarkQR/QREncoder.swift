@@ -122,7 +122,7 @@ public struct QREncoder: Sendable {
             for i in 0..<(width * width) { buffer[i] = data[i] & 1 != 0 }
             count = width * width
         }
-        return QRSymbol(version: Int(code.pointee.version), level: level, modules: modules)
+        return QRSymbol(version: Int(code.pointee.version), modules: modules)
     }
 }
 

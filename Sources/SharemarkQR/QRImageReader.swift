@@ -1,4 +1,4 @@
-/// Recovers the module grid of a QR symbol from an image of known geometry: square, exactly two
+/// Recovers a QR symbol from an image of known geometry: square, exactly two
 /// colours, a uniform quiet zone, and a whole number of pixels per module. That is what
 /// `PNGRenderer` and `qrencode` write; checking such an image against a fresh encoding is exact
 /// and far cheaper than scanning it. Images of other shapes are reported as not recognised, so
@@ -15,7 +15,7 @@ public enum QRImageReader {
     /// of PNG can claim 8192×8192, which would take a gigabyte to decode and read.
     public static let maxSide = 4096
 
-    public static func read(_ image: PNGImage) throws(NotRecognised) -> ModuleGrid {
+    public static func read(_ image: PNGImage) throws(NotRecognised) -> QRImage {
         let side = image.width
         guard side > 0, side == image.height else {
             throw NotRecognised(reason: "the image is \(image.width)×\(image.height) pixels, not square")
@@ -87,67 +87,40 @@ public enum QRImageReader {
                 }
             }
         }
-        return ModuleGrid(
-            version: (size - 17) / 4, modules: modules, scale: scale, margin: margin,
-            foreground: color(dark), background: color(light),
-            level: formatLevel(modules: modules, size: size))
+        return QRImage(
+            symbol: QRSymbol(version: (size - 17) / 4, modules: modules), scale: scale, margin: margin,
+            foreground: color(dark), background: color(light))
     }
 
     /// Whether `pngBytes` shows `expected` encoded as `QREncoder` (text mode) would at the
     /// version and level the image declares.
     public static func check(pngBytes: some Collection<UInt8>, expected: String) -> PayloadMatch {
-        let grid: ModuleGrid
+        let image: QRImage
         do {
-            grid = try read(try PNGImage(pngBytes: pngBytes, maxWidth: maxSide, maxHeight: maxSide, maxPixels: maxSide * maxSide))
+            image = try read(try PNGImage(pngBytes: pngBytes, maxWidth: maxSide, maxHeight: maxSide, maxPixels: maxSide * maxSide))
         } catch let error as PNGDecodeError {
             return .notRecognised(error.description)
         } catch {
             return .notRecognised("\(error)")
         }
-        return check(grid, expected: expected)
+        return check(image.symbol, expected: expected)
     }
 
-    /// Compares a recovered grid with the encoding of `expected`.
-    public static func check(_ grid: ModuleGrid, expected: String) -> PayloadMatch {
-        let levels = grid.level.map { [$0] } ?? ErrorCorrectionLevel.allCases
+    /// Compares a symbol read from an image with the encoding of `expected`.
+    public static func check(_ found: QRSymbol, expected: String) -> PayloadMatch {
+        let levels = found.level.map { [$0] } ?? ErrorCorrectionLevel.allCases
         for level in levels {
             // The automatic version first: libqrencode's choice of segments depends on the
             // version it is given, so a forced version can encode the same text differently
             // even when it equals the automatic one. The forced version covers images made
             // with `-v`.
-            for version in [nil, grid.version] {
+            for version in [nil, found.version] {
                 guard let symbol = try? QREncoder(level: level, version: version).encode(expected),
-                      symbol.version == grid.version else { continue }
-                if grid.matches(symbol) { return .matches }
+                      symbol.version == found.version else { continue }
+                if symbol == found { return .matches }
             }
         }
         return .differs
-    }
-
-    /// Reads the error-correction level from the format information next to the top-left
-    /// finder (ISO/IEC 18004 7.9): bits 0–7 down column 8, bits 8–14 leftwards along row 8.
-    /// Returns nil when the 15 bits are not a valid format word.
-    private static func formatLevel(modules: [Bool], size: Int) -> ErrorCorrectionLevel? {
-        var format = 0
-        for i in 0..<15 {
-            let (x, y): (Int, Int)
-            if i < 6 { (x, y) = (8, i) } else if i < 8 { (x, y) = (8, i + 1) }
-            else if i == 8 { (x, y) = (7, 8) } else { (x, y) = (14 - i, 8) }
-            if modules[y * size + x] { format |= 1 << i }
-        }
-        let unmasked = format ^ 0x5412
-        // A valid word is 5 data bits followed by their BCH(15,5) remainder.
-        var remainder = (unmasked >> 10) << 10
-        for bit in stride(from: 14, through: 10, by: -1) where remainder & (1 << bit) != 0 {
-            remainder ^= 0x537 << (bit - 10)
-        }
-        guard remainder == unmasked & 0x3FF else { return nil }
-        switch unmasked >> 13 {
-        case 1: return .L
-        case 0: return .M
-        case 3: return .Q
-        default: return .H
-        }
     }
 
     private static func color(_ pixel: UInt32) -> RGBAColor {

@@ -54,10 +54,10 @@ import Testing
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("atomic-\(UUID())").path
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let sync = PeriodicSync(folder: dir, every: .milliseconds(10))
+    let thirdFlush = DispatchSemaphore(value: 0)
+    let sync = PeriodicSync(folder: dir, every: .milliseconds(10)) { if $0 == 3 { thirdFlush.signal() } }
     try AtomicFile.write(Array("png".utf8), to: dir + "/a.png")
-    let deadline = ContinuousClock.now + .seconds(10)
-    while sync.flushes < 3 && ContinuousClock.now < deadline { usleep(5_000) }
+    #expect(thirdFlush.wait(timeout: .now() + 10) == .success, "no third flush in 10 s")
     sync.stop()
     // stop() returned only once the thread had ended: no flush can come after this count.
     #expect(sync.threadEnded, "stop() returned while the flushing thread still ran")

@@ -26,18 +26,24 @@ func parallelStreamConsumesEveryResultInOrder(count: Int, chunk: Int, jobs: Int)
 }
 
 /// The first results are consumed while later ones are still being made (the point of a
-/// stream): work past the first 64 items waits until the first result has been consumed (for
-/// at most 10 s, so that a map that collected everything first fails rather than hangs). Each
-/// worker thread keeps its own state.
+/// stream): work past the first 64 items waits until the first result has been consumed (until
+/// at most 10 s after the start, so that a map that collected everything first fails rather
+/// than hangs). Each worker thread keeps its own state.
 @Test func parallelStreamConsumesBeforeTheWorkIsDone() throws {
     let made = Atomic<Int>(0)
-    let firstConsumed = Atomic<Bool>(false)
+    // Opened by the first consume; workers past item 64 block on it (a condition, not a poll).
+    let firstConsumed = NSCondition()
+    nonisolated(unsafe) var isFirstConsumed = false
     let count = 2000
     var madeWhenFirstConsumed: Int?
+    // One deadline for the whole run, so that a map that collects everything first fails in
+    // 10 s rather than waiting 10 s an item.
+    let deadline = Date(timeIntervalSinceNow: 10)
     try parallelStream(count: count, jobs: 2, chunk: 8, state: { [Int]() }, { seen, i in
         if i >= 64 {
-            let deadline = ContinuousClock.now + .seconds(10)
-            while !firstConsumed.load(ordering: .acquiring) && ContinuousClock.now < deadline { usleep(500) }
+            firstConsumed.lock()
+            while !isFirstConsumed && firstConsumed.wait(until: deadline) {}
+            firstConsumed.unlock()
         }
         seen.append(i)
         made.add(1, ordering: .relaxed)
@@ -47,7 +53,10 @@ func parallelStreamConsumesEveryResultInOrder(count: Int, chunk: Int, jobs: Int)
         #expect(ownStateInOrder)
         if i == 0 {
             madeWhenFirstConsumed = made.load(ordering: .relaxed)
-            firstConsumed.store(true, ordering: .releasing)
+            firstConsumed.lock()
+            isFirstConsumed = true
+            firstConsumed.broadcast()
+            firstConsumed.unlock()
         }
     })
     let first = try #require(madeWhenFirstConsumed)

@@ -12,7 +12,7 @@ import Testing
 /// flat form, one line per item, `key <TAB> type <TAB> value`, compared as sorted lists:
 ///
 /// - keys as `ConfigFile` writes them: dotted, a part that is not a bare key quoted (`"a.b"`,
-///   `""`, `"\"x\""`, controls as `\uXXXX`), array items numbered (`a[0]`, `fruits[1].name`);
+///   `""`, `"\"x\""`, `\n`, `\r`, `\t`, other controls as `\uXXXX`), array items numbered (`a[0]`, `fruits[1].name`);
 ///   tables give no line of their own (a `[table]` with no keys gives no entry in `ConfigFile`,
 ///   and `tomllib` cannot tell `[a]` from `a = {}`), so an empty table that is not an array item
 ///   is not compared; every array, inline (`a = [1]`) or of tables (`[[a]]`), gives a line
@@ -374,6 +374,7 @@ import Testing
             for c in k:
                 if c == '"': out += '\\"'
                 elif c == '\\': out += '\\\\'
+                elif c in '\n\r\t': out += {'\n': '\\n', '\r': '\\r', '\t': '\\t'}[c]
                 elif ord(c) < 0x20 or ord(c) == 0x7F: out += '\\u%04X' % ord(c)
                 else: out += c
             return out + '"'

@@ -39,6 +39,17 @@ import Testing
         #expect(summary.contains("Repair: `sharemark fix .`"))
     }
 
+    /// A message is one table-safe Markdown line: its line breaks are spaces, its markup is
+    /// escaped (so a title in a page cannot add HTML to the summary), its pipes are escaped.
+    @Test func stepSummaryMessagesAreOneEscapedLine() {
+        let findings = [Finding(kind: .assetMissing, file: "pages/a/b.md", line: 3,
+                                message: "a|b <img src=x> & \"q\"\r\nnext\nline")]
+        var report = Report(archive: ".", shard: .whole, findings: findings)
+        report.pagesChecked = 1
+        #expect(report.stepSummary(maxPerKind: 2).contains(
+            "\n- `pages/a/b.md:3` a\\|b &lt;img src=x&gt; &amp; &quot;q&quot; next line Repair: sharemark regen.\n"))
+    }
+
     /// With no repository to write footers under, the repair first names it.
     @Test func repairOfMissingFootersStartsWithInitWhenTheRepositoryIsUnknown() {
         var report = Report(archive: "my archive", shard: .whole,

@@ -187,17 +187,17 @@ import Testing
         #expect(try BarcodeScanner().scan(pngBytes: png) == [bytes])
     }
 
-    @Test func moduleGridReaderRecognisesQrencodePNGs() throws {
+    @Test func imageReaderRecognisesQrencodePNGs() throws {
         for i in 0..<12 {
             let text = Payloads.archiveURL(i, padTo: i * 40)
             let level = ErrorCorrectionLevel.allCases[i % 4]
             let reference = try Run.run(
                 ["qrencode", "-o", "-", "-s", "\(1 + i % 5)", "-m", "\(i % 6)", "-l", level.rawValue, text]).stdout
-            let grid = try QRImageReader.read(try PNGImage(pngBytes: reference))
+            let found = try QRImageReader.read(try PNGImage(pngBytes: reference))
             let symbol = try QREncoder(level: level).encode(text)
-            #expect(grid.matches(symbol))
-            #expect(grid.level == level)
-            #expect(grid.scale == 1 + i % 5 && grid.margin == i % 6)
+            #expect(found.symbol == symbol)
+            #expect(found.symbol.level == level)
+            #expect(found.scale == 1 + i % 5 && found.margin == i % 6)
             #expect(QRImageReader.check(pngBytes: reference, expected: text) == .matches)
             #expect(QRImageReader.check(pngBytes: reference, expected: text + "x") == .differs)
         }

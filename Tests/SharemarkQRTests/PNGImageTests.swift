@@ -60,18 +60,18 @@ import Testing
         #expect("\(PNGDecodeError.tooLarge(width: 1, height: 2, maxWidth: 3, maxHeight: 4, maxPixels: 5))".contains("1×2"))
     }
 
-    @Test func gridRoundTripOnOurPNGs() throws {
+    @Test func imageRoundTripOnOurPNGs() throws {
         for (i, level) in ErrorCorrectionLevel.allCases.enumerated() {
             let symbol = try QREncoder(level: level).encode(url)
             for scale in [1, 2, 4, 7] {
                 let options = QROptions(scale: scale, margin: i * 2, foreground: try RGBAColor(hex: "203040"),
                                             background: try RGBAColor(hex: "ffeeddcc"))
                 let bytes = try PNGRenderer(options: options).render(symbol)
-                let grid = try QRImageReader.read(try PNGImage(pngBytes: bytes))
-                #expect(grid.matches(symbol) && grid.level == level && grid.scale == scale && grid.margin == i * 2)
-                #expect(grid.foreground == options.foreground && grid.background == options.background)
-                #expect(QRImageReader.check(grid, expected: url) == .matches)
-                #expect(QRImageReader.check(grid, expected: url.replacingOccurrences(of: "world", with: "china")) == .differs)
+                let found = try QRImageReader.read(try PNGImage(pngBytes: bytes))
+                #expect(found.symbol == symbol && found.symbol.level == level && found.scale == scale && found.margin == i * 2)
+                #expect(found.foreground == options.foreground && found.background == options.background)
+                #expect(QRImageReader.check(found.symbol, expected: url) == .matches)
+                #expect(QRImageReader.check(found.symbol, expected: url.replacingOccurrences(of: "world", with: "china")) == .differs)
             }
         }
     }

@@ -45,11 +45,11 @@ private func readBitmap(_ bytes: UnsafeBufferPointer<UInt8>) {
 }
 
 private func readQR(_ image: PNGImage) {
-    guard let grid = try? QRImageReader.read(image) else { return }
-    let size = grid.version * 4 + 17
-    precondition(grid.modules.count == size * size)
-    precondition(grid.scale >= 1 && (size + 2 * grid.margin) * grid.scale == image.width)
-    _ = QRImageReader.check(grid, expected: payload)
+    guard let found = try? QRImageReader.read(image) else { return }
+    let size = found.symbol.version * 4 + 17
+    precondition(found.symbol.modules.count == size * size)
+    precondition(found.scale >= 1 && (size + 2 * found.margin) * found.scale == image.width)
+    _ = QRImageReader.check(found.symbol, expected: payload)
 }
 
 private func withFixedCRCs(_ png: [UInt8]) -> [UInt8] {
