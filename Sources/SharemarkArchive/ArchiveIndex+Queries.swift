@@ -56,6 +56,43 @@ extension ArchiveIndex {
         try fetchArticles(.all)
     }
 
+    /// Every page, ordered by path, handed to `body` `size` at a time: all read in one
+    /// read transaction (one state of the index), and only one batch of articles in memory,
+    /// for commands that go through every page of archives of any size.
+    public func forEachArticleBatch(size: Int = 2048, _ body: ([Article]) throws -> Void) throws {
+        let config = self.config
+        let size = max(1, size)
+        try pool.read { db in
+            let statement = try db.makeStatement(sql: PageQuery.sql[.all]!)
+            var batch: [Article] = []
+            batch.reserveCapacity(size)
+            try PageRow.step(statement) { handle in
+                batch.append(try PageRow(columnsOf: handle).article(config: config))
+                if batch.count == size {
+                    try body(batch)
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            if !batch.isEmpty { try body(batch) }
+        }
+    }
+
+    /// How many pages' footers link their QR image in each form: the counts of
+    /// `ImageLinkHistory`, without reading the pages.
+    public func imageLinkFormCounts() throws -> (cdn: Int, blob: Int) {
+        try pool.read { db in
+            var counts = (cdn: 0, blob: 0)
+            for row in try Row.fetchAll(db, sql: "SELECT image_form, COUNT(*) FROM pages WHERE image_form IS NOT NULL GROUP BY image_form") {
+                switch ImageLinkForm(rawValue: row[0] as String) {
+                case .cdn?: counts.cdn = row[1]
+                case .blob?: counts.blob = row[1]
+                case nil: break
+                }
+            }
+            return counts
+        }
+    }
+
     /// Every PNG file under the pages folder, ordered by path.
     public func allAssets() throws -> [AssetFile] {
         try pool.read { db in try AssetRow.order(Column("path")).fetchAll(db).map { try $0.file() } }

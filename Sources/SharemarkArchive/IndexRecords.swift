@@ -96,7 +96,7 @@ struct PageRow: Codable, PersistableRecord {
     }
 
     /// Reads the current row of a stepped statement, its columns in `CodingKeys` order.
-    private init(columnsOf handle: SQLiteStatement) throws {
+    init(columnsOf handle: SQLiteStatement) throws {
         var columns = ColumnReader(handle: handle)
         path = try columns.required(.path)
         category = try columns.required(.category)

@@ -41,53 +41,73 @@ public func parallelMap<T: Sendable, State>(count: Int, jobs: Int, chunk: Int = 
 /// `parallelMap` whose results the calling thread takes in index order while `jobs` other
 /// threads are still making later ones: `consume` gets each result once, in order, as soon as
 /// it and those before it are made. The workers take chunks in ascending order, so results
-/// arrive about in order. When `consume` throws, the workers stop after their current chunk,
-/// and the error is rethrown once they have.
+/// arrive about in order. The workers stay at most `aheadChunks` chunks (default four per
+/// worker) ahead of `consume`, and results wait in a ring of that many chunks' slots: memory
+/// for a few hundred results whatever the count and whichever side is faster (slots for every
+/// parsed page of an archive of 300,000 took a hundred megabytes). When
+/// `consume` throws, the workers stop after their current chunk, and the error is rethrown once
+/// they have.
 ///
 /// For a step that must run on one thread after a parallel one (writing parsed pages into
 /// SQLite): the two overlap instead of following each other.
-public func parallelStream<T: Sendable, State>(count: Int, jobs: Int, chunk: Int = 64,
+public func parallelStream<T: Sendable, State>(count: Int, jobs: Int, chunk: Int = 64, aheadChunks: Int? = nil,
                                                state makeState: @escaping @Sendable () -> State,
                                                _ body: @escaping @Sendable (inout State, Int) -> T,
                                                consume: (Int, T) throws -> Void) throws {
     guard count > 0 else { return }
     let chunks = (count + chunk - 1) / chunk
-    let stream = ChunkStream<T>(count: count, chunks: chunks)
     let workers = max(1, min(jobs, chunks))
+    let ahead = max(workers, aheadChunks ?? 4 * workers)
+    let stream = ChunkStream<T>(chunks: chunks, slots: min(count, ahead * chunk))
+    // A permit per chunk taken and not yet consumed. Chunks are taken in ascending order, so the
+    // oldest unconsumed one is always taken by a worker that will finish it: no deadlock. And
+    // when chunk c is taken, chunk c - ahead has been consumed: its slots in the ring, the same
+    // as c's, are free. Made at 0 and signalled up: libdispatch traps when a semaphore is freed
+    // below its initial value, which a stop part-way leaves.
+    let permits = DispatchSemaphore(value: 0)
+    for _ in 0..<ahead { permits.signal() }
+    let ring = ahead * chunk
     let finished = DispatchGroup()
     for _ in 0..<workers {
         finished.enter()
         Thread.detachNewThread {
             defer { finished.leave() }
             var state = makeState()
-            while !stream.stopped.load(ordering: .relaxed) {
+            while true {
+                permits.wait()
+                guard !stream.stopped.load(ordering: .relaxed) else { break }
                 let c = stream.nextChunk.add(1, ordering: .relaxed).oldValue
                 guard c < chunks else { break }
-                for i in (c * chunk)..<min(count, (c + 1) * chunk) { stream.slots.set(i, body(&state, i)) }
+                for i in (c * chunk)..<min(count, (c + 1) * chunk) { stream.slots.set(i % ring, body(&state, i)) }
                 stream.ready[c].signal()
             }
+            // A worker that stops hands its permit on: another may be waiting for one.
+            permits.signal()
         }
     }
     defer {
         stream.stopped.store(true, ordering: .relaxed)
+        permits.signal()
         finished.wait()
     }
     for c in 0..<chunks {
         stream.ready[c].wait()
-        for i in (c * chunk)..<min(count, (c + 1) * chunk) { try consume(i, stream.slots.take(i)) }
+        for i in (c * chunk)..<min(count, (c + 1) * chunk) { try consume(i, stream.slots.take(i % ring)) }
+        permits.signal()
     }
 }
 
-/// The shared state of one `parallelStream`: result slots, the next chunk to hand out, one
-/// semaphore per chunk signalled when its results are all set.
+/// The shared state of one `parallelStream`: a ring of result slots (as many as the chunks the
+/// workers may be ahead), the next chunk to hand out, one semaphore per chunk signalled when its
+/// results are all set.
 private final class ChunkStream<T>: @unchecked Sendable {
     let slots: ResultSlots<T>
     let nextChunk = Atomic<Int>(0)
     let stopped = Atomic<Bool>(false)
     let ready: [DispatchSemaphore]
 
-    init(count: Int, chunks: Int) {
-        slots = ResultSlots(count: count)
+    init(chunks: Int, slots: Int) {
+        self.slots = ResultSlots(count: slots)
         ready = (0..<chunks).map { _ in DispatchSemaphore(value: 0) }
     }
 }

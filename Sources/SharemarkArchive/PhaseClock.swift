@@ -1,8 +1,8 @@
 import Foundation
 
 /// Times the phases of a long command on standard error when `SHAREMARK_TIMING` is set: each
-/// mark prints the seconds since the clock started. For finding where time goes; silent
-/// otherwise.
+/// mark prints the seconds since the clock started and the process's resident memory, now and
+/// at its peak (Linux's VmRSS and VmHWM). For finding where time and memory go; silent otherwise.
 public struct PhaseClock {
     let started = ContinuousClock.now
     let enabled = ProcessInfo.processInfo.environment["SHAREMARK_TIMING"] != nil
@@ -13,7 +13,9 @@ public struct PhaseClock {
 
     public func mark(_ what: String) {
         guard enabled else { return }
-        FileHandle.standardError.write(Data("[\(String(format: "%.3f", seconds)) s] \(what)\n".utf8))
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let rss = status.split(separator: "\n").filter { $0.hasPrefix("VmRSS") || $0.hasPrefix("VmHWM") }.joined(separator: " ")
+        FileHandle.standardError.write(Data("[\(String(format: "%.3f", seconds)) s] \(what) \(rss)\n".utf8))
     }
 }
 

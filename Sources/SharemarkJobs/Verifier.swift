@@ -20,52 +20,109 @@ public struct Verifier: Sendable {
         self.jobs = max(1, jobs)
     }
 
-    /// `scanProblems` are the problems of the index update's scan (files it could not list or
-    /// read); the problems found in each page come with its article. `progress` is called with
-    /// (pages done, pages in all) from worker threads.
-    public func verify(articles: [Article], assets: [AssetFile], scanProblems: [Problem] = [],
+    /// Verifies every page of `index` a batch at a time: memory for one batch of pages, the
+    /// findings and the PNG paths, not for the whole archive. `problems` are those of the index
+    /// update (`UpdateSummary.problems`): a page's own come with its article, the rest (files
+    /// the scan could not list or read) are reported unless a page references the file.
+    /// `progress` is called with (pages done, pages in all) from worker threads.
+    public func verify(index: ArchiveIndex, problems: [Problem] = [], shard: Shard = .whole, batchSize: Int = 2048,
+                       progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> Report {
+        let counts = try index.imageLinkFormCounts()
+        var run = Run(verifier: self, history: ImageLinkHistory(cdn: counts.cdn, blob: counts.blob, house: imageLinkForm),
+                      assets: try index.allAssets(), problems: problems, shard: shard,
+                      pages: try index.counts().pages, progress: progress)
+        try index.forEachArticleBatch(size: batchSize) { run.check($0) }
+        return run.report()
+    }
+
+    /// `verify(index:…)` over articles already in memory, as one batch.
+    public func verify(articles: [Article], assets: [AssetFile], problems: [Problem] = [],
                        shard: Shard = .whole, progress: (@Sendable (Int, Int) -> Void)? = nil) -> Report {
+        var run = Run(verifier: self, history: ImageLinkHistory(articles: articles, house: imageLinkForm),
+                      assets: assets, problems: problems, shard: shard, pages: articles.count, progress: progress)
+        run.check(articles)
+        return run.report()
+    }
+
+    /// One verification under way: what is kept between batches.
+    struct Run {
+        let verifier: Verifier
+        let history: ImageLinkHistory
+        let shard: Shard
+        let pages: Int
+        let progress: (@Sendable (Int, Int) -> Void)?
         let start = ContinuousClock.now
-        let pages = articles.filter { shard.contains(path: $0.pagePath.value) }
-        let root = archive
-        // An archive that moved from one image link form to the other keeps a large share of
-        // pages in each: history, one note, not a warning on every page of the older form.
-        let history = ImageLinkHistory(articles: articles, house: imageLinkForm)
-        let form = history.isHistory ? nil : imageLinkForm
-        let pngLimit = limits.pngBytes
-        let done = Atomic<Int>(0)
-        let perPage: [[Finding]] = parallelMap(count: pages.count, jobs: jobs, chunk: 16) { i in
-            let findings = Verifier.check(pages[i], archive: root, imageLinkForm: form, pngLimit: pngLimit)
-            if let progress {
-                let n = done.add(1, ordering: .relaxed).newValue
-                if n % 64 == 0 || n == pages.count { progress(n, pages.count) }
+        /// The PNGs of the shard no page seen so far references: what is left are the orphans.
+        var unreferenced: Set<String>
+        /// The update's problems whose file no page seen so far is or references.
+        var unclaimed: [String: [Problem]]
+        var findings: [Finding] = []
+        var pagesSeen = 0
+        var pagesChecked = 0
+        var checkedPages: [String] = []
+
+        init(verifier: Verifier, history: ImageLinkHistory, assets: [AssetFile], problems: [Problem], shard: Shard,
+             pages: Int, progress: (@Sendable (Int, Int) -> Void)?) {
+            self.verifier = verifier
+            self.history = history
+            self.shard = shard
+            self.pages = pages
+            self.progress = progress
+            unreferenced = Set(assets.lazy.map(\.path.value).filter { path in
+                shard.contains(path: path.hasSuffix(".png") ? String(path.dropLast(4)) : path)
+            })
+            unclaimed = Dictionary(grouping: problems.filter { shard.contains(path: $0.file) }, by: \.file)
+        }
+
+        mutating func check(_ batch: [Article]) {
+            for article in batch {
+                // A file a footer names is not an orphan, even when it is not that page's asset;
+                // a page's own problems come with its article, and a referenced PNG that the scan
+                // could not take is reported with its page.
+                if let named = article.imageLinkTarget {
+                    unreferenced.remove(named.value)
+                    unclaimed[named.value] = nil
+                }
+                unreferenced.remove(article.address.asset.value)
+                unclaimed[article.address.asset.value] = nil
+                unclaimed[article.pagePath.value] = nil
             }
-            return findings
+            let pages = batch.filter { shard.contains(path: $0.pagePath.value) }
+            let root = verifier.archive, pngLimit = verifier.limits.pngBytes
+            // An archive that moved from one image link form to the other keeps a large share of
+            // pages in each: history, one note, not a warning on every page of the older form.
+            let form = history.isHistory ? nil : verifier.imageLinkForm
+            let seen = pagesSeen, total = self.pages, progress = self.progress
+            let done = Atomic<Int>(0)
+            let perPage: [[Finding]] = parallelMap(count: pages.count, jobs: verifier.jobs, chunk: 16) { i in
+                let findings = Verifier.check(pages[i], archive: root, imageLinkForm: form, pngLimit: pngLimit)
+                if let progress {
+                    let n = done.add(1, ordering: .relaxed).newValue
+                    if n % 64 == 0 || n == pages.count { progress(seen + n, total) }
+                }
+                return findings
+            }
+            for list in perPage { findings += list }
+            pagesSeen += batch.count
+            pagesChecked += pages.count
+            for page in pages where page.hasFooter { checkedPages.append(page.pagePath.value) }
         }
-        var findings = perPage.flatMap { $0 }
 
-        var referenced = Set<String>()
-        for article in articles {
-            if let named = article.imageLinkTarget { referenced.insert(named.value) }
-            referenced.insert(article.address.asset.value)
+        func report() -> Report {
+            var findings = self.findings
+            findings += unclaimed.values.joined().compactMap { Finding($0) }
+            for path in unreferenced {
+                findings.append(Finding(kind: .orphanAsset, file: path, line: nil, message: "no page references this PNG"))
+            }
+            var report = Report(archive: verifier.archive, shard: shard, findings: findings)
+            if history.isHistory { report.notes.append(history.note(archive: verifier.archive)) }
+            report.pagesChecked = pagesChecked
+            report.pagesWithFooter = checkedPages.count
+            report.assetsChecked = unreferenced.count + checkedPages.count
+            report.checkedPages = checkedPages
+            report.seconds = (ContinuousClock.now - start).seconds
+            return report
         }
-        // A referenced PNG that the scan could not take is reported with its page, below.
-        findings += scanProblems.filter { shard.contains(path: $0.file) && !referenced.contains($0.file) }
-            .compactMap { Finding($0) }
-
-        let orphans = OrphanAssets.find(articles: articles, assets: assets, shard: shard)
-        for asset in orphans {
-            findings.append(Finding(kind: .orphanAsset, file: asset.path.value, line: nil,
-                                    message: "no page references this PNG"))
-        }
-        var report = Report(archive: archive, shard: shard, findings: findings)
-        if history.isHistory { report.notes.append(history.note(archive: archive)) }
-        report.pagesChecked = pages.count
-        report.pagesWithFooter = pages.count { $0.hasFooter }
-        report.assetsChecked = orphans.count + pages.count { $0.hasFooter }
-        report.checkedPages = pages.filter(\.hasFooter).map(\.pagePath.value)
-        report.seconds = (ContinuousClock.now - start).seconds
-        return report
     }
 
     /// The findings of one page.
@@ -149,6 +206,12 @@ public struct ImageLinkHistory: Hashable, Sendable {
     /// The archive's form (`image_url`, or the majority), for the command.
     public var house: ImageLinkForm?
     public static let historyShare = 0.10
+
+    public init(cdn: Int, blob: Int, house: ImageLinkForm?) {
+        self.cdn = cdn
+        self.blob = blob
+        self.house = house
+    }
 
     public init(articles: [Article], house: ImageLinkForm?) {
         for article in articles {

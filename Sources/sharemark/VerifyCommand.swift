@@ -50,17 +50,12 @@ struct VerifyCommand: ParsableCommand {
             let shard = try work.selectedShard
             let (index, update) = try options.openUpdatedIndex()
             defer { index.waitForCheckpoint() }
-            let articles = try index.allArticles()
-            // The update's problems that belong to no indexed page: files it could not list or read.
-            let pages = Set(articles.map(\.pagePath.value))
-            let scanProblems = update.problems.filter { !pages.contains($0.file) }
             let bar = TerminalProgress()
             var progress: (@Sendable (Int, Int) -> Void)? = nil
             if bar.enabled { progress = { @Sendable done, total in bar.bar("checking QR images", done: done, total: total) } }
-            var report = Verifier(archive: options.archive, imageLinkForm: index.config.imageLinkForm,
+            var report = try Verifier(archive: options.archive, imageLinkForm: index.config.imageLinkForm,
                                   limits: index.config.limits, jobs: work.threads)
-                .verify(articles: articles, assets: try index.allAssets(), scanProblems: scanProblems,
-                        shard: shard, progress: progress)
+                .verify(index: index, problems: update.problems, shard: shard, progress: progress)
             report.repositoryKnown = index.config.knowsRepository
             bar.finish()
             print(report.render(format, maxAnnotations: maxAnnotations))

@@ -64,6 +64,28 @@ func parallelStreamConsumesEveryResultInOrder(count: Int, chunk: Int, jobs: Int)
     #expect(made.load(ordering: .relaxed) == count)
 }
 
+/// A slow consumer holds the workers back: at no point are more than `aheadChunks` chunks made
+/// and not yet consumed (the results in memory), and every item is still made once.
+@Test func parallelStreamWorkersStayWithinTheirWindow() throws {
+    let made = Atomic<Int>(0)
+    let chunk = 8, ahead = 3, count = 2000
+    var worst = 0
+    var consumed = 0
+    try parallelStream(count: count, jobs: 2, chunk: chunk, aheadChunks: ahead, state: { () }, { _, i in
+        made.add(1, ordering: .relaxed)
+        return i
+    }, consume: { i, value in
+        #expect(value == i)
+        // Chunks whose results were all consumed have given their permits back.
+        let allowed = (i / chunk + ahead) * chunk
+        worst = max(worst, made.load(ordering: .relaxed) - allowed)
+        consumed += 1
+        if i % 16 == 0 { usleep(200) }  // a consumer slower than its workers
+    })
+    #expect(worst <= 0, "\(worst) items made past the window")
+    #expect(consumed == count && made.load(ordering: .relaxed) == count)
+}
+
 /// An error from `consume` comes out once the workers have stopped: no work goes on after
 /// the call returns, and most of it was never started.
 @Test func parallelStreamStopsItsWorkersWhenConsumeThrows() throws {

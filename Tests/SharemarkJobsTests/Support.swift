@@ -80,9 +80,13 @@ struct TestArchive {
         return index
     }
 
-    func verify(shard: Shard = .whole) throws -> Report {
-        let index = try index()
-        return Verifier(archive: root, imageLinkForm: index.config.imageLinkForm, jobs: 2).verify(articles: try index.allArticles(), assets: try index.allAssets(), shard: shard)
+    /// What `sharemark verify` reports: the index brought up to date, then checked with the
+    /// update's problems, `batchSize` pages at a time.
+    func verify(shard: Shard = .whole, batchSize: Int = 2048) throws -> Report {
+        let index = try ArchiveIndex(archive: root)
+        let update = try index.update()
+        return try Verifier(archive: root, imageLinkForm: index.config.imageLinkForm, jobs: 2)
+            .verify(index: index, problems: update.problems, shard: shard, batchSize: batchSize)
     }
 
     func plan(_ mode: RegenerationMode, shard: Shard = .whole) throws -> RegenerationPlan {

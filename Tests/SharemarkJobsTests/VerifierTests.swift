@@ -55,10 +55,13 @@ let expectedFaults: Set<Expected> = [
 ]
 
 @Suite struct VerifierTests {
-    @Test func everyPlantedFaultIsFoundAndNothingElse() throws {
+    /// Whole, and a page or a few at a time: the orphan, found only once every page has been
+    /// seen, and every page's findings are the same whatever the batches.
+    @Test(arguments: [2048, 1, 5])
+    func everyPlantedFaultIsFoundAndNothingElse(batchSize: Int) throws {
         let a = try faultyArchive()
         defer { a.remove() }
-        let report = try a.verify()
+        let report = try a.verify(batchSize: batchSize)
         let found = Set(report.findings.map { Expected(file: $0.file, line: $0.line, severity: $0.severity, kind: $0.kind) })
         #expect(found == expectedFaults, "\(report.text)")
         #expect(report.findings.count == expectedFaults.count)
