@@ -23,7 +23,7 @@ public enum GitHubAnnotations {
 
     /// One workflow command per annotation, at most `maxPerKind` of each kind, then one
     /// `::notice` line with the count of those left out.
-    public static func lines(_ annotations: [Annotation], maxPerKind: Int) -> [String] {
+    public static func lines(_ annotations: some Sequence<Annotation>, maxPerKind: Int) -> [String] {
         var shown: [String: Int] = [:]
         var omitted: [String: Int] = [:]
         var lines: [String] = []
@@ -45,20 +45,27 @@ public enum GitHubAnnotations {
 
     /// A Markdown summary: a table of counts by kind, the first `maxPerKind` places of each kind
     /// as `file:line`, and the repair command.
-    public static func stepSummary(title: String, annotations: [Annotation], maxPerKind: Int,
+    public static func stepSummary(title: String, annotations: some Sequence<Annotation>, maxPerKind: Int,
                                    repairCommand: String?) -> String {
         var out = "### \(markdown(title))\n\n"
-        let byKind = Dictionary(grouping: annotations, by: \.kind)
+        // Per kind: the count and the first `maxPerKind` (only those are kept).
+        var byKind: [String: (count: Int, first: [Annotation])] = [:]
+        for a in annotations {
+            var entry = byKind[a.kind, default: (0, [])]
+            entry.count += 1
+            if entry.first.count < max(1, maxPerKind) { entry.first.append(a) }
+            byKind[a.kind] = entry
+        }
         if byKind.isEmpty {
             out += "Nothing found.\n"
         } else {
             out += "| kind | severity | count |\n|---|---|---:|\n"
-            for (kind, list) in byKind.sorted(by: { $0.key < $1.key }) {
-                out += "| `\(kind)` | \(list[0].severity.rawValue) | \(list.count) |\n"
+            for (kind, entry) in byKind.sorted(by: { $0.key < $1.key }) {
+                out += "| `\(kind)` | \(entry.first[0].severity.rawValue) | \(entry.count) |\n"
             }
-            for (kind, list) in byKind.sorted(by: { $0.key < $1.key }) {
-                out += "\n**\(kind)**" + (list.count > maxPerKind ? " (first \(maxPerKind) of \(list.count))" : "") + "\n\n"
-                for a in list.prefix(maxPerKind) {
+            for (kind, entry) in byKind.sorted(by: { $0.key < $1.key }) {
+                out += "\n**\(kind)**" + (entry.count > maxPerKind ? " (first \(maxPerKind) of \(entry.count))" : "") + "\n\n"
+                for a in entry.first.prefix(maxPerKind) {
                     let place = a.line.map { "\(a.file):\($0)" } ?? a.file
                     out += "- `\(place.replacingOccurrences(of: "`", with: "'"))` \(markdown(a.message))\n"
                 }

@@ -73,7 +73,7 @@ public struct RegenerationPlan: Hashable, Sendable {
         public var reason: String
     }
 
-    /// Builds the plan.
+    /// Builds the plan from pages in memory, as one batch of a `Builder`.
     ///
     /// - Parameters:
     ///   - articles: every page of the index.
@@ -87,58 +87,89 @@ public struct RegenerationPlan: Hashable, Sendable {
                             mode: RegenerationMode, shard: Shard = .whole, pngLimit: Int = ReadLimits.standard.pngBytes,
                             jobs: Int = availableProcessors,
                             checked known: [CheckedAsset: AssetStatus] = [:]) -> RegenerationPlan {
-        let existing = Set(assets.map(\.path))
-        var plan = RegenerationPlan(mode: mode, shard: shard, items: [], alreadyCorrect: 0,
+        var builder = Builder(assets: assets, archive: archive, mode: mode, shard: shard, pngLimit: pngLimit,
+                              jobs: jobs, checked: known)
+        builder.add(articles)
+        return builder.plan()
+    }
+
+    /// Builds a plan from the pages a batch at a time (`ArchiveIndex.forEachArticleBatch`):
+    /// what is kept is the plan's items, not the pages.
+    public struct Builder {
+        private var building: RegenerationPlan
+        private let existing: Set<ArchivePath>
+        private let archive: String
+        private let pngLimit: Int
+        private let jobs: Int
+        private let known: [CheckedAsset: AssetStatus]
+        private var toCheck: [Item] = []
+
+        /// The parameters are `make`'s.
+        public init(assets: [AssetFile], archive: String, mode: RegenerationMode, shard: Shard = .whole,
+                    pngLimit: Int = ReadLimits.standard.pngBytes, jobs: Int = availableProcessors,
+                    checked known: [CheckedAsset: AssetStatus] = [:]) {
+            building = RegenerationPlan(mode: mode, shard: shard, items: [], alreadyCorrect: 0,
                                     pagesWithoutFooter: 0, unplannable: [])
-        var toCheck: [Item] = []
-        // Two pages may reference one asset; it is written once, for the first page in order.
-        var seen = Set<ArchivePath>()
-        for article in articles where shard.contains(path: article.pagePath.value) {
-            guard article.hasFooter else { plan.pagesWithoutFooter += 1; continue }
-            // The asset is the page's own, whatever its footer's image link names.
-            let asset = article.address.asset
-            guard let payload = article.mirrorURL ?? article.linkedMirrorURL else {
-                plan.unplannable.append(Failure(page: article.pagePath.value, asset: asset.value,
-                                                reason: "its footer has no mirror URL"))
-                continue
-            }
-            // The QR code encodes the footer's mirror URL: only when that URL is this page's.
-            if let problem = article.problems.first(where: { $0.kind == .footerLinksElsewhere || $0.kind == .linkOpensFolder })
-                .map({ $0.kind }) {
-                let why = problem == .linkOpensFolder
-                    ? "its footer's mirror URL opens the folder, not the page (a raw '?' or '#' in the path); run sharemark fix"
-                    : "its footer's mirror URL names another page; run sharemark fix"
-                plan.unplannable.append(Failure(page: article.pagePath.value, asset: asset.value, reason: why))
-                continue
-            }
-            guard seen.insert(asset).inserted else { continue }
-            var item = Item(asset: asset, page: article.pagePath, line: article.qrImageLine,
-                            payload: payload, reason: .missing)
-            if !existing.contains(asset) {
-                plan.items.append(item)
-            } else {
-                switch mode {
-                case .missing: plan.alreadyCorrect += 1
-                case .all: item.reason = .forced; plan.items.append(item)
-                case .stale: toCheck.append(item)
+            existing = Set(assets.map(\.path))
+            self.archive = archive
+            self.pngLimit = pngLimit
+            self.jobs = jobs
+            self.known = known
+        }
+
+        /// Plans the pages of one batch (of pages in path order).
+        public mutating func add(_ articles: [Article]) {
+            for article in articles where building.shard.contains(path: article.pagePath.value) {
+                guard article.hasFooter else { building.pagesWithoutFooter += 1; continue }
+                // The asset is the page's own, whatever its footer's image link names: one page,
+                // one asset.
+                let asset = article.address.asset
+                guard let payload = article.mirrorURL ?? article.linkedMirrorURL else {
+                    building.unplannable.append(Failure(page: article.pagePath.value, asset: asset.value,
+                                                    reason: "its footer has no mirror URL"))
+                    continue
+                }
+                // The QR code encodes the footer's mirror URL: only when that URL is this page's.
+                if let problem = article.problems.first(where: { $0.kind == .footerLinksElsewhere || $0.kind == .linkOpensFolder })
+                    .map({ $0.kind }) {
+                    let why = problem == .linkOpensFolder
+                        ? "its footer's mirror URL opens the folder, not the page (a raw '?' or '#' in the path); run sharemark fix"
+                        : "its footer's mirror URL names another page; run sharemark fix"
+                    building.unplannable.append(Failure(page: article.pagePath.value, asset: asset.value, reason: why))
+                    continue
+                }
+                var item = Item(asset: asset, page: article.pagePath, line: article.qrImageLine,
+                                payload: payload, reason: .missing)
+                if !existing.contains(asset) {
+                    building.items.append(item)
+                } else {
+                    switch building.mode {
+                    case .missing: building.alreadyCorrect += 1
+                    case .all: item.reason = .forced; building.items.append(item)
+                    case .stale: toCheck.append(item)
+                    }
                 }
             }
         }
-        if !toCheck.isEmpty {
-            let root = archive
+
+        /// The plan: the existing PNGs of `stale` mode read and checked, on `jobs` threads.
+        public consuming func plan() -> RegenerationPlan {
+            guard !toCheck.isEmpty else { return building }
+            let root = archive, pngLimit = self.pngLimit, known = self.known
+            let toCheck = self.toCheck
             let keys = toCheck.map { CheckedAsset(asset: $0.asset, payload: $0.payload) }
-            let statuses = parallelMap(count: toCheck.count, jobs: jobs) { [toCheck] i in
+            let statuses = parallelMap(count: toCheck.count, jobs: jobs) { i in
                 known[keys[i]] ?? AssetCheck.check(archive: root, asset: toCheck[i].asset, payload: toCheck[i].payload, limit: pngLimit)
             }
-            plan.checked = Dictionary(zip(keys, statuses), uniquingKeysWith: { first, _ in first })
+            building.checked = Dictionary(zip(keys, statuses), uniquingKeysWith: { first, _ in first })
             for (item, status) in zip(toCheck, statuses) {
                 var item = item
                 switch status {
-                case .matches: plan.alreadyCorrect += 1; continue
+                case .matches: building.alreadyCorrect += 1; continue
                 case .missing: item.reason = .missing
                 case .notAFile(let why):
                     // A link or a folder where the PNG belongs is not replaced: a finding for people.
-                    plan.unplannable.append(Failure(page: item.page.value, asset: item.asset.value, reason: why))
+                    building.unplannable.append(Failure(page: item.page.value, asset: item.asset.value, reason: why))
                     continue
                 case .notPNG(let why): item.reason = .stale("not a readable PNG: \(why)")
                 case .unreadable(let why): item.reason = .stale("cannot be read: \(why)")
@@ -147,10 +178,10 @@ public struct RegenerationPlan: Hashable, Sendable {
                     let what = decoded.map { "encodes \($0)" } ?? "encodes another payload"
                     item.reason = .stale("\(what) [\(decoder.rawValue)]")
                 }
-                plan.items.append(item)
+                building.items.append(item)
             }
-            plan.items.sort { $0.asset < $1.asset }
+            building.items.sort { $0.asset < $1.asset }
+            return building
         }
-        return plan
     }
 }

@@ -72,8 +72,11 @@ public struct Regenerator: Sendable {
     /// pages; returns their archive-relative paths. Call it while holding the `RegenLock`.
     @discardableResult
     public static func removeLeftovers(archive: String, pages: [ArchivePath]) -> [String] {
-        var folders = Set<String>()
-        for page in pages { folders.insert(page.folder) }
+        removeLeftovers(archive: archive, folders: Set(pages.map(\.folder)))
+    }
+
+    /// `removeLeftovers(archive:pages:)` given the pages' folders.
+    public static func removeLeftovers(archive: String, folders: Set<String>) -> [String] {
         var removed: [String] = []
         for folder in folders.sorted() {
             // Opened beneath the root without following links, like every folder written to.

@@ -28,18 +28,22 @@ public struct Report: Hashable, Sendable, Codable {
     public init(archive: String, shard: Shard, findings: [Finding]) {
         self.archive = archive
         self.shard = shard.description
-        self.findings = findings.sorted {
+        self.findings = findings
+        self.findings.sort {
             ($0.file, $0.line ?? 0, $0.kind.rawValue) < ($1.file, $1.line ?? 0, $1.kind.rawValue)
         }
     }
 
     public var errors: [Finding] { findings.filter { $0.severity == .error } }
     public var warnings: [Finding] { findings.filter { $0.severity == .warning } }
+    /// Counted without copying: a report of an archive of 300,000 pages can hold as many findings.
+    public var errorCount: Int { findings.count { $0.severity == .error } }
+    public var warningCount: Int { findings.count { $0.severity == .warning } }
 
     /// 0 when clean, 1 when there are errors (or, with `strict`, warnings).
     public func exitCode(strict: Bool) -> Int32 {
-        if !errors.isEmpty { return 1 }
-        if strict && !warnings.isEmpty { return 1 }
+        if errorCount > 0 { return 1 }
+        if strict && warningCount > 0 { return 1 }
         return 0
     }
 
@@ -70,35 +74,56 @@ public struct Report: Hashable, Sendable, Codable {
     public var unrepairable: [Finding] { findings.filter { $0.kind.repair == nil } }
 
     public func render(_ format: Format, maxAnnotations: Int = 10) -> String {
+        var out = ""
+        var first = true
+        write(format, maxAnnotations: maxAnnotations) { line in
+            if !first { out += "\n" }
+            out += line
+            first = false
+        }
+        return out
+    }
+
+    /// The rendering, a line at a time (without line breaks): text and GitHub annotations are
+    /// never held whole, a report of hundreds of thousands of findings being hundreds of
+    /// megabytes of text. JSON and JUnit are one document each, handed over in one piece.
+    public func write(_ format: Format, maxAnnotations: Int = 10, line: (String) -> Void) {
         switch format {
-        case .text: return text
-        case .json: return json
-        case .junit: return junit
-        case .github: return github(maxAnnotations: maxAnnotations)
+        case .text: writeText(line)
+        case .json: line(json)
+        case .junit: line(junit)
+        case .github: writeGitHub(maxAnnotations: maxAnnotations, line)
         }
     }
 
     // MARK: text
 
-    public var text: String {
-        var lines = findings.map(\.description)
-        if !lines.isEmpty { lines.append("") }
-        lines += notes
-        let counts = Dictionary(grouping: findings, by: \.kind).map { "\($0.value.count) \($0.key.rawValue)" }.sorted()
-        lines.append("checked \(pagesChecked) pages (\(pagesWithFooter) with a share footer) and \(assetsChecked) PNGs"
-                     + (shard == Shard.whole.description ? "" : " of shard \(shard)")
-                     + String(format: " in %.2f s", seconds))
-        lines.append("\(errors.count) errors, \(warnings.count) warnings" + (counts.isEmpty ? "" : ": " + counts.joined(separator: ", ")))
-        let byHand = unrepairable.filter { $0.severity == .error }.count
-        if let command = repairCommand {
-            lines.append("to repair them, run:" + (byHand > 0 ? " (\(byHand) errors need the pages edited by hand)" : ""))
-            lines.append("  \(command)")
-        } else if errors.isEmpty {
-            lines.append("nothing needs repair")
-        } else {
-            lines.append("no command repairs these errors: the pages need to be edited by hand")
+    public var text: String { render(.text) }
+
+    private func writeText(_ line: (String) -> Void) {
+        for finding in findings { line(finding.description) }
+        if !findings.isEmpty { line("") }
+        notes.forEach(line)
+        var byKind: [Finding.Kind: Int] = [:]
+        var byHand = 0
+        for finding in findings {
+            byKind[finding.kind, default: 0] += 1
+            if finding.severity == .error && finding.kind.repair == nil { byHand += 1 }
         }
-        return lines.joined(separator: "\n")
+        let counts = byKind.map { "\($0.value) \($0.key.rawValue)" }.sorted()
+        line("checked \(pagesChecked) pages (\(pagesWithFooter) with a share footer) and \(assetsChecked) PNGs"
+             + (shard == Shard.whole.description ? "" : " of shard \(shard)")
+             + String(format: " in %.2f s", seconds))
+        let errors = errorCount
+        line("\(errors) errors, \(warningCount) warnings" + (counts.isEmpty ? "" : ": " + counts.joined(separator: ", ")))
+        if let command = repairCommand {
+            line("to repair them, run:" + (byHand > 0 ? " (\(byHand) errors need the pages edited by hand)" : ""))
+            line("  \(command)")
+        } else if errors == 0 {
+            line("nothing needs repair")
+        } else {
+            line("no command repairs these errors: the pages need to be edited by hand")
+        }
     }
 
     // MARK: JSON
@@ -107,7 +132,7 @@ public struct Report: Hashable, Sendable, Codable {
         let encoder = JSONCoding.prettyEncoder
         let document = JSONDocument(
             archive: archive, shard: shard, pagesChecked: pagesChecked, pagesWithFooter: pagesWithFooter,
-            assetsChecked: assetsChecked, errors: errors.count, warnings: warnings.count,
+            assetsChecked: assetsChecked, errors: errorCount, warnings: warningCount,
             seconds: (seconds * 1000).rounded() / 1000, repairCommand: repairCommand, notes: notes, findings: findings)
         return String(decoding: (try? encoder.encode(document)) ?? Data(), as: UTF8.self)
     }
@@ -133,20 +158,21 @@ public struct Report: Hashable, Sendable, Codable {
     /// `maxAnnotations` per kind (GitHub shows only the first few of a step), one line with the
     /// count of the rest, and a summary line. F is relative to the repository root (the archive
     /// folder given, joined with the file).
-    public func github(maxAnnotations: Int = 10) -> String {
-        var lines = GitHubAnnotations.lines(findings.map(annotation), maxPerKind: maxAnnotations)
-        lines += notes.map { "::notice title=sharemark::\($0)" }
-        lines.append("sharemark verify: \(pagesChecked) pages, \(errors.count) errors, \(warnings.count) warnings"
-                     + (repairCommand.map { "; repair: \($0)" } ?? ""))
-        return lines.joined(separator: "\n")
+    public func github(maxAnnotations: Int = 10) -> String { render(.github, maxAnnotations: maxAnnotations) }
+
+    private func writeGitHub(maxAnnotations: Int, _ line: (String) -> Void) {
+        GitHubAnnotations.lines(findings.lazy.map(annotation), maxPerKind: maxAnnotations).forEach(line)
+        for note in notes { line("::notice title=sharemark::\(note)") }
+        line("sharemark verify: \(pagesChecked) pages, \(errorCount) errors, \(warningCount) warnings"
+             + (repairCommand.map { "; repair: \($0)" } ?? ""))
     }
 
     /// The Markdown summary of a GitHub Actions step (`GITHUB_STEP_SUMMARY`): counts by kind,
     /// the first findings of each kind as `file:line`, the repair command.
     public func stepSummary(maxPerKind: Int = 10) -> String {
         GitHubAnnotations.stepSummary(
-            title: "sharemark verify: \(errors.count) errors, \(warnings.count) warnings in \(pagesChecked) pages",
-            annotations: findings.map(annotation), maxPerKind: maxPerKind, repairCommand: repairCommand)
+            title: "sharemark verify: \(errorCount) errors, \(warningCount) warnings in \(pagesChecked) pages",
+            annotations: findings.lazy.map(annotation), maxPerKind: maxPerKind, repairCommand: repairCommand)
     }
 
     private func annotation(_ finding: Finding) -> GitHubAnnotations.Annotation {

@@ -108,8 +108,10 @@ public struct Verifier: Sendable {
             for page in pages where page.hasFooter { checkedPages.append(page.pagePath.value) }
         }
 
-        func report() -> Report {
+        /// The report; the findings are moved into it (not copied: there can be one a page).
+        mutating func report() -> Report {
             var findings = self.findings
+            self.findings = []
             findings += unclaimed.values.joined().compactMap { Finding($0) }
             for path in unreferenced {
                 findings.append(Finding(kind: .orphanAsset, file: path, line: nil, message: "no page references this PNG"))

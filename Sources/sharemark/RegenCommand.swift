@@ -67,11 +67,16 @@ struct RegenCommand: ParsableCommand {
             let (index, _) = try options.openUpdatedIndex()
             defer { index.waitForCheckpoint() }
             clock.mark("regen: index up to date")
-            let articles = try index.allArticles()
-            let leftovers = dryRun ? [] : Regenerator.removeLeftovers(archive: options.archive, pages: articles.map(\.pagePath))
-            let plan = RegenerationPlan.make(articles: articles, assets: try index.allAssets(),
-                                             archive: options.archive, mode: mode, shard: shard,
-                                             pngLimit: index.config.limits.pngBytes, jobs: jobs)
+            // A batch of pages at a time: the plan keeps its items, not every page.
+            var builder = RegenerationPlan.Builder(assets: try index.allAssets(), archive: options.archive, mode: mode,
+                                                   shard: shard, pngLimit: index.config.limits.pngBytes, jobs: jobs)
+            var folders = Set<String>()
+            try index.forEachArticleBatch { batch in
+                for article in batch { folders.insert(article.pagePath.folder) }
+                builder.add(batch)
+            }
+            let leftovers = dryRun ? [] : Regenerator.removeLeftovers(archive: options.archive, folders: folders)
+            let plan = builder.plan()
             clock.mark("regen: planned \(plan.items.count)")
             if dryRun {
                 printPlan(plan)

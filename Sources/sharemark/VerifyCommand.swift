@@ -58,7 +58,7 @@ struct VerifyCommand: ParsableCommand {
                 .verify(index: index, problems: update.problems, shard: shard, progress: progress)
             report.repositoryKnown = index.config.knowsRepository
             bar.finish()
-            print(report.render(format, maxAnnotations: maxAnnotations))
+            report.write(format, maxAnnotations: maxAnnotations) { print($0) }
             if format == .github { appendStepSummary(report.stepSummary(maxPerKind: maxAnnotations)) }
             let code = report.exitCode(strict: strict)
             if code != 0 { throw ExitCode(code) }

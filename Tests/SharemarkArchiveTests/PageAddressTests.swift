@@ -99,11 +99,14 @@ import Testing
         let input = Pipe(), output = Pipe()
         process.standardInput = input
         process.standardOutput = output
+        // Waited for by its termination handler: waitUntilExit() can miss the exit on Linux.
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         try process.run()
         input.fileHandleForWriting.write(try JSONEncoder().encode(names))
         try input.fileHandleForWriting.close()
         let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        exited.wait()
         #expect(process.terminationStatus == 0)
         let quoted = try JSONDecoder().decode([String].self, from: data)
         try #require(quoted.count == names.count)

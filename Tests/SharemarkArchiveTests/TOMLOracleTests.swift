@@ -448,13 +448,16 @@ import Testing
         process.standardInput = input
         process.standardOutput = output
         process.standardError = errors
+        // Waited for by its termination handler: waitUntilExit() can miss the exit on Linux.
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         try process.run()
         // The script reads all of its input before it writes: no deadlock on full pipes.
         input.fileHandleForWriting.write(try JSONEncoder().encode(documents.map { Data($0).base64EncodedString() }))
         try input.fileHandleForWriting.close()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        exited.wait()
         try #require(process.terminationStatus == 0, "python3 (needs tomllib, Python 3.11+) failed: \(stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [Any])
         return try json.map { item throws -> Answer in

@@ -40,7 +40,7 @@ struct CrashSafetyTests {
         } else {
             process.standardError = FileHandle.nullDevice
         }
-        try process.run()
+        let exited = try process.start()
         let deadline = ContinuousClock.now + .seconds(60)
         var killed = false
         while process.isRunning && ContinuousClock.now < deadline {
@@ -48,7 +48,7 @@ struct CrashSafetyTests {
             usleep(200)
         }
         if !killed && process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        exited.wait()
         return killed && process.terminationReason == .uncaughtSignal
     }
 

@@ -37,6 +37,27 @@ import Testing
 
     /// A plan made with an earlier plan's checks takes them as found, PNG by PNG and payload by
     /// payload, instead of reading the PNG again; a PNG checked against another payload is read.
+    /// A plan built a page at a time from the index, as `regen` builds it, is the plan built
+    /// from all pages at once, in every mode.
+    @Test(arguments: RegenerationMode.allCases)
+    func planBuiltInBatchesIsThePlanOfAllPages(mode: RegenerationMode) throws {
+        let a = try faultyArchive()
+        defer { a.remove() }
+        let whole = try a.plan(mode)
+        let index = try a.index()
+        var builder = RegenerationPlan.Builder(assets: try index.allAssets(), archive: a.root, mode: mode, jobs: 2)
+        var batches = 0
+        try index.forEachArticleBatch(size: 1) { batch in
+            #expect(batch.count == 1)
+            batches += 1
+            builder.add(batch)
+        }
+        #expect(batches == 14)  // the faulty archive's pages
+        let batched = builder.plan()
+        #expect(batched == whole)
+        #expect(!batched.items.isEmpty)
+    }
+
     @Test func anEarlierPlansChecksAreTakenNotRepeated() throws {
         let a = try faultyArchive()
         defer { a.remove() }

@@ -27,7 +27,7 @@ public enum Run {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = stdin == nil ? FileHandle.nullDevice : input
-        try process.run()
+        let exited = try process.start()
 
         let collected = Collected()
         let group = DispatchGroup()
@@ -43,7 +43,7 @@ public enum Run {
         }
         let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
-        process.waitUntilExit()
+        exited.wait()
         return Output(status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
                       stdout: stdoutData, stderr: collected.stderr)
     }
@@ -116,5 +116,18 @@ public enum Run {
         private var data = Data()
         func set(stderr: Data) { lock.withLock { data = stderr } }
         var stderr: Data { lock.withLock { data } }
+    }
+}
+
+extension Process {
+    /// Runs the process; the semaphore is signalled once it has exited and its status is set.
+    /// Waiting on it replaces `waitUntilExit()`, which on Linux can miss the exit and spin in
+    /// its run loop for good (swiftlang/swift#79881): the termination handler, set before the
+    /// start, is called however the exit is noticed.
+    public func start() throws -> DispatchSemaphore {
+        let exited = DispatchSemaphore(value: 0)
+        terminationHandler = { _ in exited.signal() }
+        try run()
+        return exited
     }
 }
