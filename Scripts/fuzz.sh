@@ -2,7 +2,8 @@
 # Builds a libFuzzer target with AddressSanitizer and runs it on a seed corpus.
 #
 #   Scripts/fuzz.sh TARGET [SECONDS] [extra libFuzzer flags...]
-#   TARGET: png (PNGImage + QRImageReader), page (PageParser), config (ArchiveConfig / ConfigFile)
+#   TARGET: png (PNGImage + QRImageReader), page (PageParser), config (ArchiveConfig / ConfigFile),
+#           deflate (the own deflate encoder, Sources/CPNGShim/sharemark_deflate.c, against zlib's inflate)
 #   SECONDS: how long to run (default 60); 0 builds and replays the corpus only.
 #
 # Each target is the module's sources plus an entry file from Tests/Fuzz/<Target>/, compiled by
@@ -12,12 +13,14 @@
 # GRDB or use ArchiveIndex (found with grep, so new files come along; keep the parsers free of GRDB).
 # Works from any checkout: every path is relative to the repository, and the seeds come from
 # it (Assets/demo-archive, the test fixtures, a small archive from Scripts/make-archive.py);
-# FUZZ_SEEDS=folder adds the files of another folder to the seeds.
+# FUZZ_SEEDS=folder adds the files of another folder to the seeds. The deflate target is C only:
+# Tests/Fuzz/Deflate/deflate_fuzz.c and the encoder, compiled by clang with -fsanitize=fuzzer,address,
+# seeded from Tests/Fuzz/Deflate/seeds.
 # Everything goes to .build-fuzz/ (git-ignored). The corpus grows in .build-fuzz/corpus-TARGET;
 # crashes are written to .build-fuzz/crashes-TARGET/. Runs at low priority in one process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-target=${1:?usage: Scripts/fuzz.sh png|page|config [SECONDS] [libFuzzer flags...]}
+target=${1:?usage: Scripts/fuzz.sh png|page|config|deflate [SECONDS] [libFuzzer flags...]}
 seconds=${2:-60}
 shift $(( $# >= 2 ? 2 : 1 ))
 out=.build-fuzz
@@ -83,6 +86,12 @@ build_archive() {  # $1 = entry folder, $2 = binary name
     "${files[@]}" "Tests/Fuzz/$1/main.swift" -o "$out/$2" 2> >(quiet >&2)
 }
 
+# The own deflate encoder alone, with zlib to inflate what it writes (no Swift).
+build_deflate() {
+  clang -g -O1 -fsanitize=fuzzer,address -I Sources/CPNGShim Tests/Fuzz/Deflate/deflate_fuzz.c \
+    Sources/CPNGShim/sharemark_deflate.c -lz -o "$out/fuzz-deflate" 2> >(quiet >&2)
+}
+
 seed() {  # fills the seed corpus of $1 once
   local dir=$out/seeds-$1
   [ -d "$dir" ] && return
@@ -132,6 +141,10 @@ sys.stdout.buffer.write(out)' > "$dir/bitmap-m$m.bin"
         while read -r f; do cp "$f" "$dir/$(echo "$f" | tr '/' '_')"; done
       rm -rf "$out/seed-archive"
       ;;
+    deflate)
+      # Real symbols as rows and as runs, and rows around deflate's window (see deflate_fuzz.c).
+      cp Tests/Fuzz/Deflate/seeds/* "$dir/"
+      ;;
     config)
       printf 'owner = "example-org"\nrepository = "mirror"\nbranch = "master"\naliases = ["old-mirror"]\n[qr]\nscale = 4\nmargin = 4\nlevel = "L"\n' > "$dir/full.toml"
       printf 'mirror_url = "https://github.com/{owner}/{repository}/blob/{branch}/{path}"\ncdn_url = "https://cdn.jsdelivr.net/gh/{owner}/{repository}/{path}"\npages = "pages"\n' > "$dir/urls.toml"
@@ -150,7 +163,9 @@ case $target in
     if stale "$bin" Sources/SharemarkArchive Sources/SharemarkQROptions Tests/Fuzz/PageParser; then build_archive PageParser fuzz-page; fi ;;
   config) bin=$out/fuzz-config; max_len=4096
     if stale "$bin" Sources/SharemarkArchive Sources/SharemarkQROptions Tests/Fuzz/ConfigParser; then build_archive ConfigParser fuzz-config; fi ;;
-  *) echo "unknown target $target (png, page, config)" >&2; exit 2 ;;
+  deflate) bin=$out/fuzz-deflate; max_len=65536
+    if stale "$bin" Sources/CPNGShim/sharemark_deflate.c Sources/CPNGShim/sharemark_deflate.h Tests/Fuzz/Deflate; then build_deflate; fi ;;
+  *) echo "unknown target $target (png, page, config, deflate)" >&2; exit 2 ;;
 esac
 seed "$target"
 corpus=$out/corpus-$target

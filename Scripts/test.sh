@@ -28,10 +28,14 @@ Scripts/abuse-test.sh
 Scripts/fuzz.sh png 30
 Scripts/fuzz.sh page 30
 Scripts/fuzz.sh config 30
+Scripts/fuzz.sh deflate 30
 # The benchmark scripts' own checks (both sides succeed, same pixels, zbarimg decodes), on small
 # runs of the debug build: their figures mean nothing here and nothing is asserted about them.
 SHAREMARK_BIN=.build/debug/sharemark Scripts/bench-regen.sh 200
 SHAREMARK_BIN=.build/debug/sharemark Scripts/bench-qr.sh 100
+# The own deflate encoder against zlib (levels, Z_RLE, the Up filter) and libdeflate: every
+# stream inflated and compared first.
+Scripts/bench-deflate.sh 300 1
 # fix against verify on 300 pages, nothing to repair and 60 repairs: checks what fix wrote.
 SHAREMARK_BIN=.build/debug/sharemark Scripts/bench-fix.sh 300 1
 # The nginx example of Assets/deploy/ in front of a live service: nginx -t, then its caching of

@@ -67,6 +67,7 @@ typedef struct {
      * it; cut into pieces of at most 258 bytes when flushed. */
     uint32_t pending_distance;
     size_t pending_length;
+    size_t pending_end; /* where the pending match's bytes end in `data` */
     int failed;
 } encoder;
 
@@ -87,6 +88,15 @@ static inline void push(encoder *e, uint32_t token) {
 static void flush_pending(encoder *e) {
     size_t length = e->pending_length;
     uint32_t distance = e->pending_distance;
+    /* Shorter than any match (a copied row of one byte and its filter byte): its bytes as
+     * literals. */
+    if (length < MIN_MATCH) {
+        for (size_t at = e->pending_end - length; at < e->pending_end; at++) {
+            push(e, e->data[at]);
+            e->literal_freq[e->data[at]]++;
+        }
+        length = 0;
+    }
     while (length >= MIN_MATCH) {
         /* Never leave a remainder shorter than a match. */
         size_t piece = length <= MAX_MATCH ? length : length - MAX_MATCH < MIN_MATCH ? length - MIN_MATCH : MAX_MATCH;
@@ -105,14 +115,17 @@ static inline void emit_literal(encoder *e, uint8_t byte) {
     e->literal_freq[byte]++;
 }
 
-static void emit_match(encoder *e, uint32_t distance, size_t length) {
-    if (e->pending_length && e->pending_distance == distance) {
+/* The `length` bytes at `at` repeat those `distance` bytes before. */
+static void emit_match(encoder *e, size_t at, uint32_t distance, size_t length) {
+    if (e->pending_length && e->pending_distance == distance && e->pending_end == at) {
         e->pending_length += length;
+        e->pending_end = at + length;
         return;
     }
     if (e->pending_length) flush_pending(e);
     e->pending_distance = distance;
     e->pending_length = length;
+    e->pending_end = at + length;
 }
 
 /* ---- Matching ---- */
@@ -224,7 +237,7 @@ static void parse(encoder *e, matcher *m, const prices *p) {
             row_end = (row + 1) * m->line;
             if (is_copy(m, row)) {
                 size_t run_end = (size_t)(m->last_copy[row] + 1) * m->line;
-                emit_match(e, (uint32_t)m->line, run_end - at);
+                emit_match(e, at, (uint32_t)m->line, run_end - at);
                 at = run_end;
                 continue;
             }
@@ -251,7 +264,7 @@ static void parse(encoder *e, matcher *m, const prices *p) {
                 continue;
             }
         }
-        emit_match(e, current.distance, current.length);
+        emit_match(e, at, current.distance, current.length);
         at += current.length;
     }
 }

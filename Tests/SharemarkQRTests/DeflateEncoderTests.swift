@@ -124,7 +124,7 @@ import Testing
         try compareWithQrencode(Array(cases.dropFirst(4)), decodePixels: false)
     }
 
-    /// Rows that are not QR symbols, written through the shim: random bytes, repeated rows,
+    /// Rows that are not QR symbols, written through the shim: one-byte rows, random bytes, repeated rows,
     /// runs longer than a match, and rows longer than deflate's 32 KB window, whose repeats
     /// cannot be matches a row back. Python's zlib inflates each to the scanlines.
     @Test func arbitraryRowsInflateToTheirScanlines() throws {
@@ -134,6 +134,10 @@ import Testing
             (0..<count).map { _ in values?.randomElement(using: &random) ?? UInt8.random(in: 0...255, using: &random) }
         }
         images.append((1, [0x55]))
+        // Copied rows of one byte: a copy with its filter byte is 2 bytes, shorter than any
+        // match (found by the deflate fuzz target, which these bytes are the reproducer of).
+        images.append((1, [0xFF, 0xFF]))
+        images.append((1, [0x00, 0x00, 0x00, 0x7E, 0xFF, 0xFF, 0x7E, 0x7E]))
         images.append((5, randomRow(5 * 9)))
         images.append((300, [UInt8](repeating: 0xFF, count: 300 * 40)))
         images.append((17, (0..<30).flatMap { i in i % 4 == 0 ? randomRow(17, values: [0, 0x0F, 0xF0, 0xFF]) : [] }))

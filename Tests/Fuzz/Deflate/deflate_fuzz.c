@@ -16,7 +16,7 @@
  *   (rows around deflate's 32 KB window, where a copied row stops being a match).
  *   Rows as they are: the rest, cut into rows of that length; a partial last row is dropped
  *   (no row at all is an image of height 0).
- *   Runs: pairs of bytes (op, arg) appended in order to an image of at most 1 MiB, a partial last
+ *   Runs: pairs of bytes (op, arg) appended in order to an image of at most 256 KiB, a partial last
  *   row then filled with 0xFF (the background of a 1-bit QR row); a lone last byte is ignored.
  *     op 0x00-0x3F  arg repeated (op & 0x3F) + 1 times
  *     op 0x40-0x7F  arg repeated ((op & 0x3F) + 1) * 64 times
@@ -38,7 +38,7 @@
 
 #include "sharemark_deflate.h"
 
-enum { MAX_IMAGE = 1 << 20 };
+enum { MAX_IMAGE = 1 << 18 };
 
 typedef struct {
     uint8_t *data;
