@@ -20,6 +20,10 @@ Scripts/bootstrap.sh >/dev/null
 bin=$(bench_binary)
 [ -x /usr/bin/time ] || apt-get install -y -qq time >/dev/null
 
+# Room for the largest archive on the fresh file system: two inodes a page (the page and its PNG)
+# at mkfs's 16 KiB of space per inode, and the index; 4 GiB, the default, has inodes for 130,000.
+largest=$(printf '%s\n' "${sizes[@]}" | sort -n | tail -n 1)
+export BENCH_FS_SIZE=${BENCH_FS_SIZE:-$(( largest / 25000 + 2 ))G}
 work=$(bench_workdir)
 trap 'bench_cleanup "$work"' EXIT
 bench_context "$work"

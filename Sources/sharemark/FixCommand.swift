@@ -47,7 +47,6 @@ struct FixCommand: ParsableCommand {
     @Flag(help: "Also remove the PNGs no page references.")
     var removeOrphans = false
 
-
     @Flag(help: "Print the summary as JSON.")
     var json = false
 

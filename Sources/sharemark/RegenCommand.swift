@@ -41,7 +41,6 @@ struct RegenCommand: ParsableCommand {
     @Flag(help: "List what would be written and why; write nothing.")
     var dryRun = false
 
-
     @Flag(help: "Print the summary (or, with --dry-run, the plan) as JSON.")
     var json = false
 
