@@ -98,6 +98,44 @@ import Testing
         #expect(try a.plan(.stale).items.isEmpty)
     }
 
+    /// Every file of the archive (the index's folder aside) by path, with its bytes.
+    static func files(of a: TestArchive) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        let enumerator = try #require(FileManager.default.enumerator(atPath: a.root))
+        for case let path as String in enumerator where !path.hasPrefix(".sharemark") {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: a.root + "/" + path, isDirectory: &isFolder), !isFolder.boolValue else { continue }
+            files[path] = try Data(contentsOf: URL(fileURLWithPath: a.root + "/" + path))
+        }
+        return files
+    }
+
+    /// In each mode, regen writes exactly the PNGs of its plan (each a page's own
+    /// `<page>.md.png`), and every other file keeps its bytes; nothing is removed.
+    @Test(arguments: RegenerationMode.allCases)
+    func regenWritesThePlannedPNGsAndNothingElse(mode: RegenerationMode) throws {
+        let a = try faultyArchive()
+        defer { a.remove() }
+        let planned = Set(try a.plan(mode).items.map(\.asset.value))
+        #expect(planned.allSatisfy { $0.hasSuffix(".md.png") && a.exists(String($0.dropLast(4))) })
+        let before = try Self.files(of: a)
+        let summary = try a.regen(mode)
+        #expect(summary.written == planned.count && summary.failures.isEmpty)
+        let after = try Self.files(of: a)
+        #expect(Set(before.keys).isSubset(of: after.keys), "a file was removed")
+        let changed = Set(after.keys.filter { before[$0] != after[$0] })
+        // Regenerating an existing good PNG (`all`) writes the same bytes: the written set is
+        // the plan, the changed set the part of it that was missing or wrong.
+        #expect(changed.isSubset(of: planned), "changed outside the plan: \(changed.subtracting(planned).sorted())")
+        #expect(planned.allSatisfy { after[$0] != nil }, "a planned PNG is missing")
+        let expectedChanged: Set<String> = switch mode {
+        case .missing: ["pages/china/missing.md.png", "pages/china/outside.md.png"]
+        default: ["pages/china/missing.md.png", "pages/china/outside.md.png", "pages/china/notpng.md.png",
+                  "pages/china/wrong.md.png", "pages/china/wrongodd.md.png", "pages/china/blank.md.png"]
+        }
+        #expect(changed.isSuperset(of: expectedChanged), "\(changed.sorted())")
+    }
+
     @Test func regeneratedImagesMatchQrencodeAndZbar() throws {
         let a = try TestArchive()
         defer { a.remove() }
