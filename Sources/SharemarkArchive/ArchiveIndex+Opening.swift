@@ -111,7 +111,7 @@ extension ArchiveIndex {
 
     /// The index's folder, made if needed: `.sharemark` beneath the archive root without
     /// following links, or the folder of the index file a command names.
-    private static func openIndexFolder(archive: String, indexPath: String?) throws -> Int32 {
+    static func openIndexFolder(archive: String, indexPath: String?) throws -> Int32 {
         guard let indexPath else {
             switch ConfinedPath.openFolder(archive: archive, relative: folderName, creating: true) {
             case .success(let fd): return fd

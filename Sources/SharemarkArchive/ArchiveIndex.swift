@@ -55,29 +55,21 @@ public final class ArchiveIndex: Sendable {
         let indexFile = indexPath ?? ArchiveIndex.defaultPath(archive: archive)
         let path = newFile.map { ((indexFile as NSString).deletingLastPathComponent as NSString).appendingPathComponent($0) } ?? indexFile
         self.databasePath = path
+        // The archive's own `.sharemark` folder is made or opened beneath the root without
+        // following a link (an archive could hold one, to `.git` or out of the archive);
+        // SQLite opens the files in it without following links (O_NOFOLLOW).
+        let folder = try ArchiveIndex.openIndexFolder(archive: archive, indexPath: indexPath)
+        defer { close(folder) }
         if indexPath == nil {
-            // The archive's own `.sharemark` folder is made or opened beneath the root without
-            // following a link (an archive could hold one, to `.git` or out of the archive);
-            // SQLite opens the files in it without following links (O_NOFOLLOW).
             // SQLite follows a link in the database's own name: each of its files must be a
             // regular file or none.
-            switch ConfinedPath.openFolder(archive: archive, relative: ArchiveIndex.folderName, creating: true) {
-            case .success(let fd):
-                defer { close(fd) }
-                for suffix in ["", "-wal", "-shm", "-journal"] {
-                    let name = (newFile ?? "index.sqlite") + suffix
-                    var info = stat()
-                    if fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) == 0, (info.st_mode & S_IFMT) != S_IFREG {
-                        let failure = ConfinedPath.Failure.notAFile(ArchiveIndex.folderName + "/" + name, mode: info.st_mode)
-                        throw IndexFolderError(description: "cannot use the index: \(failure); remove it")
-                    }
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let name = (newFile ?? "index.sqlite") + suffix
+                var info = stat()
+                if fstatat(folder, name, &info, AT_SYMLINK_NOFOLLOW) == 0, (info.st_mode & S_IFMT) != S_IFREG {
+                    let failure = ConfinedPath.Failure.notAFile(ArchiveIndex.folderName + "/" + name, mode: info.st_mode)
+                    throw IndexFolderError(description: "cannot use the index: \(failure); remove it")
                 }
-            case .failure(let why): throw IndexFolderError(description: "cannot use the index folder: \(why)")
-            }
-        } else {
-            let folder = (path as NSString).deletingLastPathComponent
-            if !folder.isEmpty {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             }
         }
         var configuration = Configuration()

@@ -260,6 +260,9 @@ public func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32? {
                 if errno == EINTR { continue }
                 return errno
             }
+            // write(2) taking nothing from a non-empty buffer, without an error, could be
+            // asked again for ever: reported as an I/O error instead.
+            if n == 0 { return EIO }
             offset += n
         }
         return nil
