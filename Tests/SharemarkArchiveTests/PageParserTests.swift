@@ -21,6 +21,20 @@ import Testing
         #expect(!page.invalidUTF8 && !page.hasBOM && !page.usesCRLF)
     }
 
+    /// A footer's label on the page's first line (a page with no title) is the footer's: the
+    /// learned style starts with it, as it does further down a page.
+    @Test func labelOnTheFirstLineIsPartOfTheFooter() throws {
+        let mirror = "https://github.com/example-org/mirror/blob/master/pages/world/n1.md"
+        let text = "Share this page:\n\(mirror) <br/>\n<a href='\(mirror)'><img src='\(mirror).png'/></a> <br/>\n"
+            + "原文链接：https://example.com/n1 <br/>\n"
+        for body in ["", "### Title\n\nText.\n\n"] {
+            let page = parser.parse(Array((body + text).utf8))
+            let style = try #require(page.footerStyle)
+            #expect(style.lines.count == 4, "\(style.lines)")
+            #expect(style.lines.first == [.text("Share this page:")])
+        }
+    }
+
     @Test func crlfPage() throws {
         let page = parser.parse(try Fixture.bytes("pages/culture/lib-05312019110343.md"))
         #expect(page.usesCRLF)
