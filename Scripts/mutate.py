@@ -26,6 +26,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -123,10 +124,16 @@ def draw(all_sites, count, rng):
 
 
 def run(args, timeout=TIMEOUT):
+    """Runs a command in its own process group; past the timeout the whole group is killed (swift
+    test runs the tests in a child process, which a hung mutant would otherwise leave spinning)."""
+    process = subprocess.Popen(args, cwd=SRC, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               start_new_session=True)
     try:
-        done = subprocess.run(args, cwd=SRC, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
-        return done.returncode, done.stdout.decode("utf-8", "replace")
+        output, _ = process.communicate(timeout=timeout)
+        return process.returncode, output.decode("utf-8", "replace")
     except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
         return None, "timed out"
 
 
