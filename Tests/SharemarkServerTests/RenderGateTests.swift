@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Hummingbird
+import NIOPosix
 import Synchronization
 import Testing
 @testable import SharemarkServer
@@ -13,6 +14,25 @@ import Testing
         let deadline = ContinuousClock.now + .seconds(10)
         while gate.load != (running, waiting), ContinuousClock.now < deadline { await Task.yield() }
         try #require(gate.load == (running, waiting), "load \(gate.load)")
+    }
+
+    /// Renders run on threads under SCHED_IDLE at nice 10, below the event loops and the
+    /// lookups' thread pool, which keep the process's own policy and priority.
+    @Test func rendersRunAtALowerPriorityThanTheRest() async throws {
+        let gate = RenderGate(slots: 2, queue: 4)
+        errno = 0
+        let own = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        try #require(errno == 0 && own < 10, "the tests already run at nice \(own)")
+        let ownPolicy = sched_getscheduler(0)
+        for _ in 0..<3 {
+            let render = try await gate.run { (getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0), sched_getscheduler(0)) }
+            #expect(render.0 == 10)
+            #expect(render.1 == 5, "the render thread's policy is \(render.1), not SCHED_IDLE (5)")
+        }
+        let lookup = try await NIOThreadPool.singleton.runIfActive {
+            (getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0), sched_getscheduler(0))
+        }
+        #expect(lookup.0 == own && lookup.1 == ownPolicy && ownPolicy != 5)
     }
 
     @Test func oneRunsOneWaitsTheNextIsRefused() async throws {
