@@ -64,26 +64,53 @@ func parallelStreamConsumesEveryResultInOrder(count: Int, chunk: Int, jobs: Int)
     #expect(made.load(ordering: .relaxed) == count)
 }
 
-/// A slow consumer holds the workers back: at no point are more than `aheadChunks` chunks made
-/// and not yet consumed (the results in memory), and every item is still made once.
+/// A count that threads raise and others wait on (a condition, not a poll).
+final class EventCount: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var count = 0
+
+    var value: Int { condition.lock(); defer { condition.unlock() }; return count }
+
+    func add() {
+        condition.lock()
+        count += 1
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Waits until the count is at least `target`; false when `deadline` came first.
+    func wait(atLeast target: Int, until deadline: Date) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while count < target { if !condition.wait(until: deadline) { return count >= target } }
+        return true
+    }
+}
+
+/// A consumer that lets the workers run as far ahead as they can before each chunk holds them
+/// back: they fill the window (waited for, as the event it is), and at no point are more than
+/// `aheadChunks` chunks made and not yet consumed (the results in memory). Every item is made once.
 @Test func parallelStreamWorkersStayWithinTheirWindow() throws {
-    let made = Atomic<Int>(0)
+    let made = EventCount()
     let chunk = 8, ahead = 3, count = 2000
+    let deadline = Date(timeIntervalSinceNow: 10)
     var worst = 0
     var consumed = 0
     try parallelStream(count: count, jobs: 2, chunk: chunk, aheadChunks: ahead, state: { () }, { _, i in
-        made.add(1, ordering: .relaxed)
+        made.add()
         return i
     }, consume: { i, value in
         #expect(value == i)
         // Chunks whose results were all consumed have given their permits back.
-        let allowed = (i / chunk + ahead) * chunk
-        worst = max(worst, made.load(ordering: .relaxed) - allowed)
+        let allowed = min(count, (i / chunk + ahead) * chunk)
+        if i % chunk == 0 {
+            #expect(made.wait(atLeast: allowed, until: deadline), "the workers did not fill their window")
+        }
+        worst = max(worst, made.value - allowed)
         consumed += 1
-        if i % 16 == 0 { usleep(200) }  // a consumer slower than its workers
     })
-    #expect(worst <= 0, "\(worst) items made past the window")
-    #expect(consumed == count && made.load(ordering: .relaxed) == count)
+    #expect(worst == 0, "\(worst) items made past the window")
+    #expect(consumed == count && made.value == count)
 }
 
 /// An error from `consume` comes out once the workers have stopped: no work goes on after
@@ -94,18 +121,25 @@ func parallelStreamConsumesEveryResultInOrder(count: Int, chunk: Int, jobs: Int)
     let returned = Atomic<Bool>(false)
     let threads = Mutex<Set<String>>([])
     let count = 10_000
+    // Items past the first 64 wait until the consumer has thrown: the workers cannot have made
+    // a tenth of the items by then, however the threads are scheduled.
+    let thrown = EventCount()
+    let thrownBy = Date(timeIntervalSinceNow: 10)
     #expect(throws: Stop.self) {
         try parallelStream(count: count, jobs: 2, chunk: 4, state: { () }, { _, i in
-            // Slow past the first items, so that even a consumer held up on a loaded machine
-            // throws long before the workers could have made a tenth of the items.
             threads.withLock { _ = $0.insert(currentThreadID()) }
             if returned.load(ordering: .acquiring) { startedAfterReturn.add(1, ordering: .relaxed) }
             inBody.add(1, ordering: .relaxed)
             defer { inBody.subtract(1, ordering: .releasing) }
-            usleep(i < 64 ? 100 : 2_000)
+            if i >= 64 { _ = thrown.wait(atLeast: 1, until: thrownBy) }
             made.add(1, ordering: .relaxed)
             return i
-        }, consume: { i, _ in if i == 20 { throw Stop() } })
+        }, consume: { i, _ in
+            if i == 20 {
+                thrown.add()
+                throw Stop()
+            }
+        })
     }
     let afterReturn = made.load(ordering: .relaxed)
     returned.store(true, ordering: .releasing)

@@ -60,28 +60,38 @@ import Testing
     }
 
     @Test func manyAtOnceNeverRunMoreThanTheSlots() async throws {
-        final class Counts: Sendable {
-            let running = Mutex(0), most = Mutex(0)
+        /// Renders running, started and the most at once; a render waits (on the condition)
+        /// until a second one runs beside it, or none is left to start, so that renders overlap
+        /// whatever the scheduling.
+        final class Counts: @unchecked Sendable {
+            let condition = NSCondition()
+            var running = 0, started = 0, most = 0
         }
         let gate = RenderGate(slots: 2, queue: 100)
         let counts = Counts()
+        let total = 40
+        let deadline = Date(timeIntervalSinceNow: 10)
         try await withThrowingTaskGroup(of: Int.self) { group in
-            for n in 0..<40 {
+            for n in 0..<total {
                 group.addTask {
                     try await gate.run {
-                        let now = counts.running.withLock { $0 += 1; return $0 }
-                        counts.most.withLock { $0 = max($0, now) }
-                        usleep(2000)  // work that takes a while, so that renders overlap
-                        counts.running.withLock { $0 -= 1 }
+                        counts.condition.lock()
+                        defer { counts.condition.unlock() }
+                        counts.running += 1
+                        counts.started += 1
+                        counts.most = max(counts.most, counts.running)
+                        counts.condition.broadcast()
+                        while counts.running < 2 && counts.started < total && counts.condition.wait(until: deadline) {}
+                        counts.running -= 1
                         return n
                     }
                 }
             }
             var done = Set<Int>()
             for try await n in group { done.insert(n) }
-            #expect(done == Set(0..<40))
+            #expect(done == Set(0..<total))
         }
-        #expect((1...2).contains(counts.most.withLock { $0 }), "never more renders at once than the slots")
+        #expect(counts.most == 2, "two renders at once, never more than the slots")
         #expect(gate.load == (0, 0))
     }
 }
