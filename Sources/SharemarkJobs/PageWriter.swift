@@ -65,16 +65,26 @@ public struct PageWriter: Sendable {
 /// PNGs under the pages folder that no page references and that are not named after a page.
 public enum OrphanAssets {
     public static func find(articles: [Article], assets: [AssetFile], shard: Shard = .whole) -> [AssetFile] {
-        var referenced = Set<String>()
-        for article in articles {
-            // A file a footer names is never removed, even when it is not that page's asset.
-            if let named = article.imageLinkTarget { referenced.insert(named.value) }
-            referenced.insert(article.address.asset.value)
+        var tracker = Tracker(assets: assets, shard: shard)
+        for article in articles { tracker.see(article) }
+        return assets.filter { tracker.unreferenced.contains($0.path.value) }
+    }
+
+    /// The PNGs of a shard that no page seen so far references, pages seen one at a time (as
+    /// `verify` reads them, a batch at a time): what is left once every page was seen are the orphans.
+    public struct Tracker {
+        public private(set) var unreferenced: Set<String>
+
+        public init(assets: [AssetFile], shard: Shard) {
+            unreferenced = Set(assets.lazy.map(\.path.value).filter { path in
+                shard.contains(path: path.hasSuffix(".png") ? String(path.dropLast(4)) : path)
+            })
         }
-        return assets.filter { asset in
-            let path = asset.path.value
-            guard !referenced.contains(path) else { return false }
-            return shard.contains(path: path.hasSuffix(".png") ? String(path.dropLast(4)) : path)
+
+        public mutating func see(_ article: Article) {
+            // A file a footer names is never removed, even when it is not that page's asset.
+            if let named = article.imageLinkTarget { unreferenced.remove(named.value) }
+            unreferenced.remove(article.address.asset.value)
         }
     }
 

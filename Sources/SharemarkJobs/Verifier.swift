@@ -53,7 +53,7 @@ public struct Verifier: Sendable {
         let progress: (@Sendable (Int, Int) -> Void)?
         let start = ContinuousClock.now
         /// The PNGs of the shard no page seen so far references: what is left are the orphans.
-        var unreferenced: Set<String>
+        var orphans: OrphanAssets.Tracker
         /// The update's problems whose file no page seen so far is or references.
         var unclaimed: [String: [Problem]]
         var findings: [Finding] = []
@@ -68,22 +68,16 @@ public struct Verifier: Sendable {
             self.shard = shard
             self.pages = pages
             self.progress = progress
-            unreferenced = Set(assets.lazy.map(\.path.value).filter { path in
-                shard.contains(path: path.hasSuffix(".png") ? String(path.dropLast(4)) : path)
-            })
+            orphans = OrphanAssets.Tracker(assets: assets, shard: shard)
             unclaimed = Dictionary(grouping: problems.filter { shard.contains(path: $0.file) }, by: \.file)
         }
 
         mutating func check(_ batch: [Article]) {
             for article in batch {
-                // A file a footer names is not an orphan, even when it is not that page's asset;
-                // a page's own problems come with its article, and a referenced PNG that the scan
-                // could not take is reported with its page.
-                if let named = article.imageLinkTarget {
-                    unreferenced.remove(named.value)
-                    unclaimed[named.value] = nil
-                }
-                unreferenced.remove(article.address.asset.value)
+                orphans.see(article)
+                // A page's own problems come with its article, and a referenced PNG that the
+                // scan could not take is reported with its page.
+                if let named = article.imageLinkTarget { unclaimed[named.value] = nil }
                 unclaimed[article.address.asset.value] = nil
                 unclaimed[article.pagePath.value] = nil
             }
@@ -113,14 +107,14 @@ public struct Verifier: Sendable {
             var findings = self.findings
             self.findings = []
             findings += unclaimed.values.joined().compactMap { Finding($0) }
-            for path in unreferenced {
+            for path in orphans.unreferenced {
                 findings.append(Finding(kind: .orphanAsset, file: path, line: nil, message: "no page references this PNG"))
             }
             var report = Report(archive: verifier.archive, shard: shard, findings: findings)
             if history.isHistory { report.notes.append(history.note(archive: verifier.archive)) }
             report.pagesChecked = pagesChecked
             report.pagesWithFooter = checkedPages.count
-            report.assetsChecked = unreferenced.count + checkedPages.count
+            report.assetsChecked = orphans.unreferenced.count + checkedPages.count
             report.checkedPages = checkedPages
             report.seconds = (ContinuousClock.now - start).seconds
             return report
