@@ -100,6 +100,9 @@ final class ArticleRecord: Sendable {
     let assetPath: String?
     private let png = Mutex<ShareImage?>(nil)
     private let svg = Mutex<ShareImage?>(nil)
+    /// When (`ShareImages.monotonicNanoseconds`) the asset file was last seen as it was when
+    /// the PNG held was made from it.
+    private let pngSeenAt = Atomic<Int64>(.min)
     private let imageBytes: ImageByteBudget
 
     init(entry: CatalogEntry, root: String, imageBytes: ImageByteBudget) throws {
@@ -124,6 +127,17 @@ final class ArticleRecord: Sendable {
         let image = format == .png ? png.withLock { $0 } : svg.withLock { $0 }
         guard let image, image.asset == asset else { return nil }
         return image
+    }
+
+    /// The PNG held, when its asset file was seen unchanged at `since` or later.
+    func png(seenSince since: Int64) -> ShareImage? {
+        guard pngSeenAt.load(ordering: .acquiring) >= since else { return nil }
+        return png.withLock { $0 }
+    }
+
+    /// The asset file was seen at `time` as the PNG held was made from it.
+    func pngSeen(at time: Int64) {
+        _ = pngSeenAt.max(time, ordering: .releasing)
     }
 
     /// Keeps `image` in place of the last one of its format when the snapshot's image budget

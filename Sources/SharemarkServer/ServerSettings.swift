@@ -29,11 +29,17 @@ public struct ServerSettings: Sendable {
     /// `Retry-After`.
     public var renderSlots: Int
     public var renderQueue: Int
+    /// How long a share QR's asset file, once seen unchanged, is served without looking at the
+    /// file again (zero: looked at on every request). A changed file is served at the latest
+    /// this long after the change.
+    public var assetRecheck: Duration
 
     public init(host: String = "127.0.0.1", port: Int = 8080, reloadInterval: Duration = .seconds(1),
                 cacheEntries: Int = 4096, cacheBytes: Int = 64 << 20, searchLimit: Int = 50, imageMaxAge: Int = 300,
                 accessLog: Bool = false, maxConnections: Int? = nil, idleTimeout: Duration? = .seconds(60),
-                backlog: Int = 4096, renderSlots: Int = max(1, System.coreCount / 2), renderQueue: Int? = nil) {
+                backlog: Int = 4096, renderSlots: Int = max(1, System.coreCount / 2), renderQueue: Int? = nil,
+                assetRecheck: Duration = .seconds(1)) {
+        self.assetRecheck = max(.zero, assetRecheck)
         self.renderSlots = max(1, renderSlots)
         self.renderQueue = renderQueue ?? 64 * max(1, renderSlots)
         self.host = host

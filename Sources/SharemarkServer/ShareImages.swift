@@ -13,9 +13,12 @@ import SharemarkQR
 /// The share QR of an article: the archive's own PNG when it decodes (by the module-grid check)
 /// to the article's share URL, otherwise one rendered from that URL in the archive's style.
 /// Each article's record keeps the answer it last made, with the asset's size and modification
-/// time, so a request for an unchanged file costs one `stat`; below it, results are cached by
-/// the asset's path, size and modification time (shared by the snapshots). Reading, checking and
-/// rendering run on NIO's thread pool, not on an event loop.
+/// time, and when the file was last seen so. Within `assetRecheck` of that the answer is sent
+/// as it is; after it, one `stat` tells whether the file changed (the way nginx's
+/// `open_file_cache_valid` does: a `stat` per request was an eighth of the route's time).
+/// Below the records, results are cached by the asset's path, size and modification time
+/// (shared by the snapshots). Reading, checking and rendering run on NIO's thread pool, not on
+/// an event loop.
 final class ShareImages: Sendable {
     let cache: QRCache
     let metrics: ServerMetrics
@@ -23,11 +26,23 @@ final class ShareImages: Sendable {
     let cacheControl: String
     /// Assets larger than this are not read (a share QR is a few hundred bytes).
     let maxAssetBytes: Int64 = 4 << 20
+    /// How long an asset file seen unchanged is taken as unchanged, in nanoseconds.
+    let assetRecheckNanoseconds: Int64
 
-    init(cache: QRCache, metrics: ServerMetrics, cacheControl: String) {
+    init(cache: QRCache, metrics: ServerMetrics, cacheControl: String, assetRecheck: Duration) {
         self.cache = cache
         self.metrics = metrics
         self.cacheControl = cacheControl
+        let (seconds, attoseconds) = assetRecheck.components
+        assetRecheckNanoseconds = max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+
+    /// The monotonic clock, coarse (a few milliseconds, and a fraction of the cost of a fine
+    /// reading): only compared with `assetRecheck`.
+    static func monotonicNanoseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
     }
 
     func image(for record: ArticleRecord, root: String, style: QROptions, format: ImageFormat) async throws -> ShareImage {
@@ -37,11 +52,17 @@ final class ShareImages: Sendable {
                              + "the archive's repository is unknown (no footer names it and sharemark.toml does not)")
         }
         if format == .png, let asset = entry.qrAsset, let path = record.assetPath {
+            let now = Self.monotonicNanoseconds()
+            if assetRecheckNanoseconds > 0, let held = record.png(seenSince: now - assetRecheckNanoseconds) {
+                metrics.cacheHit()
+                return held
+            }
             var info = stat()
             if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG {
                 let stamp = AssetStamp(size: Int64(info.st_size),
                                        mtimeNs: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
                 if let hit = record.image(.png, asset: stamp) {
+                    record.pngSeen(at: now)
                     metrics.cacheHit()
                     return hit
                 }
@@ -58,7 +79,9 @@ final class ShareImages: Sendable {
                     }
                     return try self.render(payload, style: style, format: .png)
                 }
-                return remember(image, format: .png, asset: stamp, in: record)
+                let answer = remember(image, format: .png, asset: stamp, in: record)
+                record.pngSeen(at: now)
+                return answer
             }
         }
         if let hit = record.image(format, asset: nil) {

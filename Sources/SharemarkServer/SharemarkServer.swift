@@ -40,7 +40,7 @@ public struct SharemarkServer: Sendable {
         let metrics = ServerMetrics()
         self.metrics = metrics
         self.images = ShareImages(cache: QRCache(maxEntries: settings.cacheEntries, maxBytes: settings.cacheBytes), metrics: metrics,
-                                  cacheControl: "public, max-age=\(settings.imageMaxAge)")
+                                  cacheControl: "public, max-age=\(settings.imageMaxAge)", assetRecheck: settings.assetRecheck)
         self.qrRenders = RenderGate(slots: settings.renderSlots, queue: settings.renderQueue)
         for archive in archives { metrics.setArticleCount(archive.store.snapshot.articleCount, archive: archive.name) }
     }

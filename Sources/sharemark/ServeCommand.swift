@@ -59,7 +59,16 @@ struct ServeCommand: AsyncParsableCommand {
         valueName: "seconds"))
     var idleTimeout: Double = 60
 
+    @Option(help: ArgumentHelp(
+        "Serve a share QR's PNG file this many seconds after it was last seen unchanged without looking at it again.",
+        discussion: "A PNG file that regen or fix rewrote is served at the latest this long after; 0 looks at the file on every request.",
+        valueName: "seconds"))
+    var assetRecheck: Double = 1
+
     func validate() throws {
+        guard assetRecheck >= 0, assetRecheck <= 86_400 else {
+            throw ValidationError("--asset-recheck must be from 0 to 86400 seconds")
+        }
         if let maxConnections, maxConnections < 1 {
             throw ValidationError("--max-connections must be at least 1")
         }
@@ -113,7 +122,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let settings = ServerSettings(
             host: host, port: port, accessLog: accessLog, maxConnections: maxConnections,
-            idleTimeout: .milliseconds(Int64((idleTimeout * 1000).rounded())))
+            idleTimeout: .milliseconds(Int64((idleTimeout * 1000).rounded())),
+            assetRecheck: .milliseconds(Int64((assetRecheck * 1000).rounded())))
         let server = SharemarkServer(archives: served, settings: settings, logger: logger)
         try await server.run()
     }

@@ -213,7 +213,7 @@ func expectProblem(_ response: TestResponse, _ status: Int, mentioning word: Str
     }
 
     @Test func changedAssetFileIsReadAgain() async throws {
-        try await withServer { client, archive, _ in
+        try await withServer(settings: ServerSettings(assetRecheck: .zero)) { client, archive, _ in
             let first = try await client.execute(uri: "/v1/articles/world/n10000004/qr.png", method: .get)
             // Same payload, another module size: a new file, still valid, served as it is.
             let path = archive.root + "/pages/world/n10000004.md.png"
@@ -221,6 +221,23 @@ func expectProblem(_ response: TestResponse, _ status: Int, mentioning word: Str
             let second = try await client.execute(uri: "/v1/articles/world/n10000004/qr.png", method: .get)
             #expect(first.headers[.eTag] != second.headers[.eTag])
             #expect(Data(buffer: second.body) == (try Data(contentsOf: URL(fileURLWithPath: path))))
+        }
+    }
+
+    /// Within `assetRecheck` of the last look, the file is not looked at again: the answer held
+    /// is sent, even for a file changed meanwhile.
+    @Test func assetSeenUnchangedIsNotLookedAtAgainWithinTheRecheck() async throws {
+        try await withServer(settings: ServerSettings(assetRecheck: .seconds(3600))) { client, archive, _ in
+            let uri = "/v1/articles/world/n10000004/qr.png"
+            let path = archive.root + "/pages/world/n10000004.md.png"
+            let before = try Data(contentsOf: URL(fileURLWithPath: path))
+            let first = try await client.execute(uri: uri, method: .get)
+            #expect(Data(buffer: first.body) == before)
+            #expect(try Run.run(["qrencode", "-o", path, "-s", "6", TestArchive.mirrorURL("world", "n10000004")]).status == 0)
+            try #require(try Data(contentsOf: URL(fileURLWithPath: path)) != before)
+            let second = try await client.execute(uri: uri, method: .get)
+            #expect(second.headers[.eTag] == first.headers[.eTag])
+            #expect(Data(buffer: second.body) == before)
         }
     }
 }
