@@ -48,7 +48,10 @@ struct ArticlesController<Context: RequestContext>: Sendable {
 
     @Sendable func byCategoryAndID(_ request: Request, context: Context) async throws -> Response {
         let (category, id) = try categoryAndID(context)
-        return JSONResponse.ok(try await record(category: category, id: id, in: store.snapshot).json)
+        let snapshot = store.snapshot
+        // Asked for before: answered without suspending.
+        if let found = snapshot.cached(.init(category: category, id: id))?.record { return JSONResponse.ok(found.json) }
+        return JSONResponse.ok(try await record(category: category, id: id, in: snapshot).json)
     }
 
     @Sendable func shareQRPNG(_ request: Request, context: Context) async throws -> Response {
@@ -62,6 +65,12 @@ struct ArticlesController<Context: RequestContext>: Sendable {
     func shareQR(_ request: Request, context: Context, format: ImageFormat) async throws -> Response {
         let (category, id) = try categoryAndID(context)
         let snapshot = store.snapshot
+        // An image made before and still good: answered without suspending (each async call on
+        // the way costs a frame from the task's allocator).
+        if let found = snapshot.cached(.init(category: category, id: id))?.record,
+           let image = images.held(for: found, format: format) {
+            return ImageResponse.make(image, request: request)
+        }
         let found = try await record(category: category, id: id, in: snapshot)
         let image = try await images.image(for: found, root: snapshot.catalog.archiveRoot, style: snapshot.catalog.style, format: format)
         return ImageResponse.make(image, request: request)

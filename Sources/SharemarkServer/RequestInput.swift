@@ -24,14 +24,25 @@ enum RequestInput {
     /// A category or id from the path: decoded, and refused (nil) when it could name anything
     /// but one file-name component: empty, `.`/`..`, a slash or backslash, NUL or control bytes.
     static func pathComponent<S: StringProtocol>(_ raw: S) -> String? {
-        let decoded = raw.utf8.contains(UInt8(ascii: "%")) ? percentDecoded(raw) : String(raw)
-        guard let text = decoded, !text.isEmpty, text != ".", text != ".." else { return nil }
-        // Bytes, not scalars: every byte these could be is ASCII, and no byte of a longer UTF-8
-        // sequence is.
-        for byte in text.utf8 {
-            if byte == UInt8(ascii: "/") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte == 0x7f { return nil }
+        // One pass over the raw bytes when nothing is escaped (every request's case): the
+        // checks below, on the text itself.
+        var escaped = false
+        for byte in raw.utf8 where byte == UInt8(ascii: "%") || !isAllowedInComponent(byte) {
+            guard byte == UInt8(ascii: "%") else { return nil }
+            escaped = true
+            break
         }
-        if text.hasPrefix("..") { return nil }
-        return text
+        guard escaped else {
+            guard !raw.isEmpty, !raw.utf8.starts(with: [UInt8(ascii: "."), UInt8(ascii: ".")]), raw != "." else { return nil }
+            return String(raw)
+        }
+        guard let text = percentDecoded(raw), !text.isEmpty, text != ".", !text.hasPrefix("..") else { return nil }
+        return text.utf8.allSatisfy(isAllowedInComponent) ? text : nil
+    }
+
+    /// Bytes, not scalars: every byte refused here is ASCII, and no byte of a longer UTF-8
+    /// sequence is.
+    private static func isAllowedInComponent(_ byte: UInt8) -> Bool {
+        byte != UInt8(ascii: "/") && byte != UInt8(ascii: "\\") && byte >= 0x20 && byte != 0x7f
     }
 }

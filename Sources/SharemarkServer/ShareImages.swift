@@ -45,48 +45,71 @@ final class ShareImages: Sendable {
         return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
     }
 
+    /// What a look at an article's asset found: the answer held when it is still good, else the
+    /// asset file as it is now (nil when there is no usable file and the image is rendered).
+    private struct Look {
+        var held: ShareImage?
+        var asset: AssetStamp?
+        var time: Int64
+    }
+
+    /// Looks at what the record holds and, when `assetRecheck` has run out, at the asset file
+    /// (one `stat`); reads nothing and makes nothing.
+    private func look(at record: ArticleRecord, format: ImageFormat) -> Look {
+        guard format == .png, record.entry.qrAsset != nil, let path = record.assetPath else {
+            return Look(held: record.image(format, asset: nil), asset: nil, time: 0)
+        }
+        let now = Self.monotonicNanoseconds()
+        if assetRecheckNanoseconds > 0, let held = record.png(seenSince: now - assetRecheckNanoseconds) {
+            return Look(held: held, asset: nil, time: now)
+        }
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            return Look(held: record.image(.png, asset: nil), asset: nil, time: now)
+        }
+        let stamp = AssetStamp(size: Int64(info.st_size),
+                               mtimeNs: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+        let held = record.image(.png, asset: stamp)
+        if held != nil { record.pngSeen(at: now) }
+        return Look(held: held, asset: stamp, time: now)
+    }
+
+    /// The answer the record holds when it is still good, without suspending: the request path
+    /// of an article asked for before.
+    func held(for record: ArticleRecord, format: ImageFormat) -> ShareImage? {
+        guard record.entry.summary.shareURL != nil, let held = look(at: record, format: format).held else { return nil }
+        metrics.cacheHit()
+        return held
+    }
+
     func image(for record: ArticleRecord, root: String, style: QROptions, format: ImageFormat) async throws -> ShareImage {
         let entry = record.entry
         guard let payload = entry.summary.shareURL else {
             throw APIProblem(.notFound, "\(entry.summary.category)/\(entry.summary.id) has no share link: "
                              + "the archive's repository is unknown (no footer names it and sharemark.toml does not)")
         }
-        if format == .png, let asset = entry.qrAsset, let path = record.assetPath {
-            let now = Self.monotonicNanoseconds()
-            if assetRecheckNanoseconds > 0, let held = record.png(seenSince: now - assetRecheckNanoseconds) {
-                metrics.cacheHit()
-                return held
-            }
-            var info = stat()
-            if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG {
-                let stamp = AssetStamp(size: Int64(info.st_size),
-                                       mtimeNs: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
-                if let hit = record.image(.png, asset: stamp) {
-                    record.pngSeen(at: now)
-                    metrics.cacheHit()
-                    return hit
-                }
-                let key = QRCacheKey(source: asset.value, payload: payload, size: stamp.size, mtimeNs: stamp.mtimeNs,
-                                     format: .png, style: style)
-                let image = try await cached(key) { [maxAssetBytes] in
-                    // The archive's PNG when `verify` would accept it: read beneath the root
-                    // without following a link, bounded, and checked by the same AssetCheck
-                    // (the module grid, then zbar for images of other geometry).
-                    if stamp.size <= maxAssetBytes,
-                       case .success(let bytes) = ConfinedPath.read(archive: root, relative: asset.value, limit: Int(maxAssetBytes)),
-                       case .matches = AssetCheck.check(pngBytes: bytes, payload: payload) {
-                        return CachedImage(bytes: bytes, fromAsset: true)
-                    }
-                    return try self.render(payload, style: style, format: .png)
-                }
-                let answer = remember(image, format: .png, asset: stamp, in: record)
-                record.pngSeen(at: now)
-                return answer
-            }
-        }
-        if let hit = record.image(format, asset: nil) {
+        let look = look(at: record, format: format)
+        if let held = look.held {
             metrics.cacheHit()
-            return hit
+            return held
+        }
+        if let stamp = look.asset, let asset = entry.qrAsset {
+            let key = QRCacheKey(source: asset.value, payload: payload, size: stamp.size, mtimeNs: stamp.mtimeNs,
+                                 format: .png, style: style)
+            let image = try await cached(key) { [maxAssetBytes] in
+                // The archive's PNG when `verify` would accept it: read beneath the root
+                // without following a link, bounded, and checked by the same AssetCheck
+                // (the module grid, then zbar for images of other geometry).
+                if stamp.size <= maxAssetBytes,
+                   case .success(let bytes) = ConfinedPath.read(archive: root, relative: asset.value, limit: Int(maxAssetBytes)),
+                   case .matches = AssetCheck.check(pngBytes: bytes, payload: payload) {
+                    return CachedImage(bytes: bytes, fromAsset: true)
+                }
+                return try self.render(payload, style: style, format: .png)
+            }
+            let answer = remember(image, format: .png, asset: stamp, in: record)
+            record.pngSeen(at: look.time)
+            return answer
         }
         let key = QRCacheKey(source: nil, payload: payload, size: -1, mtimeNs: 0, format: format, style: style)
         let image = try await cached(key) { try self.render(payload, style: style, format: format) }

@@ -50,7 +50,7 @@ public struct SharemarkServer: Sendable {
         buildRouter(context: BasicRequestContext.self)
     }
 
-    /// The middleware (the access log when asked for, then metrics, then problem details), then
+    /// The middleware (the access log when asked for, then problem details and metrics), then
     /// one controller per resource: articles, ad-hoc QR codes, search and its page, health and
     /// metrics.
     func buildRouter<Context: RequestContext>(context: Context.Type) -> Router<Context> {
@@ -58,8 +58,7 @@ public struct SharemarkServer: Sendable {
         if settings.accessLog {
             router.add(middleware: AccessLogMiddleware(logger: accessLogger))
         }
-        router.add(middleware: MetricsMiddleware(metrics: metrics))
-        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: OutcomeMiddleware(metrics: metrics))
         HealthController(archives: archives, metrics: metrics).addRoutes(to: router.group())
         SearchController(archives: archives, limit: settings.searchLimit).addRoutes(to: router.group())
         QRController(metrics: metrics, gate: qrRenders).addRoutes(to: router.group("v1/qr"))
