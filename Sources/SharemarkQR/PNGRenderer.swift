@@ -19,9 +19,11 @@ public struct PNGRenderer: Sendable {
         /// share links it is smaller at scales 1–6, 8, 16, 20, 24 and 32 (at 24 and 32 by more
         /// than half); at scale 7 about the same at level L and 3% larger at level H, and 1–6%
         /// larger on average at scales 9–15 and 18, where zlib's search finds module patterns
-        /// repeated along a row that this encoder does not look for. So at scales above 6 that
-        /// are not multiples of 8, zlib's pass is made too and the smaller file kept: `fast`
-        /// is never larger than zlib's one pass was.
+        /// repeated along a row that this encoder does not look for. So at those scales (above
+        /// 6, not 20 and not a multiple of 8) zlib's pass is made too and the smaller file kept.
+        /// At scale 20 zlib's pass is 21% larger and costs 4.6 times the own encoder's CPU
+        /// (`SCALES=20 Scripts/bench-deflate.sh 1000 1`), and it was most of the work of an
+        /// ad-hoc `/v1/qr` render at the largest scale.
         case fast
     }
 
@@ -45,7 +47,7 @@ public struct PNGRenderer: Sendable {
     ]
     /// `fast`'s passes at a scale (see `Compression.fast`).
     private static func fastSettings(scale: Int) -> [(level: Int32, strategy: Int32, memoryLevel: Int32)] {
-        scale <= 6 || scale % 8 == 0 ? [ownDeflate] : Array(compressionSettings.prefix(2))
+        scale <= 6 || scale % 8 == 0 || scale == 20 ? [ownDeflate] : Array(compressionSettings.prefix(2))
     }
     private static let ownDeflate: (level: Int32, strategy: Int32, memoryLevel: Int32) = (Int32(SHAREMARK_PNG_OWN_DEFLATE), 0, 0)
     /// What libpng chooses for an unfiltered palette image when its caller sets nothing, as
