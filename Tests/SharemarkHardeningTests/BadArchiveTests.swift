@@ -172,12 +172,11 @@ import Testing
         #expect(try ArchiveConfig(parsing: "\u{FEFF}" + crlf) == a)
     }
 
-    @Test func binaryAndHugeConfigAreRefusedQuickly() throws {
+    /// The limit only stops a reading that does not end, or a quadratic one, from hanging the run.
+    @Test(.timeLimit(.minutes(2))) func binaryAndHugeConfigAreRefused() throws {
         let binary = String(decoding: (0..<2000).map { UInt8(truncatingIfNeeded: $0 * 131) }, as: UTF8.self)
         #expect(throws: ConfigFile.Error.self) { try ArchiveConfig(parsing: binary) }
         let huge = "owner = \"a\"\nrepository = \"b\"\naliases = [" + String(repeating: "\"x\", ", count: 200_000)
-        let clock = ContinuousClock()
-        let elapsed = clock.measure { #expect(throws: ConfigFile.Error.self) { try ArchiveConfig(parsing: huge) } }
-        #expect(elapsed < .seconds(20))
+        #expect(throws: ConfigFile.Error.self) { try ArchiveConfig(parsing: huge) }
     }
 }

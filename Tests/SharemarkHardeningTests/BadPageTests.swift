@@ -81,8 +81,9 @@ import Testing
         #expect(r.qrAsset?.value == Self.path + ".png")
     }
 
-    /// 50 MB of body before the footer: read in one linear pass.
-    @Test func fiftyMegabytePage() {
+    /// 50 MB of body before the footer: read in one linear pass (a second or two; the limit only
+    /// stops a quadratic reading, which would take hours, from hanging the run).
+    @Test(.timeLimit(.minutes(2))) func fiftyMegabytePage() {
         let line = Array("<p>北极理事会外长会议在城市图书馆举行，科学家发现新型材料。Lorem ipsum dolor sit amet.</p>\n".utf8)
         var bytes = Array(Self.good.utf8)
         let body = bytes.firstIndex(of: UInt8(ascii: "<"))!
@@ -90,12 +91,9 @@ import Testing
         filler.reserveCapacity(50 << 20)
         while filler.count < 50 << 20 { filler += line }
         bytes.insert(contentsOf: filler, at: body)
-        let clock = ContinuousClock()
-        var r: PageRecord?
-        let elapsed = clock.measure { r = record(bytes) }
-        #expect(r?.problems.isEmpty == true, "\(r?.problems ?? [])")
-        #expect(r?.page.footer?.originalURL != nil)
-        #expect(elapsed < .seconds(30), "50 MB page took \(elapsed)")
+        let r = record(bytes)
+        #expect(r.problems.isEmpty, "\(r.problems)")
+        #expect(r.page.footer?.originalURL != nil)
     }
 
     /// One long line of links that are not the footer's (no `</a>` anywhere): the parser must
