@@ -60,42 +60,73 @@ extension ArchiveIndex {
     /// read transaction (one state of the index), and only one batch of articles in memory,
     /// for commands that go through every page of archives of any size.
     public func forEachArticleBatch(size: Int = 2048, _ body: ([Article]) throws -> Void) throws {
-        let config = self.config
-        let size = max(1, size)
+        try pool.read { db in try Self.forEachArticleBatch(db, config: config, size: size, body) }
+    }
+
+    /// What a pass over every page reads before the first page, in the same read transaction
+    /// as the pages: so that counts, image link forms and PNG files are of the state of the
+    /// index the pages are of, even while another process updates it.
+    public struct PassOverview: Sendable {
+        public var pages: Int
+        /// How many pages' footers link their QR image in each form (`ImageLinkHistory`).
+        public var imageLinkForms: (cdn: Int, blob: Int)
+        /// Every PNG file under the pages folder, ordered by path.
+        public var assets: [AssetFile]
+    }
+
+    /// A pass over every page in one read transaction: `start` makes the pass's state from the
+    /// overview, then each batch of `size` pages (ordered by path) goes to `batch`.
+    public func pass<State>(size: Int = 2048, start: (PassOverview) throws -> State,
+                            batch: (inout State, [Article]) throws -> Void) throws -> State {
         try pool.read { db in
-            let statement = try db.makeStatement(sql: PageQuery.sql[.all]!)
-            var batch: [Article] = []
-            batch.reserveCapacity(size)
-            try PageRow.step(statement) { handle in
-                batch.append(try PageRow(columnsOf: handle).article(config: config))
-                if batch.count == size {
-                    try body(batch)
-                    batch.removeAll(keepingCapacity: true)
-                }
-            }
-            if !batch.isEmpty { try body(batch) }
+            let overview = PassOverview(pages: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pages") ?? 0,
+                                        imageLinkForms: try Self.imageLinkFormCounts(db), assets: try Self.allAssets(db))
+            var state = try start(overview)
+            try Self.forEachArticleBatch(db, config: config, size: size) { try batch(&state, $0) }
+            return state
         }
+    }
+
+    private static func forEachArticleBatch(_ db: Database, config: ArchiveConfig, size: Int, _ body: ([Article]) throws -> Void) throws {
+        let size = max(1, size)
+        let statement = try db.makeStatement(sql: PageQuery.sql[.all]!)
+        var batch: [Article] = []
+        batch.reserveCapacity(size)
+        try PageRow.step(statement) { handle in
+            batch.append(try PageRow(columnsOf: handle).article(config: config))
+            if batch.count == size {
+                try body(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        if !batch.isEmpty { try body(batch) }
     }
 
     /// How many pages' footers link their QR image in each form: the counts of
     /// `ImageLinkHistory`, without reading the pages.
     public func imageLinkFormCounts() throws -> (cdn: Int, blob: Int) {
-        try pool.read { db in
-            var counts = (cdn: 0, blob: 0)
-            for row in try Row.fetchAll(db, sql: "SELECT image_form, COUNT(*) FROM pages WHERE image_form IS NOT NULL GROUP BY image_form") {
-                switch ImageLinkForm(rawValue: row[0] as String) {
-                case .cdn?: counts.cdn = row[1]
-                case .blob?: counts.blob = row[1]
-                case nil: break
-                }
+        try pool.read { db in try Self.imageLinkFormCounts(db) }
+    }
+
+    private static func imageLinkFormCounts(_ db: Database) throws -> (cdn: Int, blob: Int) {
+        var counts = (cdn: 0, blob: 0)
+        for row in try Row.fetchAll(db, sql: "SELECT image_form, COUNT(*) FROM pages WHERE image_form IS NOT NULL GROUP BY image_form") {
+            switch ImageLinkForm(rawValue: row[0] as String) {
+            case .cdn?: counts.cdn = row[1]
+            case .blob?: counts.blob = row[1]
+            case nil: break
             }
-            return counts
         }
+        return counts
     }
 
     /// Every PNG file under the pages folder, ordered by path.
     public func allAssets() throws -> [AssetFile] {
-        try pool.read { db in try AssetRow.order(Column("path")).fetchAll(db).map { try $0.file() } }
+        try pool.read { db in try Self.allAssets(db) }
+    }
+
+    private static func allAssets(_ db: Database) throws -> [AssetFile] {
+        try AssetRow.order(Column("path")).fetchAll(db).map { try $0.file() }
     }
 
     /// PNG files that no page references and that are not named after an existing page.

@@ -27,11 +27,13 @@ public struct Verifier: Sendable {
     /// `progress` is called with (pages done, pages in all) from worker threads.
     public func verify(index: ArchiveIndex, problems: [Problem] = [], shard: Shard = .whole, batchSize: Int = 2048,
                        progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> Report {
-        let counts = try index.imageLinkFormCounts()
-        var run = Run(verifier: self, history: ImageLinkHistory(cdn: counts.cdn, blob: counts.blob, house: imageLinkForm),
-                      assets: try index.allAssets(), problems: problems, shard: shard,
-                      pages: try index.counts().pages, progress: progress)
-        try index.forEachArticleBatch(size: batchSize) { run.check($0) }
+        // One read transaction: the history, the PNGs and the progress total are of the pages'
+        // own state of the index, even while another process updates it.
+        var run = try index.pass(size: batchSize, start: { overview in
+            Run(verifier: self, history: ImageLinkHistory(cdn: overview.imageLinkForms.cdn, blob: overview.imageLinkForms.blob,
+                                                          house: imageLinkForm),
+                assets: overview.assets, problems: problems, shard: shard, pages: overview.pages, progress: progress)
+        }, batch: { run, articles in run.check(articles) })
         return run.report()
     }
 

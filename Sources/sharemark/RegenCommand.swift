@@ -66,14 +66,15 @@ struct RegenCommand: ParsableCommand {
             let (index, _) = try options.openUpdatedIndex()
             defer { index.waitForCheckpoint() }
             clock.mark("regen: index up to date")
-            // A batch of pages at a time: the plan keeps its items, not every page.
-            var builder = RegenerationPlan.Builder(assets: try index.allAssets(), archive: options.archive, mode: mode,
-                                                   shard: shard, pngLimit: index.config.limits.pngBytes, jobs: jobs)
-            var folders = Set<String>()
-            try index.forEachArticleBatch { batch in
-                for article in batch { folders.insert(article.pagePath.folder) }
-                builder.add(batch)
-            }
+            // A batch of pages at a time (the plan keeps its items, not every page), in one read
+            // transaction with the PNG files it is planned against.
+            let (builder, folders) = try index.pass(start: { overview in
+                (RegenerationPlan.Builder(assets: overview.assets, archive: options.archive, mode: mode, shard: shard,
+                                          pngLimit: index.config.limits.pngBytes, jobs: jobs), Set<String>())
+            }, batch: { state, batch in
+                for article in batch { state.1.insert(article.pagePath.folder) }
+                state.0.add(batch)
+            })
             let leftovers = dryRun ? [] : Regenerator.removeLeftovers(archive: options.archive, folders: folders)
             let plan = builder.plan()
             clock.mark("regen: planned \(plan.items.count)")

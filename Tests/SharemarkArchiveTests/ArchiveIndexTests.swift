@@ -275,3 +275,34 @@ import Testing
         "pages/world/link.md: is a symbolic link (not followed), not a regular file; left out"])
     #expect(scan.problems.map(\.kind) == [.notAFile, .notAFile])
 }
+
+/// A pass reads its overview and every page in one read transaction: an update another
+/// connection commits meanwhile is in neither.
+@Suite struct IndexPassTests {
+    @Test func overviewAndPagesAreOfOneStateOfTheIndex() throws {
+        let root = try Fixture.copyOfArchive()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let index = try ArchiveIndex(archive: root)
+        try index.update()
+        let before = try index.counts()
+        try #require(before.pages > 2)
+        var updated = false
+        let (overview, seen) = try index.pass(size: 1, start: { overview in
+            // Committed by another connection after the pass has begun reading.
+            try write("### 新的一页\n---\n" + footer("pages/world/n19999999.md", original: "https://www.example-news.com/gb/n19999999.htm"),
+                      to: root + "/pages/world/n19999999.md")
+            try write("not a png", to: root + "/pages/world/n19999999.md.png")
+            let other = try ArchiveIndex(archive: root)
+            try other.update()
+            updated = true
+            return (overview, [String]())
+        }, batch: { state, batch in state.1 += batch.map(\.pagePath.value) })
+        #expect(updated)
+        #expect(overview.pages == before.pages)
+        #expect(overview.assets.count == before.assets)
+        #expect(seen.count == before.pages)
+        #expect(!seen.contains("pages/world/n19999999.md"))
+        let after = try index.counts()
+        #expect(after.pages == before.pages + 1 && after.assets == before.assets + 1, "the other connection's update was committed")
+    }
+}
