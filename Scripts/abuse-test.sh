@@ -6,6 +6,7 @@
 # client within seconds, and keep its memory bounded. Prints what held. Every loop is bounded in count and time.
 # Usage: Scripts/abuse-test.sh   (SHAREMARK=path picks another binary; IDLE=n idle connections, default 2000)
 set -euo pipefail
+# shellcheck source=Scripts/e2e-common.sh
 source "$(dirname "$0")/e2e-common.sh"
 
 python3 Scripts/make-archive.py "$work/archive" --pages 300 --seed 5 --png none >/dev/null

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Lints the GitHub Actions files: actionlint over Sharemark's own workflows (.github/workflows/)
 # and the example workflows for an archive's repository (Assets/ci/*.yml), with shellcheck over
-# their `run:` scripts (actionlint runs it when it is on the PATH) and over the action's script;
+# their `run:` scripts (actionlint runs it when it is on the PATH), over the action's script and
+# over the project's own Scripts/*.sh;
 # then the action's metadata (Assets/ci/action/action.yml, which actionlint does not check on its
 # own): every `${{ }}` names a declared input or a step, every input is used, every output maps
 # a step's output, and every workflow that uses the action passes only its inputs and reads only
@@ -35,5 +36,8 @@ workflows=(.github/workflows/*.yml Assets/ci/*.yml)
 echo "ci-lint: actionlint: ${#workflows[@]} workflows clean (${workflows[*]})"
 shellcheck -S warning Assets/ci/action/run.sh Assets/ci/pre-commit
 echo "ci-lint: shellcheck: Assets/ci/action/run.sh Assets/ci/pre-commit"
+# The project's own scripts too, following what they source (-x, from the repository's root).
+shellcheck -x -S warning Scripts/*.sh
+echo "ci-lint: shellcheck: Scripts/*.sh"
 "$venv/bin/python" Scripts/action-runner.py check Assets/ci/action "${workflows[@]}"
 echo "ci-lint: Assets/ci/action/action.yml: inputs, outputs and expressions; its uses in the workflows"

@@ -12,6 +12,7 @@
 # Talks to 127.0.0.1 only; every loop is bounded in count and time.
 # Usage: Scripts/concurrency-test.sh   (SHAREMARK=path picks another binary; PAGES=n, default 3000)
 set -euo pipefail
+# shellcheck source=Scripts/e2e-common.sh
 source "$(dirname "$0")/e2e-common.sh"
 pages=${PAGES:-3000}
 stopped=""  # a regen stopped with SIGSTOP: never left behind
@@ -183,7 +184,7 @@ PY
 # 2. Share QRs while regen --all rewrites every PNG under them (twice).
 touch "$work/flag"
 load qr 6 60 "$work/flag" > "$work/load2.txt" & loader=$!
-for round in 1 2; do "$bin" regen --all --wait "$a" > /dev/null || fail "regen --all during load"; done
+for _ in 1 2; do "$bin" regen --all --wait "$a" > /dev/null || fail "regen --all during load"; done
 rm -f "$work/flag"
 wait $loader || fail "share QRs during regen: $(cat "$work/load2.txt")"
 say "share QRs during two full regens: $(head -1 "$work/load2.txt")"

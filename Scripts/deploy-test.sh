@@ -18,6 +18,7 @@
 # Usage: Scripts/deploy-test.sh   (SHAREMARK=path picks another binary)
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
+# shellcheck source=Scripts/e2e-common.sh
 source "$(dirname "$0")/e2e-common.sh"
 
 fail() { echo "deploy-test: FAIL: $*" >&2; exit 1; }

@@ -1,8 +1,9 @@
+# shellcheck shell=bash
 # Sourced by the end-to-end scripts: builds the `sharemark` binary of the current sources (a
 # no-op when it is up to date, so a stale binary is never tested) as $bin, makes a work folder
 # $work, and on exit stops the server whose pid is in $server and removes $work.
 # SHAREMARK=path picks another binary (not built).
-cd "$(dirname "${BASH_SOURCE[1]}")/.."
+cd "$(dirname "${BASH_SOURCE[1]}")/.." || exit 1
 if [ -n "${SHAREMARK:-}" ]; then
   bin=$SHAREMARK
 else

@@ -23,6 +23,7 @@
 # Every wait is a bounded poll (at most 10 s, 0.1 s steps). Usage: Scripts/e2e-family.sh
 # (SHAREMARK=path picks another binary).
 set -euo pipefail
+# shellcheck source=Scripts/e2e-common.sh
 source "$(dirname "$0")/e2e-common.sh"
 fail() { echo "e2e-family: FAIL: $*" >&2; exit 1; }
 say() { echo "e2e-family: $*"; }

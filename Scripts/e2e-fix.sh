@@ -9,6 +9,7 @@
 # E2E_FIX_PAGES (default 300) and E2E_FIX_STYLES (default "cdn:standard blob:plain cdn:compact",
 # image link form:footer style) size the run.
 set -euo pipefail
+# shellcheck source=Scripts/e2e-common.sh
 source "$(dirname "$0")/e2e-common.sh"
 fail() { echo "e2e-fix: FAIL: $*" >&2; exit 1; }
 pages=${E2E_FIX_PAGES:-300}
@@ -465,7 +466,7 @@ set +e
 "$bin" verify --format json "$n" > "$work/nf-verify.json"; code=$?
 set -e
 [ "$code" -eq 0 ] || fail "verify after init and fix exited $code: $(head -c 2000 "$work/nf-verify.json")"
-without=$(grep -L "example-org/mirror/blob/master" $(find "$n/pages" -name '*.md') | wc -l)
+without=$(find "$n/pages" -name '*.md' -exec grep -L "example-org/mirror/blob/master" {} + | wc -l)
 [ "$without" -eq 0 ] || fail "$without pages still have no footer naming example-org/mirror/blob/master"
 python3 - "$n" "$work/nofooters-pristine" "$work/nf-verify.json" "$work/nf-ref" <<'PY' || fail "no footers: after init and fix"
 import collections, json, sys

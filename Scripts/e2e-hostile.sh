@@ -25,6 +25,7 @@
 # archive, must exit non-zero and name every planted page in a finding.
 # SHAREMARK=path picks another binary.
 set -euo pipefail
+# shellcheck source=Scripts/e2e-common.sh
 source "$(dirname "$0")/e2e-common.sh"
 fail() { echo "e2e-hostile: FAIL: $*" >&2; exit 1; }
 command -v git >/dev/null || fail "git is not installed"

@@ -13,6 +13,7 @@
 # non-ASCII characters are kept raw, as these footers write them.
 # Usage: Scripts/e2e-names.sh   (SHAREMARK=path picks another binary)
 set -euo pipefail
+# shellcheck source=Scripts/e2e-common.sh
 source "$(dirname "$0")/e2e-common.sh"
 fail() { echo "e2e-names: FAIL: $*" >&2; exit 1; }
 say() { echo "e2e-names: $*"; }

@@ -3,6 +3,7 @@
 # with SIGKILL at a random point and run again, and the one-regen-per-archive lock.
 # Run by Scripts/test.sh after `swift test`; SHAREMARK=path picks another binary.
 set -euo pipefail
+# shellcheck source=Scripts/e2e-common.sh
 source "$(dirname "$0")/e2e-common.sh"
 fail() { echo "e2e-regen: FAIL: $*" >&2; exit 1; }
 

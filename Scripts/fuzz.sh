@@ -25,6 +25,7 @@ seconds=${2:-60}
 shift $(( $# >= 2 ? 2 : 1 ))
 out=.build-fuzz
 mkdir -p "$out"
+# shellcheck disable=SC2054  # -sanitize= takes a comma-separated list: one argument
 swift_flags=(-sanitize=fuzzer,address -parse-as-library -O -g -swift-version 6 -enable-testing)
 
 # The sanitizer runtime makes gold warn once per symbol; nothing to act on.
@@ -48,11 +49,13 @@ MAP
   done
   local file
   for file in Sources/CPNGShim/sharemark_png.c Sources/CPNGShim/sharemark_deflate.c Sources/CQRShim/sharemark_qr.c; do
+    # shellcheck disable=SC2046  # pkg-config's flags are one word each
     clang -c -g -O1 -fsanitize=fuzzer-no-link,address $(pkg-config --cflags libpng libqrencode) \
       -I Sources/CPNGShim/include -I Sources/CQRShim/include "$file" -o "$out/$(basename "$file" .c).o"
   done
 }
 qr_includes=(-I "$out/CPNGShim" -I "$out/CQRShim" -I Sources/CPNG -I Sources/CQREncode -I Sources/CZBar -Xcc "$(pkg-config --cflags libpng)")
+# shellcheck disable=SC2046  # pkg-config's flags are one word each
 qr_libs() { echo "$out/sharemark_png.o" "$out/sharemark_deflate.o" "$out/sharemark_qr.o" $(pkg-config --libs libpng libqrencode zbar zlib); }
 
 # SharemarkQROptions (pure Swift) as a module and static library: SharemarkQR re-exports it,
@@ -68,6 +71,7 @@ options_link=(-I "$out/options-module" -L "$out/options-module" -lSharemarkQROpt
 build_png() {
   build_shim
   build_options_module
+  # shellcheck disable=SC2046  # the object files and libraries are one word each
   swiftc "${swift_flags[@]}" -module-name SharemarkQR "${qr_includes[@]}" "${options_link[@]}" \
     Sources/SharemarkQR/*.swift Tests/SharemarkTestSupport/PNGBuilder.swift Tests/Fuzz/PNGReader/main.swift \
     $(qr_libs) -o "$out/fuzz-png" 2> >(quiet >&2)
