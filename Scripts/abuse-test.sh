@@ -129,11 +129,11 @@ for name, data, status, must_close in [
     ("header without colon", b"GET / HTTP/1.1\r\nHost x\r\n\r\n", "HTTP/1.1 400", CLOSED),
     ("negative Content-Length", b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n", "HTTP/1.1 400", CLOSED),
     ("Content-Length and chunked", b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\nZZZZ\r\n", "HTTP/1.1 400", CLOSED),
-    # Framed heads to routes without POST: answered 404. A chunk size that overflows ends the
-    # connection; a declared body that never comes is read and dropped as it arrives (memory
-    # stays bounded, see the end), until the idle timeout closes the connection.
+    # Framed heads to routes without POST: answered 404. No route reads a body, so a request
+    # that declares one is answered with Connection: close and its connection closed, however
+    # long the body it announced (UnreadBodyHandler).
     ("bad chunk size", b"POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFF\r\n", "HTTP/1.1 404", CLOSED),
-    ("huge declared body", b"POST /v1/search HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\nabc", "HTTP/1.1 404", OPEN),
+    ("huge declared body", b"POST /v1/search HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\nabc", "HTTP/1.1 404", CLOSED),
     ("bad percent-encoding", req(b"/v1/search?q=%E4%ZZ%FF%"), "HTTP/1.1 400", CLOSED),
     ("path traversal", req(b"/v1/articles/../../etc/passwd/qr.png"), "HTTP/1.1 404", CLOSED),
     ("encoded traversal", req(b"/v1/articles/%2e%2e/%2e%2e%2fetc%2fpasswd/qr.png"), "HTTP/1.1 404", CLOSED),

@@ -93,12 +93,14 @@ public struct SharemarkServer: Sendable {
         return app
     }
 
-    /// HTTP/1 as Hummingbird serves it, under a `ConnectionLimit` when one is set. The idle
+    /// HTTP/1 as Hummingbird serves it, with `UnreadBodyHandler` (a request that declares a body
+    /// is answered and its connection closed), under a `ConnectionLimit` when one is set. The idle
     /// timeout is Hummingbird's own (`HTTPConnectionStateHandler`): it counts from the last
     /// request part read or response written, and never closes a connection with a request in
     /// progress; a request head that does not arrive in time closes the connection too.
     func httpServer() -> HTTPServerBuilder {
-        let configuration = HTTP1Channel.Configuration(idleTimeout: settings.idleTimeout.map { TimeAmount($0) })
+        let configuration = HTTP1Channel.Configuration(additionalChannelHandlers: [UnreadBodyHandler()],
+                                                       idleTimeout: settings.idleTimeout.map { TimeAmount($0) })
         guard let maximum = settings.maxConnections else { return .http1(configuration: configuration) }
         let limit = ConnectionLimit(maximum: maximum)
         return HTTPServerBuilder { responder in

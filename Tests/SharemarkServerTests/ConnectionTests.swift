@@ -119,3 +119,57 @@ import Testing
         }
     }
 }
+
+/// No route reads a request body: a request that declares one is answered with
+/// `Connection: close` and its connection closed, instead of reading the body it announced.
+@Suite struct DeclaredBodies {
+    /// Everything the server sends until it closes the connection, or `nil` if a read timed out
+    /// first (the connection was left open).
+    static func untilClosed(_ connection: RawConnection) -> String? {
+        var data: [UInt8] = []
+        while true {
+            switch connection.receive() {
+            case .bytes(let more): data += more
+            case .closed: return String(decoding: data, as: UTF8.self)
+            case .timedOut: return nil
+            }
+        }
+    }
+
+    @Test func aRequestDeclaringABodyIsAnsweredAndClosed() async throws {
+        try await withServer { client, _, _ in
+            let port = try #require(client.port)
+            let answers = try await offPool { () -> [String?] in
+                // 100 GB announced, three bytes sent: not read through.
+                let huge = try RawConnection(port: port, timeout: .seconds(20))
+                try huge.send("POST /nothing HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000000000\r\n\r\nabc")
+                // A chunked body on an article's route, never finished.
+                let chunked = try RawConnection(port: port, timeout: .seconds(20))
+                try chunked.send("GET /v1/articles/world/n10000004 HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab")
+                return [Self.untilClosed(huge), Self.untilClosed(chunked)]
+            }
+            let huge = try #require(answers[0], "the connection announcing 100 GB was left open")
+            #expect(huge.hasPrefix("HTTP/1.1 404 Not Found\r\n"))
+            #expect(huge.lowercased().contains("\r\nconnection: close\r\n"))
+            #expect(huge.contains("application/problem+json"))
+            let chunked = try #require(answers[1], "the connection sending a chunked body was left open")
+            #expect(chunked.hasPrefix("HTTP/1.1 200 OK\r\n"))
+            #expect(chunked.lowercased().contains("\r\nconnection: close\r\n"))
+            #expect(chunked.contains("\"id\":\"n10000004\""))
+        }
+    }
+
+    @Test func requestsWithoutABodyKeepTheirConnection() async throws {
+        try await withServer { client, _, _ in
+            let port = try #require(client.port)
+            let statuses = try await offPool { () -> [String] in
+                let connection = try RawConnection(port: port, timeout: .seconds(20))
+                try connection.send(RawConnection.get("/healthz"))
+                try connection.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n")
+                try connection.send(RawConnection.get("/v1/articles/world/n10000004"))
+                return try connection.responses(3)
+            }
+            #expect(statuses == ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 200 OK"])
+        }
+    }
+}
