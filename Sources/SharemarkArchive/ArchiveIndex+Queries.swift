@@ -17,16 +17,16 @@ private enum PageQuery: CaseIterable {
 
     var condition: String {
         switch self {
-        case .path: "WHERE path = ?"
-        case .categoryAndID: "WHERE category = ? AND id = ?"
-        case .id: "WHERE id = ? ORDER BY path"
-        case .originalKey: "WHERE original_key = ? ORDER BY path"
-        case .all: "ORDER BY path"
-        case .missingAsset: "WHERE has_footer != 0 AND path || '.png' NOT IN (SELECT path FROM assets) ORDER BY path"
+        case .path: "WHERE pages.path = ?"
+        case .categoryAndID: "WHERE pages.category = ? AND pages.id = ?"
+        case .id: "WHERE pages.id = ? ORDER BY pages.path"
+        case .originalKey: "WHERE pages.original_key = ? ORDER BY pages.path"
+        case .all: "ORDER BY pages.path"
+        case .missingAsset: "WHERE pages.has_footer != 0 AND pages.path || '.png' NOT IN (SELECT path FROM assets) ORDER BY pages.path"
         }
     }
 
-    static let sql = Dictionary(uniqueKeysWithValues: allCases.map { ($0, "SELECT \(PageRow.columnList) FROM pages \($0.condition)") })
+    static let sql = Dictionary(uniqueKeysWithValues: allCases.map { ($0, "\(PageRow.select()) \($0.condition)") })
 }
 
 extension ArchiveIndex {
@@ -244,9 +244,9 @@ extension ArchiveIndex {
         if !long.isEmpty {
             let match = long.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " AND ")
             arguments.append(match)
-            sql = "SELECT \(PageRow.columns(of: "pages")) FROM title_fts JOIN pages ON pages.rowid = title_fts.rowid WHERE title_fts MATCH ?"
+            sql = "\(PageRow.select(from: "title_fts JOIN pages ON pages.rowid = title_fts.rowid")) WHERE title_fts MATCH ?"
         } else {
-            sql = "SELECT \(PageRow.columnList) FROM pages WHERE 1"
+            sql = "\(PageRow.select()) WHERE 1"
         }
         for t in short {
             sql += " AND pages.title LIKE ? ESCAPE '\\'"

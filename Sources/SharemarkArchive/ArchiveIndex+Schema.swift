@@ -101,6 +101,18 @@ extension ArchiveIndex {
             // (`readTotals` asks with this very condition, which is how SQLite picks it).
             try db.execute(sql: "CREATE INDEX pages_flagged ON pages(path) WHERE \(ArchiveIndex.flagged)")
         }
+        migrator.registerMigration("v8-url-prefixes") { db in
+            // URLs that end in what the row holds anyway are stored as a shared prefix or a
+            // flag (`StoredURLs`): rows half the size. Rows written before keep every URL whole,
+            // which reads the same; they shrink as their pages are read again.
+            try db.execute(sql: """
+                CREATE TABLE url_prefixes (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+                ALTER TABLE pages ADD COLUMN linked_prefix INTEGER REFERENCES url_prefixes(id);
+                ALTER TABLE pages ADD COLUMN qr_image_prefix INTEGER REFERENCES url_prefixes(id);
+                ALTER TABLE pages ADD COLUMN original_prefix INTEGER REFERENCES url_prefixes(id);
+                ALTER TABLE pages ADD COLUMN derived INTEGER NOT NULL DEFAULT 0;
+                """)
+        }
         return migrator
     }
 }

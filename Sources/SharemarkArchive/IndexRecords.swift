@@ -2,9 +2,11 @@ import Foundation
 import GRDB
 internal import GRDBSQLite
 
-/// A row of the index's `pages` table: what reading a page left to keep (GRDB record; its
-/// coding keys are the table's columns, the one list of them).
-struct PageRow: Codable, PersistableRecord {
+/// A row of the index's `pages` table: what reading a page left to keep. Its URLs are held
+/// whole here; the table stores a URL that ends in what the row holds anyway (the page's
+/// encoded path, its asset's, the original URL's key) as a prefix shared by many rows (a row
+/// of `url_prefixes`) and derives it again when reading (`StoredURLs`).
+struct PageRow: TableRecord {
     static let databaseTableName = "pages"
 
     var path: String
@@ -44,7 +46,9 @@ struct PageRow: Codable, PersistableRecord {
     /// Stored as JSON.
     var problems: [StoredProblem]
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
+    /// The table's columns, the one list of them: what rows are inserted with and read by.
+    /// The URL columns hold a URL only when it is not stored as a prefix (`StoredURLs`).
+    enum Columns: String, CaseIterable {
         case path, category, id, size, mtimeNs = "mtime_ns", title, hasFooter = "has_footer"
         case mirrorURL = "mirror_url", mirrorURLLine = "mirror_url_line", linkedMirrorURL = "linked_mirror_url"
         case linkLine = "link_line", qrImageURL = "qr_image_url", qrImageLine = "qr_image_line", imageLinkTarget = "qr_asset"
@@ -53,18 +57,24 @@ struct PageRow: Codable, PersistableRecord {
         case mirrorOwner = "mirror_owner", mirrorRepository = "mirror_repository", mirrorBranch = "mirror_branch"
         case aliasUsed = "alias_used", legacyImage = "legacy_image", imageForm = "image_form", footerStyleID = "footer_style_id"
         case assetOutsideArchive = "asset_outside_archive", problems
+        case linkedPrefix = "linked_prefix", qrImagePrefix = "qr_image_prefix", originalPrefix = "original_prefix", derived
     }
 
-    /// The SELECT list `fetchAll(_:arguments:)` reads, in `CodingKeys` order, each column prefixed with
-    /// `table.` when given (for joins). Every query that fetches whole rows selects this list.
-    static func columns(of table: String? = nil) -> String {
-        CodingKeys.allCases.map { key in table.map { "\($0).\(key.rawValue)" } ?? key.rawValue }.joined(separator: ", ")
+    /// The column names, for the INSERT.
+    static let columnList = Columns.allCases.map(\.rawValue).joined(separator: ", ")
+
+    /// `SELECT` of whole rows from `source` (`pages`, or a join naming it): the table's columns
+    /// in `Columns` order, then the text of each URL's prefix (`StoredURLs.Prefixed`). Every
+    /// query that fetches whole rows starts with this, and reads them with `fetchAll`.
+    static func select(from source: String = "pages") -> String {
+        let columns = Columns.allCases.map { "pages.\($0.rawValue)" }.joined(separator: ", ")
+        let prefixes = StoredURLs.Prefixed.allCases.map { "\($0.alias).text" }.joined(separator: ", ")
+        let joins = StoredURLs.Prefixed.allCases
+            .map { " LEFT JOIN url_prefixes AS \($0.alias) ON \($0.alias).id = pages.\($0.column.rawValue)" }.joined()
+        return "SELECT \(columns), \(prefixes) FROM \(source)\(joins)"
     }
 
-    /// `columns()`, made once: lookups build their SQL from it on every call.
-    static let columnList = columns()
-
-    /// Every row of `statement` (which selects `columns(of:)`), stepped and read by position
+    /// Every row of `statement` (which selects `select(from:)`), stepped and read by position
     /// with SQLite's own calls. Lookups fetch a row per call, and GRDB's `Row` (a lower-cased
     /// column-name table made per fetch, then a name lookup per column) cost more than the SELECT.
     static func fetchAll(_ statement: Statement, arguments: StatementArguments) throws -> [PageRow] {
@@ -95,7 +105,8 @@ struct PageRow: Codable, PersistableRecord {
         }
     }
 
-    /// Reads the current row of a stepped statement, its columns in `CodingKeys` order.
+    /// Reads the current row of a stepped statement (`select(from:)`), making its stored URLs
+    /// whole again (`StoredURLs`).
     init(columnsOf handle: SQLiteStatement) throws {
         var columns = ColumnReader(handle: handle)
         path = try columns.required(.path)
@@ -132,28 +143,44 @@ struct PageRow: Codable, PersistableRecord {
         footerStyleID = columns.optional(.footerStyleID)
         assetOutsideArchive = try columns.required(.assetOutsideArchive)
         problems = try Self.decodeProblems(try columns.required(.problems))
+        let prefixIDs: [Int64?] = StoredURLs.Prefixed.allCases.map { columns.optional($0.column) }
+        let flags = StoredURLs.Flags(rawValue: try columns.required(.derived))
+        if prefixIDs.contains(where: { $0 != nil }) {
+            let encodedPath = PageAddress.encoded(path)
+            for url in StoredURLs.Prefixed.allCases where prefixIDs[url.rawValue] != nil {
+                let textColumn = CInt(Columns.allCases.count + url.rawValue)
+                guard let text = sqlite3_column_text(handle, textColumn),
+                      let suffix = url.suffix(encodedPath: encodedPath, originalKey: originalKey) else {
+                    throw ColumnReader.corrupt("\(url.column.rawValue) without its prefix or suffix")
+                }
+                let prefix = UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, textColumn)))
+                self[url] = StoredURLs.joined(prefix, suffix)
+            }
+        }
+        if flags.contains(.mirrorURLIsLinked) { mirrorURL = linkedMirrorURL }
+        if flags.contains(.imageNamesOwnAsset) { imageLinkTarget = path + ".png" }
     }
 
-    /// The columns of the current row, one after another in `CodingKeys` order (debug builds
+    /// The columns of the current row, one after another in `Columns` order (debug builds
     /// check the order against the key asked for).
     private struct ColumnReader {
         let handle: SQLiteStatement
         var next: CInt = 0
 
-        mutating func column(_ key: CodingKeys) -> CInt {
-            assert(CodingKeys.allCases[Int(next)] == key, "\(key) read as column \(next)")
+        mutating func column(_ key: Columns) -> CInt {
+            assert(Columns.allCases[Int(next)] == key, "\(key) read as column \(next)")
             defer { next += 1 }
             return next
         }
 
-        mutating func optional<V: StatementColumnConvertible>(_ key: CodingKeys) -> V? {
+        mutating func optional<V: StatementColumnConvertible>(_ key: Columns) -> V? {
             let index = column(key)
             return sqlite3_column_type(handle, index) == SQLITE_NULL ? nil : V(sqliteStatement: handle, index: index)
         }
 
         /// A NULL in a NOT NULL column means the index is corrupt: that throws, as GRDB's
         /// decoding did, instead of reading a default.
-        mutating func required<V: StatementColumnConvertible>(_ key: CodingKeys) throws -> V {
+        mutating func required<V: StatementColumnConvertible>(_ key: Columns) throws -> V {
             guard let value: V = optional(key) else { throw Self.corrupt("NULL \(key.rawValue)") }
             return value
         }
@@ -170,9 +197,9 @@ struct PageRow: Codable, PersistableRecord {
                       message: String(cString: sqlite3_errmsg(sqlite3_db_handle(statement.sqliteStatement))), sql: statement.sql)
     }
 
-    /// The prepared INSERT of a whole row, its parameters in `CodingKeys` order (`Inserter`).
+    /// The prepared INSERT of a whole row, its parameters in `Columns` order (`Inserter`).
     static func insertStatement(_ db: Database) throws -> Statement {
-        let placeholders = Array(repeating: "?", count: CodingKeys.allCases.count).joined(separator: ", ")
+        let placeholders = Array(repeating: "?", count: Columns.allCases.count).joined(separator: ", ")
         return try db.makeStatement(sql: "INSERT INTO \(databaseTableName) (\(columnList)) VALUES (\(placeholders))")
     }
 
@@ -185,8 +212,9 @@ struct PageRow: Codable, PersistableRecord {
     }
 
     /// The row's value for a column, its text appended to `text`; `footerStyleID` is the
-    /// column's value, found or made by the caller for the row's footer style.
-    private func bound(_ key: CodingKeys, footerStyleID: Int64?, text: inout [UInt8]) throws -> BoundValue {
+    /// column's value, found or made by the caller for the row's footer style, and `stored`
+    /// how the row's URLs are stored (a URL stored as a prefix or a flag is NULL in its column).
+    private func bound(_ key: Columns, footerStyleID: Int64?, stored: StoredURLs, text: inout [UInt8]) throws -> BoundValue {
         func string(_ value: String?) -> BoundValue {
             guard let value else { return .null }
             let start = text.count
@@ -204,14 +232,14 @@ struct PageRow: Codable, PersistableRecord {
         case .mtimeNs: return .integer(mtimeNs)
         case .title: return string(title)
         case .hasFooter: return flag(hasFooter)
-        case .mirrorURL: return string(mirrorURL)
+        case .mirrorURL: return stored.flags.contains(.mirrorURLIsLinked) ? .null : string(mirrorURL)
         case .mirrorURLLine: return integer(mirrorURLLine)
-        case .linkedMirrorURL: return string(linkedMirrorURL)
+        case .linkedMirrorURL: return stored.prefixID(.linkedMirrorURL) != nil ? .null : string(linkedMirrorURL)
         case .linkLine: return integer(linkLine)
-        case .qrImageURL: return string(qrImageURL)
+        case .qrImageURL: return stored.prefixID(.qrImageURL) != nil ? .null : string(qrImageURL)
         case .qrImageLine: return integer(qrImageLine)
-        case .imageLinkTarget: return string(imageLinkTarget)
-        case .originalURL: return string(originalURL)
+        case .imageLinkTarget: return stored.flags.contains(.imageNamesOwnAsset) ? .null : string(imageLinkTarget)
+        case .originalURL: return stored.prefixID(.originalURL) != nil ? .null : string(originalURL)
         case .originalLine: return integer(originalLine)
         case .originalKey: return string(originalKey)
         case .date: return string(date)
@@ -227,6 +255,10 @@ struct PageRow: Codable, PersistableRecord {
         case .footerStyleID: return footerStyleID.map { .integer($0) } ?? .null
         case .assetOutsideArchive: return flag(assetOutsideArchive)
         case .problems: return string(try Self.encodeProblems(problems))
+        case .linkedPrefix: return stored.prefixID(.linkedMirrorURL).map { .integer($0) } ?? .null
+        case .qrImagePrefix: return stored.prefixID(.qrImageURL).map { .integer($0) } ?? .null
+        case .originalPrefix: return stored.prefixID(.originalURL).map { .integer($0) } ?? .null
+        case .derived: return .integer(stored.flags.rawValue)
         }
     }
 
@@ -238,10 +270,12 @@ struct PageRow: Codable, PersistableRecord {
         private let statement: Statement
         private var text: [UInt8] = []
         private var values: [BoundValue] = []
-        private static let keys = CodingKeys.allCases
+        private var prefixes: StoredURLs.Finder
+        private static let keys = Columns.allCases
 
         init(_ db: Database) throws {
             statement = try PageRow.insertStatement(db)
+            prefixes = try StoredURLs.Finder(db)
             text.reserveCapacity(4096)
             values.reserveCapacity(Self.keys.count)
         }
@@ -250,7 +284,8 @@ struct PageRow: Codable, PersistableRecord {
         mutating func insert(_ row: PageRow, footerStyleID: Int64?) throws {
             text.removeAll(keepingCapacity: true)
             values.removeAll(keepingCapacity: true)
-            for key in Self.keys { values.append(try row.bound(key, footerStyleID: footerStyleID, text: &text)) }
+            let stored = try prefixes.stored(row)
+            for key in Self.keys { values.append(try row.bound(key, footerStyleID: footerStyleID, stored: stored, text: &text)) }
             let sqliteStatement = statement.sqliteStatement
             let failure = text.withUnsafeBufferPointer { buffer -> DatabaseError? in
                 for (n, value) in values.enumerated() {

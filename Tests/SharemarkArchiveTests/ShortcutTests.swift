@@ -125,7 +125,7 @@ import Testing
             try inserter.insert(row, footerStyleID: 7)
         }
         let back = try queue.read { db in
-            try PageRow.fetchAll(db.makeStatement(sql: "SELECT \(PageRow.columnList) FROM pages"), arguments: [])
+            try PageRow.fetchAll(db.makeStatement(sql: PageRow.select()), arguments: [])
         }
         #expect(back.count == 1)
         let read = try #require(back.first)

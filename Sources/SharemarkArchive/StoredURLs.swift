@@ -1,0 +1,162 @@
+import GRDB
+internal import GRDBSQLite
+
+/// How a row of `pages` stores its URLs. Most of a row's bytes were four URLs that repeat what
+/// the row holds anyway: the mirror link is a prefix shared by every page of the repository and
+/// the page's encoded path, the image link the same with the asset's path, the original URL a
+/// scheme and `www.` before its key, the printed mirror URL the linked one again. Such a URL is
+/// stored as the id of its prefix (a row of `url_prefixes`, each text once) or as a flag, and
+/// made again when the row is read: a URL is stored this way only when prefix and suffix give
+/// back its exact bytes, so what is read is what the page says. The prefixes come from the
+/// URLs themselves, not from the configuration: a row reads the same whatever the
+/// configuration in force, and a URL of any host or form is stored whole when it does not
+/// split.
+struct StoredURLs: Equatable {
+    /// The URLs stored as a prefix and a suffix the row holds.
+    enum Prefixed: Int, CaseIterable {
+        case linkedMirrorURL, qrImageURL, originalURL
+
+        /// The column holding the prefix's id.
+        var column: PageRow.Columns {
+            switch self {
+            case .linkedMirrorURL: .linkedPrefix
+            case .qrImageURL: .qrImagePrefix
+            case .originalURL: .originalPrefix
+            }
+        }
+
+        /// The alias of `url_prefixes` joined for this URL (`PageRow.select(from:)`).
+        var alias: String {
+            switch self {
+            case .linkedMirrorURL: "linked_prefix_text"
+            case .qrImageURL: "image_prefix_text"
+            case .originalURL: "original_prefix_text"
+            }
+        }
+
+        /// What the URL ends in when stored as a prefix: the page's path as URLs carry it
+        /// (`PageAddress.encoded`), the asset's (the same and `.png`), the original URL's key.
+        func suffix(encodedPath: String, originalKey: String?) -> String? {
+            switch self {
+            case .linkedMirrorURL: encodedPath
+            case .qrImageURL: encodedPath + ".png"
+            case .originalURL: originalKey
+            }
+        }
+    }
+
+    /// URLs stored as a flag.
+    struct Flags: OptionSet, Equatable {
+        let rawValue: Int64
+        /// The printed mirror URL is the linked one.
+        static let mirrorURLIsLinked = Flags(rawValue: 1)
+        /// The image link names the page's own asset (`qr_asset` is the page's path and `.png`).
+        static let imageNamesOwnAsset = Flags(rawValue: 2)
+    }
+
+    /// The id of each prefixed URL's prefix, by `Prefixed.rawValue`; nil where the URL is stored
+    /// whole (or there is none).
+    var prefixIDs: [Int64?] = Array(repeating: nil, count: Prefixed.allCases.count)
+    var flags: Flags = []
+
+    func prefixID(_ url: Prefixed) -> Int64? { prefixIDs[url.rawValue] }
+
+    /// The length of `url`'s prefix before `suffix`, when `url` ends in exactly those bytes
+    /// (compared as bytes: `String.hasSuffix` compares characters, and a URL stored this way
+    /// must come back byte for byte).
+    static func prefixLength(of url: String, before suffix: String) -> Int? {
+        var url = url, suffix = suffix
+        return url.withUTF8 { u in
+            suffix.withUTF8 { s in
+                guard u.count >= s.count, u[(u.count - s.count)...].elementsEqual(s) else { return nil }
+                return u.count - s.count
+            }
+        }
+    }
+
+    /// The URL of prefix text `prefix` (its bytes, as SQLite holds them) and `suffix`, made in
+    /// one allocation.
+    static func joined(_ prefix: UnsafeBufferPointer<UInt8>, _ suffix: String) -> String {
+        var suffix = suffix
+        return suffix.withUTF8 { s in
+            String(unsafeUninitializedCapacity: prefix.count + s.count) { buffer in
+                _ = buffer.initialize(fromContentsOf: prefix)
+                _ = UnsafeMutableBufferPointer(rebasing: buffer[prefix.count...]).initialize(fromContentsOf: s)
+                return prefix.count + s.count
+            }
+        }
+    }
+}
+
+extension StoredURLs {
+    /// Finds or makes the rows of `url_prefixes` for one write transaction. Most pages of an
+    /// archive share one prefix for each URL: the last one of each is compared first, as
+    /// bytes, which costs no allocation and no hashing.
+    struct Finder {
+        private let insertPrefix: Statement
+        private let selectPrefix: Statement
+        private var ids: [String: Int64] = [:]
+        private var last: [(bytes: [UInt8], id: Int64)?] = Array(repeating: nil, count: Prefixed.allCases.count)
+
+        init(_ db: Database) throws {
+            insertPrefix = try db.makeStatement(sql: "INSERT OR IGNORE INTO url_prefixes (text) VALUES (?)")
+            selectPrefix = try db.makeStatement(sql: "SELECT id FROM url_prefixes WHERE text = ?")
+        }
+
+        /// How `row`'s URLs are stored.
+        mutating func stored(_ row: PageRow) throws -> StoredURLs {
+            var stored = StoredURLs()
+            // Compared as bytes, as every URL here: `==` on strings compares characters.
+            if let printed = row.mirrorURL, let linked = row.linkedMirrorURL, printed.utf8.elementsEqual(linked.utf8) {
+                stored.flags.insert(.mirrorURLIsLinked)
+            }
+            if let target = row.imageLinkTarget, target.utf8.count == row.path.utf8.count + 4,
+               target.utf8.starts(with: row.path.utf8), target.utf8.suffix(4).elementsEqual(".png".utf8) {
+                stored.flags.insert(.imageNamesOwnAsset)
+            }
+            guard row.linkedMirrorURL != nil || row.qrImageURL != nil || row.originalURL != nil else { return stored }
+            let encodedPath = PageAddress.encoded(row.path)
+            for url in Prefixed.allCases {
+                guard let whole = row[url], let suffix = url.suffix(encodedPath: encodedPath, originalKey: row.originalKey),
+                      let length = StoredURLs.prefixLength(of: whole, before: suffix) else { continue }
+                stored.prefixIDs[url.rawValue] = try id(ofPrefix: whole.utf8.prefix(length), for: url)
+            }
+            return stored
+        }
+
+        private mutating func id(ofPrefix prefix: Substring.UTF8View, for url: Prefixed) throws -> Int64 {
+            if let last = last[url.rawValue], last.bytes.elementsEqual(prefix) { return last.id }
+            let text = String(decoding: prefix, as: UTF8.self)
+            let id: Int64
+            if let known = ids[text] {
+                id = known
+            } else {
+                try insertPrefix.execute(arguments: [text])
+                id = try Int64.fetchOne(selectPrefix, arguments: [text])!
+                ids[text] = id
+            }
+            last[url.rawValue] = (Array(prefix), id)
+            return id
+        }
+    }
+}
+
+extension PageRow {
+    /// The whole URL a `StoredURLs.Prefixed` stands for.
+    subscript(url: StoredURLs.Prefixed) -> String? {
+        get {
+            switch url {
+            case .linkedMirrorURL: linkedMirrorURL
+            case .qrImageURL: qrImageURL
+            case .originalURL: originalURL
+            }
+        }
+        set {
+            switch url {
+            case .linkedMirrorURL: linkedMirrorURL = newValue
+            case .qrImageURL: qrImageURL = newValue
+            case .originalURL: originalURL = newValue
+            }
+        }
+    }
+}
