@@ -329,22 +329,22 @@ extension ArchiveIndex {
     /// them in the order of `files`, on the calling thread, while later ones are parsed.
     static func parse(_ files: [PageFile], archive: String, mirrorForm: URLTemplate, cdnForm: URLTemplate,
                       pageLimit: Int = ReadLimits.standard.pageBytes, progress: (@Sendable (UpdateProgress) -> Void)?, consume: (ParsedPage) throws -> Void) throws {
-        let root = archive.hasSuffix("/") ? archive : archive + "/"
         let total = files.count
         let done = Atomic<Int>(0)
         // Each thread parses with its own copies of the templates: shared reference-counted
         // storage would make the threads contend on its counts.
         try parallelStream(count: total, jobs: availableProcessors, state: {
             (parser: PageParser(mirrorForm: (try? URLTemplate(mirrorForm.text)) ?? mirrorForm),
-             cdnForm: (try? URLTemplate(cdnForm.text)) ?? cdnForm)
-        }, { forms, i in
-            let parser = forms.parser, cdnForm = forms.cdnForm
+             cdnForm: (try? URLTemplate(cdnForm.text)) ?? cdnForm,
+             reader: ConfinedPath.FolderReader(archive: archive))
+        }, { state, i in
+            let parser = state.parser, cdnForm = state.cdnForm
             let file = files[i]
             var record: PageRecord
             // A page over the cap is not read (its size is known from the scan).
             let read = file.size > pageLimit
                 ? .failure(.tooLarge(file.path.value, size: file.size, limit: pageLimit))
-                : ArchiveScanner.read(root + file.path.value, limit: pageLimit)
+                : state.reader.read(relative: file.path.value, limit: pageLimit)
             switch read {
             case .success(let bytes):
                 record = PageRecord(file: file, page: parser.parse(bytes), mirrorForm: parser.mirrorForm, cdnForm: cdnForm)

@@ -148,16 +148,4 @@ public enum ArchiveScanner {
 
     private static let typeOffset = MemoryLayout<dirent>.offset(of: \dirent.d_type)!
     private static let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
-
-    /// Reads a whole file found by the scan, at most `limit` bytes, without following a
-    /// symbolic link put in its place since.
-    public static func read(_ path: String, limit: Int) -> Swift.Result<[UInt8], ConfinedPath.Failure> {
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else {
-            return .failure(errno == ELOOP ? .symbolicLink(path) : .system(path, errno: errno))
-        }
-        defer { close(fd) }
-        return ConfinedPath.read(fd, path: path, limit: limit)
-    }
-
 }

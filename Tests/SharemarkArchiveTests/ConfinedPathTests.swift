@@ -89,6 +89,38 @@ import Testing
         #expect(ConfinedPath.read(archive: layout.archive, relative: "pages/world/none.png", limit: 6).failure?.isMissing == true)
     }
 
+    /// A reader that keeps the last folder open reads what `ConfinedPath.read` reads, folder
+    /// after folder; a folder swapped for a link after it was opened is not followed either: the
+    /// reader still holds the folder it opened, never the link's target.
+    @Test func folderReaderKeepsItsFolderAndFollowsNoLink() throws {
+        let layout = try Layout()
+        defer { layout.remove() }
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: layout.archive + "/pages/asia", withIntermediateDirectories: true)
+        try Data("w1".utf8).write(to: URL(fileURLWithPath: layout.archive + "/pages/world/n1.md"))
+        try Data("w2".utf8).write(to: URL(fileURLWithPath: layout.archive + "/pages/world/n2.md"))
+        try Data("a1".utf8).write(to: URL(fileURLWithPath: layout.archive + "/pages/asia/n1.md"))
+        let reader = ConfinedPath.FolderReader(archive: layout.archive)
+        for (path, text) in [("pages/world/n1.md", "w1"), ("pages/world/n2.md", "w2"), ("pages/asia/n1.md", "a1"),
+                             ("pages/world/n1.md", "w1"), ("README.md", "readme\n")] {
+            #expect(try reader.read(relative: path, limit: 100).get() == Array(text.utf8), "\(path)")
+        }
+        #expect(reader.read(relative: "pages/world/n1.md.png", limit: 100).failure == .symbolicLink("pages/world/n1.md.png"))
+        #expect(reader.read(relative: "pages/out/victim.txt", limit: 100).failure == .symbolicLink("pages/out"))
+        #expect(reader.read(relative: "pages/../README.md", limit: 100).failure == .leavesArchive("pages/.."))
+        // pages/world is open in the reader; it is moved away and a link to the outside folder,
+        // which holds a file of the name asked for next, put in its place.
+        #expect(try reader.read(relative: "pages/world/n2.md", limit: 100).get() == Array("w2".utf8))
+        try fm.moveItem(atPath: layout.archive + "/pages/world", toPath: layout.root + "/moved")
+        try fm.createSymbolicLink(atPath: layout.archive + "/pages/world", withDestinationPath: layout.outside)
+        try Data("outside".utf8).write(to: URL(fileURLWithPath: layout.outside + "/n9.md"))
+        #expect(reader.read(relative: "pages/world/n9.md", limit: 100).failure?.isMissing == true)
+        #expect(try reader.read(relative: "pages/world/n2.md", limit: 100).get() == Array("w2".utf8), "the folder it opened")
+        // Another folder in between: the next read of pages/world opens it again, and meets the link.
+        #expect(try reader.read(relative: "pages/asia/n1.md", limit: 100).get() == Array("a1".utf8))
+        #expect(reader.read(relative: "pages/world/n9.md", limit: 100).failure == .symbolicLink("pages/world"))
+    }
+
     @Test func theIndexFolderIsNeverALink() throws {
         let layout = try Layout()
         defer { layout.remove() }
