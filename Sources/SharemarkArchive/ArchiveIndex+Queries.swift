@@ -56,13 +56,6 @@ extension ArchiveIndex {
         try fetchArticles(.all)
     }
 
-    /// Every page, ordered by path, handed to `body` `size` at a time: all read in one
-    /// read transaction (one state of the index), and only one batch of articles in memory,
-    /// for commands that go through every page of archives of any size.
-    public func forEachArticleBatch(size: Int = 2048, _ body: ([Article]) throws -> Void) throws {
-        try pool.read { db in try Self.forEachArticleBatch(db, config: config, size: size, body) }
-    }
-
     /// What a pass over every page reads before the first page, in the same read transaction
     /// as the pages: so that counts, image link forms and PNG files are of the state of the
     /// index the pages are of, even while another process updates it.

@@ -93,7 +93,7 @@ public struct RegenerationPlan: Hashable, Sendable {
         return builder.plan()
     }
 
-    /// Builds a plan from the pages a batch at a time (`ArchiveIndex.forEachArticleBatch`):
+    /// Builds a plan from the pages a batch at a time (`ArchiveIndex.pass`):
     /// what is kept is the plan's items, not the pages.
     public struct Builder {
         private var building: RegenerationPlan

@@ -45,13 +45,14 @@ import Testing
         defer { a.remove() }
         let whole = try a.plan(mode)
         let index = try a.index()
-        var builder = RegenerationPlan.Builder(assets: try index.allAssets(), archive: a.root, mode: mode, jobs: 2)
         var batches = 0
-        try index.forEachArticleBatch(size: 1) { batch in
+        let builder = try index.pass(size: 1, start: { overview in
+            RegenerationPlan.Builder(assets: overview.assets, archive: a.root, mode: mode, jobs: 2)
+        }, batch: { builder, batch in
             #expect(batch.count == 1)
             batches += 1
             builder.add(batch)
-        }
+        })
         #expect(batches == 14)  // the faulty archive's pages
         let batched = builder.plan()
         #expect(batched == whole)
