@@ -125,3 +125,30 @@ import Testing
         #expect(error?.message?.contains("qr_image_prefix") == true)
     }
 }
+
+/// An index written before URLs were stored as prefixes keeps reading as it was written: the
+/// migration adds the columns, and rows with every URL whole read the same.
+@Suite struct StoredURLsMigrationTests {
+    @Test func rowsWrittenBeforeThePrefixesReadTheSame() throws {
+        let queue = try DatabaseQueue()
+        try ArchiveIndex.migrator.migrate(queue, upTo: "v7-totals")
+        let mirror = "https://github.com/example-org/mirror/blob/master/pages/a/b.md"
+        let image = "https://cdn.jsdelivr.net/gh/example-org/mirror/pages/a/b.md.png"
+        try queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO pages (path, category, id, size, mtime_ns, has_footer, mirror_url, linked_mirror_url,
+                                   qr_image_url, qr_asset, original_url, original_key, invalid_utf8, has_bom, crlf,
+                                   legacy_image, asset_outside_archive, problems)
+                VALUES ('pages/a/b.md', 'a', 'b', 1, 1, 1, ?, ?, ?, 'pages/a/b.md.png', 'https://www.x.com/b.htm',
+                        'x.com/b.htm', 0, 0, 0, 0, 0, '[]')
+                """, arguments: [mirror, mirror, image])
+        }
+        try ArchiveIndex.migrator.migrate(queue)
+        let rows = try queue.read { db in try PageRow.fetchAll(db.makeStatement(sql: PageRow.select()), arguments: []) }
+        let row = try #require(rows.first)
+        #expect(rows.count == 1)
+        #expect(row.mirrorURL == mirror && row.linkedMirrorURL == mirror && row.qrImageURL == image)
+        #expect(row.originalURL == "https://www.x.com/b.htm" && row.imageLinkTarget == "pages/a/b.md.png")
+        #expect(try queue.read { db in try Int.fetchOne(db, sql: "SELECT derived FROM pages") } == 0)
+    }
+}
