@@ -143,11 +143,13 @@ struct PageRow: TableRecord {
         footerStyleID = columns.optional(.footerStyleID)
         assetOutsideArchive = try columns.required(.assetOutsideArchive)
         problems = try Self.decodeProblems(try columns.required(.problems))
-        let prefixIDs: [Int64?] = StoredURLs.Prefixed.allCases.map { columns.optional($0.column) }
+        // Which URLs have a prefix, a bit each (no array made per row read).
+        var prefixed = 0
+        for url in StoredURLs.Prefixed.allCases where (columns.optional(url.column) as Int64?) != nil { prefixed |= 1 << url.rawValue }
         let flags = StoredURLs.Flags(rawValue: try columns.required(.derived))
-        if prefixIDs.contains(where: { $0 != nil }) {
+        if prefixed != 0 {
             let encodedPath = PageAddress.encoded(path)
-            for url in StoredURLs.Prefixed.allCases where prefixIDs[url.rawValue] != nil {
+            for url in StoredURLs.Prefixed.allCases where prefixed & (1 << url.rawValue) != 0 {
                 let textColumn = CInt(Columns.allCases.count + url.rawValue)
                 guard let text = sqlite3_column_text(handle, textColumn),
                       let suffix = url.suffix(encodedPath: encodedPath, originalKey: originalKey) else {

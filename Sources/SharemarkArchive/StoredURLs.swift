@@ -11,7 +11,7 @@ internal import GRDBSQLite
 /// URLs themselves, not from the configuration: a row reads the same whatever the
 /// configuration in force, and a URL of any host or form is stored whole when it does not
 /// split.
-struct StoredURLs: Equatable {
+struct StoredURLs {
     /// The URLs stored as a prefix and a suffix the row holds.
     enum Prefixed: Int, CaseIterable {
         case linkedMirrorURL, qrImageURL, originalURL
@@ -55,8 +55,8 @@ struct StoredURLs: Equatable {
     }
 
     /// The id of each prefixed URL's prefix, by `Prefixed.rawValue`; nil where the URL is stored
-    /// whole (or there is none).
-    var prefixIDs: [Int64?] = Array(repeating: nil, count: Prefixed.allCases.count)
+    /// whole (or there is none). Inline: one is made for every row written.
+    var prefixIDs = InlineArray<3, Int64?>(repeating: nil)
     var flags: Flags = []
 
     func prefixID(_ url: Prefixed) -> Int64? { prefixIDs[url.rawValue] }

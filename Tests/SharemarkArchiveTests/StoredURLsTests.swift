@@ -48,6 +48,7 @@ import Testing
             return try Self.row(path, printed: Self.mirror + encoded, linked: Self.mirror + encoded,
                                 image: Self.cdn + encoded + ".png", original: "https://www.example-news.com/gb/21/5/20/\(path.count).htm")
         }
+        #expect(StoredURLs().prefixIDs.count == StoredURLs.Prefixed.allCases.count)
         let (read, stored, prefixes) = try Self.roundTrip(rows)
         #expect(read.map(\.linkedMirrorURL) == rows.map(\.linkedMirrorURL))
         #expect(read.map(\.mirrorURL) == rows.map(\.mirrorURL))
