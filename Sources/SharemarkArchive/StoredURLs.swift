@@ -95,7 +95,9 @@ extension StoredURLs {
     struct Finder {
         private let insertPrefix: Statement
         private let selectPrefix: Statement
-        private var ids: [String: Int64] = [:]
+        /// By the prefix's bytes: a `String` key would take two spellings of one character
+        /// (`é` as one code point or as `e` and an accent) for the same prefix.
+        private var ids: [[UInt8]: Int64] = [:]
         private var last: [(bytes: [UInt8], id: Int64)?] = Array(repeating: nil, count: Prefixed.allCases.count)
 
         init(_ db: Database) throws {
@@ -126,16 +128,19 @@ extension StoredURLs {
 
         private mutating func id(ofPrefix prefix: Substring.UTF8View, for url: Prefixed) throws -> Int64 {
             if let last = last[url.rawValue], last.bytes.elementsEqual(prefix) { return last.id }
-            let text = String(decoding: prefix, as: UTF8.self)
+            let bytes = Array(prefix)
             let id: Int64
-            if let known = ids[text] {
+            if let known = ids[bytes] {
                 id = known
             } else {
+                // SQLite compares text as bytes: the UNIQUE text and this SELECT keep the two
+                // spellings apart too.
+                let text = String(decoding: bytes, as: UTF8.self)
                 try insertPrefix.execute(arguments: [text])
                 id = try Int64.fetchOne(selectPrefix, arguments: [text])!
-                ids[text] = id
+                ids[bytes] = id
             }
-            last[url.rawValue] = (Array(prefix), id)
+            last[url.rawValue] = (bytes, id)
             return id
         }
     }

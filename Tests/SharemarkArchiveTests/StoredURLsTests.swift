@@ -103,6 +103,27 @@ import Testing
         #expect(prefixes == [Self.mirror, "https://"])
     }
 
+    /// Two prefixes equal as characters and not as bytes (a branch `café` written with one code
+    /// point, then with `e` and an accent, then with one again) are two prefixes: each URL comes
+    /// back with its own bytes.
+    @Test func prefixesEqualAsCharactersAreKeptApart() throws {
+        let branches = ["caf\u{E9}", "cafe\u{301}", "caf\u{E9}"]
+        let rows = try branches.enumerated().map { n, branch in
+            let mirror = "https://github.com/example-org/mirror/blob/\(branch)/pages/a/p\(n).md"
+            return try Self.row("pages/a/p\(n).md", printed: mirror, linked: mirror,
+                                image: Self.cdn + "pages/a/p\(n).md.png", original: "https://x.com/\(n).htm")
+        }
+        #expect(rows[0].linkedMirrorURL!.utf8.count + 1 == rows[1].linkedMirrorURL!.utf8.count)
+        let (read, stored, prefixes) = try Self.roundTrip(rows)
+        for (back, row) in zip(read, rows) {
+            #expect(Array(try #require(back.linkedMirrorURL).utf8) == Array(try #require(row.linkedMirrorURL).utf8))
+            #expect(Array(try #require(back.mirrorURL).utf8) == Array(try #require(row.mirrorURL).utf8))
+        }
+        #expect(stored.map { $0[5] as Int64? } == [1, 4, 1])
+        #expect(prefixes.map { Array($0.utf8) } == [Array("https://github.com/example-org/mirror/blob/caf\u{E9}/".utf8), Array(Self.cdn.utf8),
+                                                   Array("https://".utf8), Array("https://github.com/example-org/mirror/blob/cafe\u{301}/".utf8)])
+    }
+
     /// A row naming a prefix that is not in the table is a corrupt index: reading it throws.
     @Test func missingPrefixIsCorrupt() throws {
         let queue = try DatabaseQueue()
