@@ -237,21 +237,22 @@ extension ArchiveIndex {
             // Pages share a few footer styles: each style's row is found or made once. The last
             // style found is compared first: most pages of an archive share one, and comparing
             // costs less than hashing the whole style again.
-            var styleIDs: [FooterStyle: Int64] = [:]
-            var lastStyle: (style: FooterStyle, id: Int64)?
+            var styleIDs: [FooterStyle.Spelling: Int64] = [:]
+            var lastStyle: (style: FooterStyle.Spelling, id: Int64)?
             var firstNewRow: Int64?
             // Into an empty table the new rows are all the rows: what inference counts is
             // counted as they go in, instead of by a query that sorts them all afterwards.
             var counts = InferenceCounts()
             try ArchiveIndex.parse(files, archive: archive, mirrorForm: config.mirrorForm, cdnForm: config.cdnForm,
                                    pageLimit: config.limits.pageBytes, progress: progress) { page in
-                let style = try page.footerStyle.map { style in
+                let style = try page.footerStyle.map { learned in
+                    let style = FooterStyle.Spelling(style: learned)
                     if let lastStyle, lastStyle.style == style { return lastStyle.id }
                     let id: Int64
                     if let known = styleIDs[style] {
                         id = known
                     } else {
-                        let key = style.key
+                        let key = learned.key
                         try insertStyle.execute(arguments: [key])
                         id = try Int64.fetchOne(styleID, arguments: [key])!
                         styleIDs[style] = id

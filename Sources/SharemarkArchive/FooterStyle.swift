@@ -105,6 +105,50 @@ public struct FooterStyle: Hashable, Sendable, Codable {
 }
 
 extension FooterStyle {
+    /// A style compared and hashed by the bytes of its text. `==` on `FooterStyle` compares
+    /// text as Characters, and so takes two spellings of one character (`é` as one code point,
+    /// or `e` and a combining accent) for one style; the index keeps each spelling apart, as
+    /// `footer_styles` does (SQLite compares text as bytes), so that a footer written in a
+    /// learned style has the bytes of the pages it was learned from.
+    struct Spelling: Hashable {
+        let style: FooterStyle
+
+        static func == (a: Spelling, b: Spelling) -> Bool {
+            a.style.blankLinesBefore == b.style.blankLinesBefore && a.style.blankLinesAfter == b.style.blankLinesAfter
+                && a.style.trailing == b.style.trailing && a.style.lines.count == b.style.lines.count
+                && zip(a.style.lines, b.style.lines).allSatisfy { x, y in
+                    x.count == y.count && zip(x, y).allSatisfy { p, q in
+                        switch (p, q) {
+                        case (.text(let s), .text(let t)): s.utf8.elementsEqual(t.utf8)
+                        default: p == q
+                        }
+                    }
+                }
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(style.blankLinesBefore)
+            hasher.combine(style.blankLinesAfter)
+            hasher.combine(style.trailing)
+            for line in style.lines {
+                hasher.combine(line.count)
+                for piece in line {
+                    switch piece {
+                    case .text(let text):
+                        hasher.combine(0)
+                        hasher.combine(text.utf8.count)
+                        for byte in text.utf8 { hasher.combine(byte) }
+                    case .mirrorURL: hasher.combine(1)
+                    case .imageURL: hasher.combine(2)
+                    case .originalURL: hasher.combine(3)
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension FooterStyle {
     /// Learns the style of a page's footer from the page's lines, or returns nil when the footer
     /// is not whole (no printed mirror URL right before its link, URLs not found as written).
     ///
