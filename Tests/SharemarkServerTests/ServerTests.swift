@@ -422,27 +422,46 @@ func expectProblem(_ response: TestResponse, _ status: Int, mentioning word: Str
 
     @Test func requestsDuringReloadsAllSucceed() async throws {
         try await withServer { client, _, server in
-            try await withThrowingTaskGroup(of: [Int].self) { group in
+            // The reloads are paced by the requests, not by a clock: one after every seventh
+            // answer, while the next requests are already on their way.
+            let (answered, answer) = AsyncStream.makeStream(of: Int.self)
+            let generationsSeen = try await withThrowingTaskGroup(of: ([Int], Set<Int>).self) { group in
                 group.addTask {
-                    for _ in 0..<20 {
+                    var reloads = 0
+                    for await count in answered where count % 7 == 0 && reloads < 20 {
                         try server.reload()
-                        try await Task.sleep(for: .milliseconds(5))
+                        reloads += 1
                     }
-                    return []
+                    while reloads < 20 {
+                        try server.reload()
+                        reloads += 1
+                    }
+                    return ([], [])
                 }
                 group.addTask {
+                    defer { answer.finish() }
                     var statuses: [Int] = []
+                    var generations: Set<Int> = []
                     for i in 0..<150 {
                         let uri = i % 2 == 0 ? "/v1/articles/world/n10000004/qr.png" : "/v1/articles/world/n10000004"
                         statuses.append(Int(try await client.execute(uri: uri, method: .get).status.code))
+                        generations.insert(server.store.snapshot.generation)
+                        answer.yield(i + 1)
                     }
-                    return statuses
+                    return (statuses, generations)
                 }
                 var all: [Int] = []
-                for try await statuses in group { all += statuses }
+                var generations: Set<Int> = []
+                for try await (statuses, seen) in group {
+                    all += statuses
+                    generations.formUnion(seen)
+                }
                 #expect(all.count == 150)
                 #expect(all.allSatisfy { $0 == 200 })
+                return generations
             }
+            // Reloads landed while the requests were being answered.
+            #expect(generationsSeen.count >= 2, "\(generationsSeen)")
             #expect(server.store.snapshot.generation == 21)
         }
     }
