@@ -119,7 +119,7 @@ extension FooterStyle {
                 && zip(a.style.lines, b.style.lines).allSatisfy { x, y in
                     x.count == y.count && zip(x, y).allSatisfy { p, q in
                         switch (p, q) {
-                        case (.text(let s), .text(let t)): s.utf8.elementsEqual(t.utf8)
+                        case (.text(let s), .text(let t)): s.hasSameBytes(as: t)
                         default: p == q
                         }
                     }
@@ -137,7 +137,7 @@ extension FooterStyle {
                     case .text(let text):
                         hasher.combine(0)
                         hasher.combine(text.utf8.count)
-                        for byte in text.utf8 { hasher.combine(byte) }
+                        text.withUTF8Bytes { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
                     case .mirrorURL: hasher.combine(1)
                     case .imageURL: hasher.combine(2)
                     case .originalURL: hasher.combine(3)

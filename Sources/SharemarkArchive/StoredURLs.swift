@@ -61,18 +61,26 @@ struct StoredURLs {
 
     func prefixID(_ url: Prefixed) -> Int64? { prefixIDs[url.rawValue] }
 
-    /// The length of `url`'s prefix before `suffix`, when `url` ends in exactly those bytes
-    /// (compared as bytes: `String.hasSuffix` compares characters, and a URL stored this way
-    /// must come back byte for byte).
-    static func prefixLength(of url: String, before suffix: String) -> Int? {
-        var url = url, suffix = suffix
-        return url.withUTF8 { u in
-            suffix.withUTF8 { s in
-                guard u.count >= s.count, u[(u.count - s.count)...].elementsEqual(s) else { return nil }
-                return u.count - s.count
-            }
+    /// The length of `url`'s prefix before what it ends in when stored as a prefix (`suffix(encodedPath:originalKey:)`),
+    /// when it ends in exactly those bytes: a URL stored this way must come back byte for
+    /// byte. From the bytes, without making the suffix: this runs for every row written.
+    static func prefixLength(of url: UnsafeBufferPointer<UInt8>, _ prefixed: Prefixed,
+                             encodedPath: UnsafeBufferPointer<UInt8>, originalKey: String?) -> Int? {
+        switch prefixed {
+        case .linkedMirrorURL:
+            return url.hasSuffixBytes(encodedPath) ? url.count - encodedPath.count : nil
+        case .qrImageURL:
+            let suffix = png.bytes
+            guard url.hasSuffixBytes(suffix) else { return nil }
+            let rest = UnsafeBufferPointer(rebasing: url[..<(url.count - suffix.count)])
+            return rest.hasSuffixBytes(encodedPath) ? rest.count - encodedPath.count : nil
+        case .originalURL:
+            return originalKey?.withUTF8Bytes { key in url.hasSuffixBytes(key) ? url.count - key.count : nil }
         }
     }
+
+    /// What an asset's path adds to its page's.
+    static let png: StaticString = ".png"
 
     /// The URL of prefix text `prefix` (its bytes, as SQLite holds them) and `suffix`, made in
     /// one allocation.
@@ -108,26 +116,34 @@ extension StoredURLs {
         /// How `row`'s URLs are stored.
         mutating func stored(_ row: PageRow) throws -> StoredURLs {
             var stored = StoredURLs()
-            // Compared as bytes, as every URL here: `==` on strings compares characters.
-            if let printed = row.mirrorURL, let linked = row.linkedMirrorURL, printed.utf8.elementsEqual(linked.utf8) {
+            if let printed = row.mirrorURL, let linked = row.linkedMirrorURL, printed.hasSameBytes(as: linked) {
                 stored.flags.insert(.mirrorURLIsLinked)
             }
             if let target = row.imageLinkTarget, target.utf8.count == row.path.utf8.count + 4,
-               target.utf8.starts(with: row.path.utf8), target.utf8.suffix(4).elementsEqual(".png".utf8) {
+               target.withUTF8Bytes({ target in
+                   row.path.withUTF8Bytes { path in
+                       UnsafeBufferPointer(rebasing: target[..<path.count]).elementsEqualBytes(path)
+                           && UnsafeBufferPointer(rebasing: target[path.count...]).elementsEqualBytes(StoredURLs.png.bytes)
+                   }
+               }) {
                 stored.flags.insert(.imageNamesOwnAsset)
             }
             guard row.linkedMirrorURL != nil || row.qrImageURL != nil || row.originalURL != nil else { return stored }
-            let encodedPath = PageAddress.encoded(row.path)
-            for url in Prefixed.allCases {
-                guard let whole = row[url], let suffix = url.suffix(encodedPath: encodedPath, originalKey: row.originalKey),
-                      let length = StoredURLs.prefixLength(of: whole, before: suffix) else { continue }
-                stored.prefixIDs[url.rawValue] = try id(ofPrefix: whole.utf8.prefix(length), for: url)
+            try PageAddress.encoded(row.path).withUTF8Bytes { encodedPath in
+                for url in Prefixed.allCases {
+                    guard let whole = row[url] else { continue }
+                    try whole.withUTF8Bytes { whole in
+                        guard let length = StoredURLs.prefixLength(of: whole, url, encodedPath: encodedPath, originalKey: row.originalKey)
+                        else { return }
+                        stored.prefixIDs[url.rawValue] = try id(ofPrefix: UnsafeBufferPointer(rebasing: whole[..<length]), for: url)
+                    }
+                }
             }
             return stored
         }
 
-        private mutating func id(ofPrefix prefix: Substring.UTF8View, for url: Prefixed) throws -> Int64 {
-            if let last = last[url.rawValue], last.bytes.elementsEqual(prefix) { return last.id }
+        private mutating func id(ofPrefix prefix: UnsafeBufferPointer<UInt8>, for url: Prefixed) throws -> Int64 {
+            if let last = last[url.rawValue], last.bytes.withUnsafeBufferPointer({ $0.elementsEqualBytes(prefix) }) { return last.id }
             let bytes = Array(prefix)
             let id: Int64
             if let known = ids[bytes] {
