@@ -87,7 +87,7 @@ floor=$work/floor.sqlite
         echo "INSERT INTO main.$table SELECT * FROM source.$table;"
     done
     sqlite3 "$index" "SELECT sql || ';' FROM sqlite_schema WHERE sql IS NOT NULL AND type = 'index'"
-    echo "INSERT INTO title_fts (rowid, title) SELECT rowid, COALESCE(title, '') FROM main.pages;"
+    echo "INSERT INTO title_fts (rowid, title) SELECT rowid, title FROM main.pages;"
     echo "COMMIT;"
     echo "DETACH source;"
     echo "PRAGMA journal_mode = WAL;"

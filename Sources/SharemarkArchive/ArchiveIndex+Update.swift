@@ -205,7 +205,11 @@ extension ArchiveIndex {
             files.sort { $0.path < $1.path }
         }
         let config = try pool.write { db -> ArchiveConfig in
-            let deleteTitle = try db.makeStatement(sql: "DELETE FROM title_fts WHERE rowid = (SELECT rowid FROM pages WHERE path = ?)")
+            // `title_fts` reads its text from `pages`: a row's title leaves it with the text it
+            // was indexed with, before the row goes.
+            let deleteTitle = try db.makeStatement(sql: """
+                INSERT INTO title_fts (title_fts, rowid, title) SELECT 'delete', rowid, title FROM pages WHERE path = ?
+                """)
             // Pages read again: those the index already had (none when it is built from nothing).
             let reread = known.pages.isEmpty ? [] : files.lazy.map(\.path.value).filter { known.pages[$0] != nil }
             for path in changes.removedPages + reread {
@@ -274,7 +278,7 @@ extension ArchiveIndex {
             // The new rows' titles in one statement: a new row's rowid is above every older one's
             // (INTEGER PRIMARY KEY without AUTOINCREMENT takes the largest plus one).
             if let firstNewRow {
-                try db.execute(sql: "INSERT INTO title_fts (rowid, title) SELECT rowid, COALESCE(title, '') FROM pages WHERE rowid >= ?",
+                try db.execute(sql: "INSERT INTO title_fts (rowid, title) SELECT rowid, title FROM pages WHERE rowid >= ?",
                                arguments: [firstNewRow])
             }
             for path in changes.removedAssets { _ = try AssetRow.deleteOne(db, key: path) }

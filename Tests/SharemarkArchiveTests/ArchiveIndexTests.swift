@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GRDB
 @testable import SharemarkArchive
 
 @Suite struct ArchiveIndexTests {
@@ -109,6 +110,7 @@ import Testing
         #expect(modified.parsed == 1 && modified.unchanged == 4)
         #expect(try index.article(category: "culture", id: "n10000001")?.title == "改过的标题")
         #expect(try index.search("改过的").count == 1)
+        try Self.checkTitles(index)
 
         // Delete a page and a PNG: their rows go.
         try FileManager.default.removeItem(atPath: root + "/pages/culture/n10000001.md")
@@ -117,11 +119,22 @@ import Testing
         #expect(removed.removed == 1 && removed.assetsRemoved == 1 && removed.scanned == 4)
         #expect(try index.article(category: "culture", id: "n10000001") == nil)
         #expect(try index.search("改过的").isEmpty)
+        try Self.checkTitles(index)
 
         // A second index object on the same file sees the same rows.
         let reopened = try ArchiveIndex(archive: root)
         #expect(try reopened.allArticles().count == 4)
         #expect(reopened.config.repository == "mirror")
+
+        // The check finds a title the full-text index was not told of.
+        try index.pool.write { try $0.execute(sql: "UPDATE pages SET title = 'unindexed' WHERE title IS NOT NULL AND rowid = (SELECT MIN(rowid) FROM pages WHERE title IS NOT NULL)") }
+        #expect(throws: DatabaseError.self) { try Self.checkTitles(index) }
+    }
+
+    /// Checks that the titles' full-text index holds exactly the titles of `pages`, the table it
+    /// reads them from: SQLite compares the two and fails with SQLITE_CORRUPT where they differ.
+    static func checkTitles(_ index: ArchiveIndex) throws {
+        try index.pool.write { try $0.execute(sql: "INSERT INTO title_fts (title_fts, rank) VALUES ('integrity-check', 1)") }
     }
 
     @Test func articlesAreResolvedWithTheInferredConfig() throws {
