@@ -6,7 +6,9 @@
 # /var/tmp (never tmpfs). A fresh file system, because on ext4 without a journal every file
 # creation scans the inodes deleted in the last minutes, so the second run of a benchmark would
 # measure the first one's clean-up. BENCH_DIR=/path uses that folder's file system as it is;
-# BENCH_TMPFS=1 uses /dev/shm, taking the disk out of the comparison.
+# BENCH_TMPFS=1 uses /dev/shm, taking the disk out of the comparison. The inode tables and the
+# journal are written by mkfs, not by a kernel thread in the background of the first minutes of
+# the benchmark (ext4's lazy initialisation).
 bench_workdir() {
     local base dir
     if [ -n "${BENCH_DIR:-}" ]; then base=$BENCH_DIR
@@ -16,7 +18,7 @@ bench_workdir() {
     mkdir -p "$base"
     dir=$(mktemp -d "$base/sharemark-bench.XXXXXX")
     if [ -z "${BENCH_DIR:-}" ] && [ "${BENCH_TMPFS:-0}" != 1 ] && [ "$(id -u)" = 0 ] \
-        && truncate -s "${BENCH_FS_SIZE:-4G}" "$dir.img" && mkfs.ext4 -q -F "$dir.img" 2>/dev/null \
+        && truncate -s "${BENCH_FS_SIZE:-4G}" "$dir.img" && mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$dir.img" 2>/dev/null \
         && mount -o loop "$dir.img" "$dir" 2>/dev/null; then
         :
     else

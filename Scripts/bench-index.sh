@@ -4,7 +4,7 @@
 # parse), a warm re-run with nothing changed, and lookups by id against the sqlite3 shell running
 # the same query on the same index.
 #
-#   Scripts/bench-index.sh [PAGES] [SEED]        (default 100000 pages, seed 1)
+#   Scripts/bench-index.sh [PAGES] [SEED]        (default 100000 pages, seed 1; ROUNDS=5)
 #
 # The archive is made once and kept in /var/tmp/sharemark-bench-cache/ (making 100,000 pages
 # takes minutes); each run copies it to a fresh file system on the ordinary disk
@@ -38,43 +38,20 @@ echo "archive: $pages pages"
 bench_context "$work"
 
 # Both sides read the pages from memory: the copy left them in the page cache, and grep runs once
-# before it is timed.
+# before it is timed. The machine is noisy (one run of either side varies by a tenth and more):
+# grep, the index from nothing and the floor run in turn, ROUNDS times (default 5), and each
+# ratio is the median of the rounds' ratios.
 grep -rhoE "https?://[^ '\"<>]+" "$archive/pages" >/dev/null
-bench_measure "grep -rhoE URLs (baseline)" grep -rhoE "https?://[^ '\"<>]+" "$archive/pages"
-grep_wall=$wall
 count=$(grep -rhoE "https?://[^ '\"<>]+" "$archive/pages" | wc -l)
 [ "$count" -gt "$pages" ] || { echo "grep found only $count URLs" >&2; exit 1; }
-
-SHAREMARK_TIMING=1 bench_measure "sharemark index, from nothing" "$bin" index "$archive" --index "$index" 2>"$work/timing.txt"
-cold_wall=$wall
-indexed=$(sqlite3 "$index" "SELECT COUNT(*) FROM pages")
-[ "$indexed" = "$pages" ] || { echo "the index holds $indexed pages, not $pages" >&2; exit 1; }
-bench_ratio "index from nothing / grep" "$cold_wall" "$grep_wall" "<=2.5"
-# The write transaction runs from the known rows read to the rows written; the pages are
-# parsed on other threads while it inserts the rows already parsed, so its time includes the
-# parsing it waited for. After the last insert it makes the deferred indexes, the titles' index
-# and the inference: the part no parsing overlaps.
-python3 - "$work/timing.txt" "$pages" <<'PY'
-import re, sys
-marks = {}
-for line in open(sys.argv[1]):
-    m = re.match(r"\[([0-9.]+) s\] (.+)", line)
-    if m: marks.setdefault(m.group(2).split(" ")[0], float(m.group(1)))
-pages = int(sys.argv[2])
-transaction = marks["rows"] - marks["read"]
-after = marks["rows"] - marks["parsed"]
-per_row = transaction / pages * 1e6
-print(f"  write transaction {transaction:.2f} s ({transaction / pages * 1e6:.1f} µs per row, parsing overlapped), "
-      f"of which {after:.2f} s after the last insert ({after / pages * 1e6:.1f} µs per row)")
-print(f"  write phase per row, parsing included: {per_row:.1f} µs (target <= 15: {'met' if per_row <= 15 else 'NOT met'})")
-PY
+rounds=${ROUNDS:-5}
 # What SQLite alone takes to write the same rows, with no page read or parsed: the rows copied
 # from the index just built into a fresh database file of the same schema the way sharemark
 # builds a new index (no journal, no waiting for the disk per commit), the indexes made after
 # the rows (its fastest way), the titles' full-text index filled, the file marked for WAL and
 # flushed to the disk (sync FILE). No index of these rows can be written faster than this.
 floor=$work/floor.sqlite
-{
+floor_sql() {
     echo "PRAGMA journal_mode = OFF;"
     echo "PRAGMA synchronous = OFF;"
     sqlite3 "$index" "SELECT sql || ';' FROM sqlite_schema WHERE sql IS NOT NULL AND type = 'table'
@@ -91,14 +68,61 @@ floor=$work/floor.sqlite
     echo "COMMIT;"
     echo "DETACH source;"
     echo "PRAGMA journal_mode = WAL;"
-} >"$work/floor.sql"
-bench_measure "sqlite3 writing the same rows, nothing parsed (the floor)" \
-    bash -c 'sqlite3 -bail "$1" < "$2" >/dev/null && sync "$1"' floor "$floor" "$work/floor.sql"
-floor_wall=$wall
-copied=$(sqlite3 "$floor" "SELECT COUNT(*) FROM pages")
-[ "$copied" = "$pages" ] || { echo "the floor copy holds $copied pages, not $pages" >&2; exit 1; }
-bench_ratio "floor / grep" "$floor_wall" "$grep_wall"
-bench_ratio "index from nothing / floor" "$cold_wall" "$floor_wall" "<=1.3"
+}
+: >"$work/rounds.txt"
+for round in $(seq 1 "$rounds"); do
+    # Each round starts with nothing of the last one's files left to write back.
+    sync
+    bench_measure "round $round: grep -rhoE URLs (baseline)" grep -rhoE "https?://[^ '\"<>]+" "$archive/pages"
+    grep_wall=$wall
+    rm -f "$index" "$index-wal" "$index-shm"
+    SHAREMARK_TIMING=1 bench_measure "round $round: sharemark index, from nothing" "$bin" index "$archive" --index "$index" 2>"$work/timing.txt"
+    cold_wall=$wall
+    indexed=$(sqlite3 "$index" "SELECT COUNT(*) FROM pages")
+    [ "$indexed" = "$pages" ] || { echo "the index holds $indexed pages, not $pages" >&2; exit 1; }
+    # The write transaction runs from the known rows read to the rows written; the pages are
+    # parsed on other threads while it inserts the rows already parsed, so its time includes
+    # the parsing it waited for. After the last insert it makes the deferred indexes, the
+    # titles' index and the inference: the part no parsing overlaps.
+    marks=$(python3 - "$work/timing.txt" <<'PY'
+import re, sys
+marks = {}
+for line in open(sys.argv[1]):
+    m = re.match(r"\[([0-9.]+) s\] (.+)", line)
+    if m: marks.setdefault(m.group(2).split(" ")[0], float(m.group(1)))
+print(marks["rows"] - marks["read"], marks["rows"] - marks["parsed"])
+PY
+)
+    rm -f "$floor"
+    floor_sql >"$work/floor.sql"
+    bench_measure "round $round: sqlite3 writing the same rows, nothing parsed (the floor)" \
+        bash -c 'sqlite3 -bail "$1" < "$2" >/dev/null && sync "$1"' floor "$floor" "$work/floor.sql"
+    floor_wall=$wall
+    copied=$(sqlite3 "$floor" "SELECT COUNT(*) FROM pages")
+    [ "$copied" = "$pages" ] || { echo "the floor copy holds $copied pages, not $pages" >&2; exit 1; }
+    echo "$grep_wall $cold_wall $floor_wall $marks" >>"$work/rounds.txt"
+done
+python3 - "$work/rounds.txt" "$pages" <<'PY'
+import statistics, sys
+rows = [list(map(float, line.split())) for line in open(sys.argv[1])]
+pages = int(sys.argv[2])
+def median(values): return statistics.median(values)
+def verdict(value, bound): return f"(target <={bound}: {'met' if value <= bound else 'NOT met'})"
+def spread(values, unit=""): return " ".join(f"{v:.2f}{unit}" for v in values)
+grep, cold, floor = [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+vs_grep = [c / g for g, c, *_ in rows]
+vs_floor = [c / f for _, c, f, *_ in rows]
+floor_grep = [f / g for g, _, f, *_ in rows]
+per_row = [r[3] / pages * 1e6 for r in rows]
+after = [r[4] for r in rows]
+n = len(rows)
+print(f"median of {n} rounds: grep {median(grep):.3f} s, index from nothing {median(cold):.3f} s, floor {median(floor):.3f} s")
+print(f"index from nothing / grep: {median(vs_grep):.2f}x {verdict(median(vs_grep), 2.5)} (rounds: {spread(vs_grep)})")
+print(f"  write transaction per row, parsing overlapped: {median(per_row):.1f} µs {verdict(median(per_row), 15)} "
+      f"(rounds: {spread(per_row)}); after the last insert {median(after):.2f} s")
+print(f"floor / grep: {median(floor_grep):.2f}x (rounds: {spread(floor_grep)})")
+print(f"index from nothing / floor: {median(vs_floor):.2f}x {verdict(median(vs_floor), 1.3)} (rounds: {spread(vs_floor)})")
+PY
 bench_measure "sharemark index, warm (nothing changed)" "$bin" index "$archive" --index "$index"
 
 # 1,000 ids that name one page each (an id in two categories is ambiguous), spread over the archive.
