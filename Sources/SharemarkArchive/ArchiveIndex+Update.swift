@@ -37,12 +37,14 @@ extension ArchiveIndex {
         let fileConfig = try ArchiveIndex.fileConfig(archive: archive, reading: readsConfigFile, over: config)
         let forms = FormsKey(fileConfig)
 
-        let scan = ArchiveScanner.scan(archive: archive, pagesFolder: fileConfig.pagesFolder)
-        progress?(.scanned(pages: scan.pages.count, assets: scan.assets.count))
-        clock.mark("scanned")
-
         let known = try readKnownFiles(forms: forms)
         clock.mark("read known rows")
+        // When every page will be read (no rows yet, or forms changed), the pages' sizes and
+        // times come from the reads (`parse`), not from a stat of each in the scan.
+        let scan = ArchiveScanner.scan(archive: archive, pagesFolder: fileConfig.pagesFolder,
+                                       statPages: !(known.pages.isEmpty || known.formsChanged))
+        progress?(.scanned(pages: scan.pages.count, assets: scan.assets.count))
+        clock.mark("scanned")
         let changes = IndexChanges(scan: scan, known: known)
 
         let newConfig = changes.isEmpty
@@ -344,12 +346,22 @@ extension ArchiveIndex {
              reader: ConfinedPath.FolderReader(archive: archive))
         }, { state, i in
             let parser = state.parser, cdnForm = state.cdnForm
-            let file = files[i]
+            var file = files[i]
             var record: PageRecord
-            // A page over the cap is not read (its size is known from the scan).
-            let read = file.size > pageLimit
-                ? .failure(.tooLarge(file.path.value, size: file.size, limit: pageLimit))
-                : state.reader.read(relative: file.path.value, limit: pageLimit)
+            let read: Result<[UInt8], ConfinedPath.Failure>
+            if file.size > pageLimit {
+                // Over the cap by the scan's stat: not opened.
+                read = .failure(.tooLarge(file.path.value, size: file.size, limit: pageLimit))
+            } else {
+                read = state.reader.read(relative: file.path.value, limit: pageLimit)
+                // The row keeps the size and time the open file had just before it was read:
+                // the stamp of the text the row holds, whatever changed since the scan (and
+                // the only one when the scan did not stat the pages).
+                if let stamp = state.reader.stamp {
+                    file.size = stamp.size
+                    file.mtimeNs = stamp.mtimeNs
+                }
+            }
             switch read {
             case .success(let bytes):
                 record = PageRecord(file: file, page: parser.parse(bytes), mirrorForm: parser.mirrorForm, cdnForm: cdnForm)

@@ -13,6 +13,12 @@ public struct PageFile: Hashable, Sendable, Codable {
     public var size: Int64
     /// Modification time in nanoseconds since 1970.
     public var mtimeNs: Int64
+
+    /// The size and time of a page listed without them (`ArchiveScanner.scan(statPages:)`),
+    /// until it is read. An index row that keeps them (its page could not be read) differs
+    /// from any file on disk, so the page is read again by the next update, as migrations
+    /// that set `size = -1` intend.
+    public static let unknown: Int64 = -1
 }
 
 /// A file under the pages folder whose name ends in `.png`.
@@ -22,7 +28,7 @@ public struct AssetFile: Hashable, Sendable, Codable {
     public var mtimeNs: Int64
 }
 
-/// Lists the pages folder with opendir/readdir and lstat, without following symbolic links.
+/// Lists the pages folder with opendir/readdir and fstatat, without following symbolic links.
 public enum ArchiveScanner {
     public struct Result: Sendable {
         public var pages: [PageFile] = []
@@ -33,14 +39,19 @@ public enum ArchiveScanner {
     /// Scans `<archive>/<pagesFolder>`. Pages are `<category>/<id>.md` exactly two levels down;
     /// assets are `*.png` at any depth. Temporary files of interrupted writes are skipped.
     /// The lists are in directory order (unsorted).
-    public static func scan(archive: String, pagesFolder: String) -> Result {
+    ///
+    /// Without `statPages`, a page the directory lists as a regular file is not stat'ed: its
+    /// size and time are `PageFile.unknown`, for a caller that reads every page anyway and
+    /// takes them from the open file (an index built from nothing: the stat of each of 100,000
+    /// pages was most of a tenth of a second, for values the read gives again).
+    public static func scan(archive: String, pagesFolder: String, statPages: Bool = true) -> Result {
         var result = Result()
         let root = archive.hasSuffix("/") ? archive : archive + "/"
-        walk(root: root, relative: pagesFolder, depth: 0, into: &result)
+        walk(root: root, relative: pagesFolder, depth: 0, statPages: statPages, into: &result)
         return result
     }
 
-    private static func walk(root: String, relative: String, depth: Int, into result: inout Result) {
+    private static func walk(root: String, relative: String, depth: Int, statPages: Bool, into result: inout Result) {
         guard let dir = opendir(root + relative) else {
             if depth > 0 || errno != ENOENT {
                 result.problems.append(Problem(.folderUnreadable, file: relative, message: "cannot list folder: \(String(cString: strerror(errno)))"))
@@ -90,35 +101,40 @@ public enum ArchiveScanner {
                 }
                 continue
             }
-            let statResult = namePointer.withMemoryRebound(to: CChar.self, capacity: 1) {
-                fstatat(dirfd(dir), $0, &st, AT_SYMLINK_NOFOLLOW)
+            // A page the folder lists as a regular file needs no stat when it is not wanted.
+            let stamped = !(found.isPage && !statPages && type == UInt8(DT_REG))
+            if stamped {
+                let statResult = namePointer.withMemoryRebound(to: CChar.self, capacity: 1) {
+                    fstatat(dirfd(dir), $0, &st, AT_SYMLINK_NOFOLLOW)
+                }
+                guard statResult == 0 else {
+                    result.problems.append(Problem(.fileUnreadable, file: folderPrefix + found.name, message: "cannot stat: \(String(cString: strerror(errno)))"))
+                    continue
+                }
+                let mode = st.st_mode & S_IFMT
+                if type == UInt8(DT_UNKNOWN) {
+                    if mode == S_IFDIR { subfolders.append(folderPrefix + found.name); continue }
+                    type = UInt8(DT_REG)
+                }
+                guard found.isPNG || found.isPage else { continue }
+                guard mode == S_IFREG else {
+                    let what = mode == S_IFLNK ? "a symbolic link (not followed)" : mode == S_IFIFO ? "a FIFO"
+                        : mode == S_IFSOCK ? "a socket" : mode == S_IFDIR ? "a folder" : "a device"
+                    result.problems.append(Self.notAFile(folderPrefix + found.name, what))
+                    continue
+                }
             }
-            guard statResult == 0 else {
-                result.problems.append(Problem(.fileUnreadable, file: folderPrefix + found.name, message: "cannot stat: \(String(cString: strerror(errno)))"))
-                continue
-            }
-            let mode = st.st_mode & S_IFMT
-            if type == UInt8(DT_UNKNOWN) {
-                if mode == S_IFDIR { subfolders.append(folderPrefix + found.name); continue }
-                type = UInt8(DT_REG)
-            }
-            guard found.isPNG || found.isPage else { continue }
-            guard mode == S_IFREG else {
-                let what = mode == S_IFLNK ? "a symbolic link (not followed)" : mode == S_IFIFO ? "a FIFO"
-                    : mode == S_IFSOCK ? "a socket" : mode == S_IFDIR ? "a folder" : "a device"
-                result.problems.append(Self.notAFile(folderPrefix + found.name, what))
-                continue
-            }
-            let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+            let size = stamped ? Int64(st.st_size) : PageFile.unknown
+            let mtime = stamped ? Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec) : PageFile.unknown
             guard let path = try? ArchivePath(folderPrefix + found.name) else {
                 result.problems.append(Problem(.fileNameInvalid, file: folderPrefix + found.name, message: "file name is not a valid archive path"))
                 continue
             }
             if found.isPNG {
-                result.assets.append(AssetFile(path: path, size: Int64(st.st_size), mtimeNs: mtime))
+                result.assets.append(AssetFile(path: path, size: size, mtimeNs: mtime))
             } else {
                 result.pages.append(PageFile(path: path, category: category, id: String(found.name.utf8.dropLast(3))!,
-                                             size: Int64(st.st_size), mtimeNs: mtime))
+                                             size: size, mtimeNs: mtime))
             }
         }
         // The category folders are listed in parallel (each file costs an fstatat, a quarter of
@@ -127,7 +143,7 @@ public enum ArchiveScanner {
         if depth == 0 && subfolders.count > 1 {
             let parts = parallelMap(count: subfolders.count, jobs: availableProcessors, chunk: 1) { [subfolders] i in
                 var part = Result()
-                walk(root: root, relative: subfolders[i], depth: 1, into: &part)
+                walk(root: root, relative: subfolders[i], depth: 1, statPages: statPages, into: &part)
                 return part
             }
             for part in parts {
@@ -138,7 +154,7 @@ public enum ArchiveScanner {
             return
         }
         for folder in subfolders {
-            walk(root: root, relative: folder, depth: depth + 1, into: &result)
+            walk(root: root, relative: folder, depth: depth + 1, statPages: statPages, into: &result)
         }
     }
 

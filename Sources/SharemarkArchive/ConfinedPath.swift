@@ -115,6 +115,9 @@ public enum ConfinedPath {
     public final class FolderReader {
         public let archive: String
         private var folder: (relative: Substring, fd: Int32)?
+        /// The size and modification time (nanoseconds since 1970) of the file last opened, as
+        /// `fstat` gave them before it was read; nil when it could not be opened or stat'ed.
+        public private(set) var stamp: (size: Int64, mtimeNs: Int64)?
 
         public init(archive: String) {
             self.archive = archive
@@ -125,6 +128,7 @@ public enum ConfinedPath {
         }
 
         public func read(relative: String, limit: Int) -> Result<[UInt8], Failure> {
+            stamp = nil
             let slash = relative.utf8.lastIndex(of: UInt8(ascii: "/"))
             let folderPath = slash.map { relative[..<$0] } ?? ""
             let name = slash.map { String(relative[relative.utf8.index(after: $0)...]) } ?? relative
@@ -149,13 +153,24 @@ public enum ConfinedPath {
                 return .failure(.system(relative, errno: code))
             }
             defer { close(fd) }
-            return ConfinedPath.read(fd, path: relative, limit: limit)
+            var info = stat()
+            let read = ConfinedPath.read(fd, path: relative, limit: limit, info: &info)
+            // A file's stat always has a type: a zero mode is the fstat that failed.
+            if info.st_mode != 0 {
+                stamp = (Int64(info.st_size), Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+            }
+            return read
         }
     }
 
     /// Reads the regular file open as `fd`, at most `limit` bytes.
     public static func read(_ fd: Int32, path: String, limit: Int) -> Result<[UInt8], Failure> {
         var info = stat()
+        return read(fd, path: path, limit: limit, info: &info)
+    }
+
+    /// `read(_:path:limit:)`, leaving the file's `fstat` in `info`.
+    static func read(_ fd: Int32, path: String, limit: Int, info: inout stat) -> Result<[UInt8], Failure> {
         guard fstat(fd, &info) == 0 else { return .failure(.system(path, errno: errno)) }
         guard (info.st_mode & S_IFMT) == S_IFREG else { return .failure(.notAFile(path, mode: info.st_mode)) }
         if info.st_size > limit { return .failure(.tooLarge(path, size: Int64(info.st_size), limit: limit)) }

@@ -289,6 +289,36 @@ import GRDB
     #expect(scan.problems.map(\.kind) == [.notAFile, .notAFile])
 }
 
+/// Without `statPages` the pages are listed from the folder alone, their size and time left
+/// unknown; PNGs are still stat'ed, and a FIFO named like a page (which the folder does not
+/// list as a regular file) is still stat'ed and named. An index built from nothing scans this
+/// way, and its rows hold each page's real size and time, taken when the page was read.
+@Test func scanWithoutStatLeavesPageStampsToTheReads() throws {
+    let root = try Fixture.copyOfArchive()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    #expect(mkfifo(root + "/pages/world/fifo.md", 0o644) == 0)
+    let stated = ArchiveScanner.scan(archive: root, pagesFolder: "pages")
+    let listed = ArchiveScanner.scan(archive: root, pagesFolder: "pages", statPages: false)
+    #expect(listed.pages.map(\.path) == stated.pages.map(\.path))
+    #expect(listed.pages.count == 4)
+    #expect(listed.pages.allSatisfy { $0.size == PageFile.unknown && $0.mtimeNs == PageFile.unknown })
+    #expect(stated.pages.allSatisfy { $0.size > 0 && $0.mtimeNs > 0 })
+    #expect(listed.assets == stated.assets)
+    #expect(listed.problems.map(\.description) == ["pages/world/fifo.md: is a FIFO, not a regular file; left out"])
+    #expect(listed.problems.map(\.description) == stated.problems.map(\.description))
+
+    let index = try ArchiveIndex(archive: root)
+    try index.update()
+    let rows = try index.pool.read { db in
+        try Row.fetchAll(db, sql: "SELECT path, size, mtime_ns FROM pages ORDER BY path").map { ($0[0] as String, $0[1] as Int64, $0[2] as Int64) }
+    }
+    let onDisk = stated.pages.sorted { $0.path.value < $1.path.value }
+    #expect(rows.map(\.0) == onDisk.map(\.path.value))
+    #expect(rows.map(\.1) == onDisk.map(\.size))
+    #expect(rows.map(\.2) == onDisk.map(\.mtimeNs))
+    #expect(try index.update().parsed == 0)
+}
+
 /// A pass reads its overview and every page in one read transaction: an update another
 /// connection commits meanwhile is in neither.
 @Suite struct IndexPassTests {
