@@ -46,7 +46,7 @@ public func parallelMap<T: Sendable, State>(count: Int, jobs: Int, chunk: Int = 
 /// for a few hundred results whatever the count and whichever side is faster (slots for every
 /// parsed page of an archive of 300,000 took a hundred megabytes). When
 /// `consume` throws, the workers stop after their current chunk, and the error is rethrown once
-/// they have.
+/// they have. A result consumed is freed by the worker that next fills its slot.
 ///
 /// For a step that must run on one thread after a parallel one (writing parsed pages into
 /// SQLite): the two overlap instead of following each other.
@@ -92,7 +92,15 @@ public func parallelStream<T: Sendable, State>(count: Int, jobs: Int, chunk: Int
     }
     for c in 0..<chunks {
         stream.ready[c].wait()
-        for i in (c * chunk)..<min(count, (c + 1) * chunk) { try consume(i, stream.slots.take(i % ring)) }
+        for i in (c * chunk)..<min(count, (c + 1) * chunk) {
+            // Consumed, the result goes back to its slot, and the worker that next fills the slot
+            // frees it: the memory of a result is the workers', and freeing it here took this
+            // thread, the one that cannot be parallel, a tenth of its time (and glibc's lock
+            // on the workers' arenas).
+            let result = stream.slots.take(i % ring)
+            try consume(i, result)
+            stream.slots.putBack(i % ring, result)
+        }
         permits.signal()
     }
 }
@@ -143,6 +151,9 @@ private final class ResultSlots<T>: @unchecked Sendable {
     }
 
     func set(_ index: Int, _ value: T) { base[index] = value }
+
+    /// Moves a result taken back into its empty slot.
+    func putBack(_ index: Int, _ value: consuming T) { base[index] = value }
 
     /// Moves the result at `index` out of its slot (set before, taken once).
     func take(_ index: Int) -> T {

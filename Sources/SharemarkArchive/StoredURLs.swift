@@ -61,9 +61,10 @@ struct StoredURLs {
 
     func prefixID(_ url: Prefixed) -> Int64? { prefixIDs[url.rawValue] }
 
-    /// The length of `url`'s prefix before what it ends in when stored as a prefix (`suffix(encodedPath:originalKey:)`),
-    /// when it ends in exactly those bytes: a URL stored this way must come back byte for
-    /// byte. From the bytes, without making the suffix: this runs for every row written.
+    /// The length of `url`'s prefix before what it ends in when stored as a prefix
+    /// (`Prefixed.suffix(encodedPath:originalKey:)`), when it ends in exactly those bytes: a URL
+    /// stored this way must come back byte for byte. Found on the bytes, without making the
+    /// suffix: this runs for every row written.
     static func prefixLength(of url: UnsafeBufferPointer<UInt8>, _ prefixed: Prefixed,
                              encodedPath: UnsafeBufferPointer<UInt8>, originalKey: String?) -> Int? {
         switch prefixed {

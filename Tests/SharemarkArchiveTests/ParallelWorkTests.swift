@@ -168,3 +168,41 @@ private func currentThreadID() -> String {
     precondition(n > 0, "no /proc/thread-self")
     return String(String(cString: buffer).split(separator: "/").last!)
 }
+
+/// A result consumed is freed by the worker that next fills its slot, not by the consumer: the
+/// consumer is the one thread that cannot be parallel. Only the last ring's worth (at most
+/// `aheadChunks` chunks) is freed when the stream ends; every result is freed once, after it
+/// was consumed.
+@Test func parallelStreamFreesConsumedResultsOnTheWorkers() throws {
+    final class Ledger: @unchecked Sendable {
+        let consumer = pthread_self()
+        let lock = NSLock()
+        var consumed = Set<Int>()
+        var freed: [(index: Int, afterConsumed: Bool, onConsumer: Bool)] = []
+    }
+    final class Tracked: @unchecked Sendable {
+        let index: Int
+        let ledger: Ledger
+        init(_ index: Int, _ ledger: Ledger) { self.index = index; self.ledger = ledger }
+        deinit {
+            ledger.lock.lock()
+            ledger.freed.append((index, ledger.consumed.contains(index), pthread_equal(pthread_self(), ledger.consumer) != 0))
+            ledger.lock.unlock()
+        }
+    }
+    let ledger = Ledger()
+    let count = 2000, chunk = 8, ahead = 4
+    try parallelStream(count: count, jobs: 2, chunk: chunk, aheadChunks: ahead, state: { () }, { _, i in Tracked(i, ledger) },
+                       consume: { i, result in
+        #expect(result.index == i)
+        ledger.lock.lock()
+        ledger.consumed.insert(i)
+        ledger.lock.unlock()
+    })
+    let freed = ledger.lock.withLock { ledger.freed }
+    #expect(freed.count == count)
+    #expect(Set(freed.map(\.index)).count == count)
+    #expect(freed.allSatisfy { $0.afterConsumed })
+    let onConsumer = freed.filter(\.onConsumer).count
+    #expect(onConsumer <= ahead * chunk, "\(onConsumer) of \(count) results freed by the consumer")
+}
