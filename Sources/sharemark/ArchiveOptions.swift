@@ -101,8 +101,12 @@ func printJSON(_ value: some Encodable) throws {
 
 /// Writes all of `bytes` to standard output, or throws naming why not.
 func writeStandardOutput(_ bytes: Data) throws {
+    try writeStandardOutput(Array(bytes))
+}
+
+func writeStandardOutput(_ bytes: [UInt8]) throws {
     fflush(nil)  // every stream, stdout included: what print() left buffered goes first
-    if let code = writeAll(1, Array(bytes)) {
+    if let code = writeAll(1, bytes) {
         throw CLIError("cannot write to standard output: \(String(cString: strerror(code)))", code: 74)
     }
 }

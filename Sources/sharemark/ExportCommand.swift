@@ -14,11 +14,7 @@ struct ExportCommand: ParsableCommand {
         try reportingErrors {
             let (index, _) = try options.openUpdatedIndex()
             defer { index.waitForCheckpoint() }
-            let articles = try index.allArticles()
-            switch format {
-            case .json: try printJSON(articles)
-            case .csv: print(ArticleExport.csv(articles), terminator: "")
-            }
+            try ArticleExport.write(index, format: format == .json ? .json : .csv) { try writeStandardOutput($0) }
         }
     }
 }

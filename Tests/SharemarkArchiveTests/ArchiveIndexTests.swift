@@ -228,7 +228,7 @@ import GRDB
         let json = try JSONEncoder().encode(articles)
         let decoded = try JSONDecoder().decode([Article].self, from: json)
         #expect(decoded == articles)
-        let csv = ArticleExport.csv(articles)
+        let csv = try ExportTests.export(index, .csv)
         #expect(csv.hasPrefix("category,id,path,title,"))
         #expect(csv.split(separator: "\r\n").count == articles.count + 1)
         #expect(ArticleExport.csvField("a,\"b\"\nc") == "\"a,\"\"b\"\"\nc\"")

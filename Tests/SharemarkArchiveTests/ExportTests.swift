@@ -31,9 +31,14 @@ import Testing
         let index = try ArchiveIndex(archive: root, indexPath: root + "/../" + UUID().uuidString + ".sqlite")
         defer { try? FileManager.default.removeItem(atPath: index.databasePath) }
         try index.update()
-        let articles = try index.allArticles()
-        let json = String(decoding: try JSONCoding.prettyEncoder.encode(articles), as: UTF8.self) + "\n"
-        return (ArticleExport.csv(articles), json)
+        // Two pages a batch: five pages come in three pieces, which must join seamlessly.
+        return (try Self.export(index, .csv, batchSize: 2), try Self.export(index, .json, batchSize: 2))
+    }
+
+    static func export(_ index: ArchiveIndex, _ format: ArticleExport.Format, batchSize: Int = 2048) throws -> String {
+        var bytes: [UInt8] = []
+        try ArticleExport.write(index, format: format, batchSize: batchSize) { bytes += $0 }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     func expected(_ name: String) throws -> String {
@@ -48,5 +53,28 @@ import Testing
         #expect(csv.split(separator: "\r\n", omittingEmptySubsequences: false).count == 7)
         #expect(csv.contains(#","标题, with ""quotes""",2021-06-02,true,"#))
         #expect(csv.contains(#","https://www.example-news.com/gb/21/6/2/n1,2.htm",false,cdn,"#))
+    }
+
+    /// The JSON written a batch at a time is what the encoder makes of the whole list, at any
+    /// batch size, and an archive without pages gives the encoder's empty array and the CSV
+    /// header alone.
+    @Test func batchesJoinAsTheWholeListAndNoPagesAreAnEmptyArray() throws {
+        let root = try Fixture.copyOfArchive()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let index = try ArchiveIndex(archive: root)
+        try index.update()
+        let whole = String(decoding: try JSONCoding.prettyEncoder.encode(try index.allArticles()), as: UTF8.self) + "\n"
+        for size in [1, 3, 4, 2048] {
+            #expect(try Self.export(index, .json, batchSize: size) == whole, "batch size \(size)")
+        }
+
+        let empty = NSTemporaryDirectory() + "sharemark-test-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        try FileManager.default.createDirectory(atPath: empty + "/pages", withIntermediateDirectories: true)
+        let none = try ArchiveIndex(archive: empty)
+        try none.update()
+        #expect(try Self.export(none, .json) == String(decoding: try JSONCoding.prettyEncoder.encode([Article]()), as: UTF8.self) + "\n")
+        #expect(try Self.export(none, .json) == "[\n\n]\n")
+        #expect(try Self.export(none, .csv) == ArticleExport.csvColumns.joined(separator: ",") + "\r\n")
     }
 }
