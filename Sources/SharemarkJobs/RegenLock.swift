@@ -40,7 +40,11 @@ public final class RegenLock: @unchecked Sendable {
         case .success(let opened): folder = opened
         case .failure(let why): throw Failure(description: "cannot open \(path): \(why)")
         }
-        fd = openat(folder, Self.fileName, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        // Held in a local until the lock is taken: `deinit` runs for an initializer that throws
+        // once every property is set, and it released the descriptor a refused lock had closed
+        // already, truncating and closing whatever file another thread had opened under that
+        // number since.
+        let fd = openat(folder, Self.fileName, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
         let code = errno
         close(folder)
         guard fd >= 0 else {
@@ -65,6 +69,7 @@ public final class RegenLock: @unchecked Sendable {
         let text = "pid \(getpid()) on \(hostName) since \(started)\n"
         ftruncate(fd, 0)
         _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
+        self.fd = fd
     }
 
     /// Releases the lock (also done when the process ends).

@@ -12,7 +12,10 @@ final class RawConnection: @unchecked Sendable {
 
     /// Connects to 127.0.0.1:`port`; reads wait at most `timeout`.
     init(port: Int, timeout: Duration = .seconds(30)) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // Held in a local until connected: `deinit` runs for an initializer that throws once
+        // every property is set, and a second close of a failed connection's socket could close
+        // a descriptor another test has opened since.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket: errno \(errno)") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -30,6 +33,7 @@ final class RawConnection: @unchecked Sendable {
         }
         var wait = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+        self.fd = fd
     }
 
     deinit { shut() }
