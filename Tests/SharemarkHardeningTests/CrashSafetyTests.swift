@@ -29,9 +29,16 @@ struct CrashSafetyTests {
     }
 
     /// Starts `sharemark` with `arguments` and kills it with SIGKILL as soon as `landed()` is
-    /// true (checked every 0.2 ms). False when the command ended first, or did not get there
-    /// within a minute. Its standard error (with SHAREMARK_TIMING's phase marks) goes to `log`.
-    func killed(_ arguments: [String], log: String? = nil, when landed: () -> Bool) throws -> Bool {
+    /// true, checked at the start and after every change to a file in `folder` (inotify: the
+    /// file system's events, not a clock, wake the check). False when the command ended first,
+    /// or did not get there within a minute. Its standard error (with SHAREMARK_TIMING's phase
+    /// marks) goes to `log`.
+    func killed(_ arguments: [String], log: String? = nil, watching folder: String, when landed: () -> Bool) throws -> Bool {
+        let changes = inotify_init1(Int32(IN_CLOEXEC))
+        try #require(changes >= 0, "inotify_init1: errno \(errno)")
+        defer { close(changes) }
+        let events = UInt32(IN_MODIFY) | UInt32(IN_CREATE) | UInt32(IN_MOVED_TO) | UInt32(IN_CLOSE_WRITE)
+        try #require(inotify_add_watch(changes, folder, events) >= 0, "inotify_add_watch \(folder): errno \(errno)")
         let process = try Run.prepare([sharemark] + arguments, environment: ["SHAREMARK_TIMING": "1"])
         process.standardOutput = FileHandle.nullDevice
         if let log {
@@ -43,9 +50,12 @@ struct CrashSafetyTests {
         let exited = try process.start()
         let deadline = ContinuousClock.now + .seconds(60)
         var killed = false
+        var drained = [UInt8](repeating: 0, count: 64 * 1024)
         while process.isRunning && ContinuousClock.now < deadline {
             if landed() { kill(process.processIdentifier, SIGKILL); killed = true; break }
-            usleep(200)
+            // The next change in the folder; at most 100 ms, to see the command's end.
+            var waiting = pollfd(fd: changes, events: Int16(POLLIN), revents: 0)
+            if poll(&waiting, 1, 100) > 0 { _ = read(changes, &drained, drained.count) }
         }
         if !killed && process.isRunning { kill(process.processIdentifier, SIGKILL) }
         exited.wait()
@@ -159,7 +169,9 @@ struct CrashSafetyTests {
             // Only the write transaction writes this much: the WAL starts empty or absent (the
             // last connection to close checkpoints it away).
             #expect(Self.fileSize(wal) < 1 << 20, "round \(round): the WAL is \(Self.fileSize(wal)) bytes before the run")
-            let wasKilled = try killed(["index", root], log: log) { Self.fileSize(wal) >= 1 << 20 }
+            let wasKilled = try killed(["index", root], log: log, watching: (wal as NSString).deletingLastPathComponent) {
+                Self.fileSize(wal) >= 1 << 20
+            }
             let marks = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             #expect(try Self.integrityCheck(root) == "ok", "round \(round), marks: \(marks)")
             let titles = try Self.committedTitles(root, samples)
@@ -204,7 +216,9 @@ struct CrashSafetyTests {
         for round in 1...3 {
             let watched = assets[(round - 1) * assets.count / 8]
             let before = Dictionary(uniqueKeysWithValues: assets.map { ($0, Self.stamp("\(root)/\($0)")) })
-            let wasKilled = try killed(["regen", "--all", root]) { Self.stamp("\(root)/\(watched)") != before[watched] ?? nil }
+            let wasKilled = try killed(["regen", "--all", root], watching: ("\(root)/\(watched)" as NSString).deletingLastPathComponent) {
+                Self.stamp("\(root)/\(watched)") != before[watched] ?? nil
+            }
             let after = Dictionary(uniqueKeysWithValues: assets.map { ($0, Self.stamp("\(root)/\($0)")) })
             #expect(after.values.allSatisfy { $0 != nil }, "round \(round): PNGs went missing")
             let rewritten = assets.filter { after[$0] != before[$0] }
@@ -258,7 +272,9 @@ struct CrashSafetyTests {
             guard let next = changing.first(where: { now[$0] != fixed[$0] }) else { break }
             // Killed as soon as that page is replaced: fix's write phase has visibly started.
             let before = Self.stamp(root + "/" + next)
-            let wasKilled = try killed(["fix", root]) { Self.stamp(root + "/" + next) != before }
+            let wasKilled = try killed(["fix", root], watching: ((root + "/" + next) as NSString).deletingLastPathComponent) {
+                Self.stamp(root + "/" + next) != before
+            }
             let after = try Self.pages(root)
             var new = 0
             for (path, bytes) in after {

@@ -44,10 +44,25 @@ final class RawConnection: @unchecked Sendable {
         fd = -1
     }
 
+    /// Ends what this side sends (`shutdown(SHUT_WR)`), keeping the connection open to read
+    /// what the server does about it.
+    func finishSending() { shutdown(fd, Int32(SHUT_WR)) }
+
     func send(_ text: String) throws {
         let bytes = Array(text.utf8)
         let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         guard sent == bytes.count else { throw TestFailure("send: \(sent), errno \(errno)") }
+    }
+
+    /// Of `connections`, those on which something arrived within `duration` (bytes, or the
+    /// server's close), waiting on all of them at once: it returns as soon as one has. Empty when
+    /// all stayed quiet for the whole time.
+    static func eventful(_ connections: [RawConnection], within duration: Duration) -> [RawConnection] {
+        var polled = connections.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+        let (seconds, attoseconds) = duration.components
+        let milliseconds = Int32(seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        guard !polled.isEmpty, poll(&polled, nfds_t(polled.count), milliseconds) > 0 else { return [] }
+        return zip(connections, polled).filter { $0.1.revents != 0 }.map(\.0)
     }
 
     /// What `recv` gives next: bytes, `.closed` (end of stream or reset) or `.timedOut`.
