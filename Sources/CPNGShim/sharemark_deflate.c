@@ -11,6 +11,7 @@
 
 #include "sharemark_deflate.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -431,8 +432,22 @@ static int run_lengths(const uint8_t *lengths, int n, uint16_t *runs, uint32_t *
 
 static const uint8_t run_extra_bits[19] = {[16] = 2, [17] = 3, [18] = 7};
 
+/* The Adler-32 of the lines, each run of equal lines summed once and combined for its copies:
+ * summing every byte of a large image was a tenth of its render. */
+static uint32_t adler_of_lines(const uint8_t *data, size_t line, uint32_t height, const uint32_t *last_copy) {
+    uLong adler = adler32(0, NULL, 0);
+    for (uint32_t y = 0; y < height;) {
+        uLong one = adler32(adler32(0, NULL, 0), data + (size_t)y * line, (uInt)line);
+        uint32_t last = last_copy[y];
+        adler = adler32_combine(adler, one, (z_off_t)line);
+        for (uint32_t copy = y + 1; copy <= last; copy++) adler = adler32_combine(adler, one, (z_off_t)line);
+        y = last + 1;
+    }
+    return (uint32_t)adler;
+}
+
 /* Writes the tokens as one final dynamic block; returns the zlib stream or NULL. */
-static uint8_t *write_block(encoder *e, size_t *out_size) {
+static uint8_t *write_block(encoder *e, size_t line, uint32_t height, const uint32_t *last_copy, size_t *out_size) {
     e->literal_freq[END_OF_BLOCK]++;
     uint8_t lengths[LITERAL_CODES + DISTANCE_CODES];
     uint8_t *literal_lengths = lengths, *distance_lengths = lengths + LITERAL_CODES;
@@ -502,58 +517,108 @@ static uint8_t *write_block(encoder *e, size_t *out_size) {
     }
     put_bits(&w, literal_codes[END_OF_BLOCK], literal_lengths[END_OF_BLOCK]);
     if (w.count) put_bits(&w, 0, 8 - w.count);
-    uint32_t adler = (uint32_t)adler32(adler32(0, NULL, 0), e->data, (uInt)e->size);
+    uint32_t adler = adler_of_lines(e->data, line, height, last_copy);
     for (int k = 3; k >= 0; k--) w.data[w.size++] = (uint8_t)(adler >> (8 * k));
     *out_size = w.size;
     return w.data;
 }
 
-int sharemark_deflate_rows(const uint8_t *rows, size_t row_bytes, uint32_t height,
-                           uint8_t **out, size_t *out_size) {
+/* The token buffer of the calling thread, kept from image to image: at the largest images it
+ * is over a megabyte, and allocated per image it came back from the kernel each time, page
+ * faults and all. Freed when its thread ends. */
+typedef struct {
+    uint32_t *tokens;
+    size_t capacity;
+} token_buffer;
+
+static pthread_key_t token_key;
+static pthread_once_t token_once = PTHREAD_ONCE_INIT;
+
+static void token_release(void *buffer) {
+    if (!buffer) return;
+    free(((token_buffer *)buffer)->tokens);
+    free(buffer);
+}
+
+static void token_make_key(void) { pthread_key_create(&token_key, token_release); }
+
+static token_buffer *thread_tokens(void) {
+    pthread_once(&token_once, token_make_key);
+    token_buffer *buffer = pthread_getspecific(token_key);
+    if (!buffer) {
+        buffer = calloc(1, sizeof *buffer);
+        if (!buffer) return NULL;
+        if (pthread_setspecific(token_key, buffer) != 0) {
+            free(buffer);
+            return NULL;
+        }
+    }
+    return buffer;
+}
+
+int sharemark_deflate_lines(const uint8_t *lines, size_t row_bytes, uint32_t height,
+                            uint8_t **out, size_t *out_size) {
     size_t line = row_bytes + 1, size = line * height;
-    uint8_t *data = malloc(size ? size : 1);
     uint32_t *last_copy = malloc((height ? height : 1) * sizeof *last_copy);
     matcher matcher_state, *m = &matcher_state;
     encoder *e = calloc(1, sizeof *e);
+    token_buffer *kept = thread_tokens();
     uint8_t *result = NULL;
-    if (!data || !last_copy || !e) goto done;
+    if (!last_copy || !e || !kept) goto done;
 
-    for (uint32_t y = 0; y < height; y++) {
-        data[y * line] = 0; /* filter type None */
-        memcpy(data + y * line + 1, rows + y * row_bytes, row_bytes);
-    }
     /* Rows equal to the row above; a copy is only a match when a row fits the window. */
     for (uint32_t y = height; y-- > 0;) {
-        int next_is_copy = y + 1 < height && memcmp(rows + y * row_bytes, rows + (y + 1) * row_bytes, row_bytes) == 0;
+        int next_is_copy = y + 1 < height && memcmp(lines + (size_t)y * line + 1, lines + (size_t)(y + 1) * line + 1, row_bytes) == 0;
         last_copy[y] = next_is_copy ? last_copy[y + 1] : y;
     }
     /* Room for a token per byte of the rows that are not copies, and the copies' matches. */
     size_t copied = 0;
     for (uint32_t y = 1; y < height; y++)
         if (last_copy[y - 1] >= y) copied += line;
-    e->capacity = size - copied + copied / (MAX_MATCH - MIN_MATCH) + height + 16;
-    e->tokens = malloc(e->capacity * sizeof *e->tokens);
-    if (!e->tokens) goto done;
-    m->data = data;
+    size_t needed = size - copied + copied / (MAX_MATCH - MIN_MATCH) + height + 16;
+    if (kept->capacity < needed) {
+        free(kept->tokens);
+        kept->tokens = malloc(needed * sizeof *kept->tokens);
+        kept->capacity = kept->tokens ? needed : 0;
+        if (!kept->tokens) goto done;
+    }
+    e->tokens = kept->tokens;
+    e->capacity = kept->capacity;
+    m->data = lines;
     m->size = size;
     m->line = line;
     m->last_copy = last_copy;
     m->copies = line <= WINDOW;
-    e->data = data;
+    e->data = lines;
     e->size = size;
 
     prices p;
     estimate_prices(m, &p);
     parse(e, m, &p);
     flush_pending(e);
-    if (!e->failed) result = write_block(e, out_size);
+    /* push() may have grown the buffer (it never should: `needed` bounds the tokens). */
+    kept->tokens = e->tokens;
+    kept->capacity = e->capacity;
+    if (!e->failed) result = write_block(e, line, height, last_copy, out_size);
 
 done:
-    if (e) free(e->tokens);
     free(e);
     free(last_copy);
-    free(data);
     if (!result) return -1;
     *out = result;
     return 0;
+}
+
+int sharemark_deflate_rows(const uint8_t *rows, size_t row_bytes, uint32_t height,
+                           uint8_t **out, size_t *out_size) {
+    size_t line = row_bytes + 1;
+    uint8_t *lines = malloc(height ? line * height : 1);
+    if (!lines) return -1;
+    for (uint32_t y = 0; y < height; y++) {
+        lines[y * line] = 0; /* filter type None */
+        memcpy(lines + y * line + 1, rows + y * row_bytes, row_bytes);
+    }
+    int status = sharemark_deflate_lines(lines, row_bytes, height, out, out_size);
+    free(lines);
+    return status;
 }

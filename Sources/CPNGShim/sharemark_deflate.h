@@ -10,4 +10,10 @@
 int sharemark_deflate_rows(const uint8_t *rows, size_t row_bytes, uint32_t height,
                            uint8_t **out, size_t *out_size);
 
+/* The same for image data already laid out as the stream: `height` lines of 1 + `row_bytes`
+ * bytes, each a filter byte 0 and then its row. Nothing is copied, so a caller that draws in
+ * this layout saves a copy of the image. */
+int sharemark_deflate_lines(const uint8_t *lines, size_t row_bytes, uint32_t height,
+                            uint8_t **out, size_t *out_size);
+
 #endif

@@ -51,7 +51,8 @@ static void write_to_buffer(png_structp png, png_bytep bytes, png_size_t length)
 static void flush_nothing(png_structp png) { (void)png; }
 
 /* Scratch memory for libpng's and zlib's state while one image is written, one block per
- * thread, reused image after image. zlib's deflate state is about 280 KB (its hash table
+ * thread, reused image after image, and beside it the thread's canvas (see
+ * sharemark_png_canvas). zlib's deflate state is about 280 KB (its hash table
  * alone 128 KB); allocated and freed per image, glibc handed it back to the kernel and took it
  * again, so that every image paid page faults and an madvise for memory it had just used. A
  * bump allocator over a block kept by the thread costs nothing per image; what does not fit
@@ -60,6 +61,8 @@ enum { SCRATCH_SIZE = 1 << 20 };
 typedef struct {
     unsigned char *base;
     size_t used;
+    uint8_t *canvas;
+    size_t canvas_size;
 } scratch_block;
 
 static pthread_key_t scratch_key;
@@ -68,6 +71,7 @@ static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
 static void scratch_release(void *block) {
     if (!block) return;
     free(((scratch_block *)block)->base);
+    free(((scratch_block *)block)->canvas);
     free(block);
 }
 
@@ -107,7 +111,18 @@ static void scratch_free(png_structp png, png_voidp memory) {
     free(memory);
 }
 
-int sharemark_png_write_palette(const uint8_t *packed_rows, size_t row_bytes,
+uint8_t *sharemark_png_canvas(size_t size) {
+    scratch_block *block = thread_scratch();
+    if (!block) return NULL;
+    if (block->canvas_size < size) {
+        free(block->canvas);
+        block->canvas = malloc(size ? size : 1);
+        block->canvas_size = block->canvas ? size : 0;
+    }
+    return block->canvas;
+}
+
+int sharemark_png_write_palette(const uint8_t *lines, size_t row_bytes,
                                 uint32_t width, uint32_t height, int bit_depth,
                                 const uint8_t *palette_rgb, const uint8_t *palette_alpha,
                                 int colours, uint32_t pixels_per_metre, int compression_level,
@@ -116,24 +131,36 @@ int sharemark_png_write_palette(const uint8_t *packed_rows, size_t row_bytes,
                                 char *message, size_t message_size) {
     error_context context = {message, message_size};
     growable_buffer buffer = {NULL, 0, 0};
+    size_t line = row_bytes + 1;
     /* Compressed before libpng starts, so the longjmp branch needs no volatile to free it. */
     uint8_t *image_data = NULL;
     size_t image_data_size = 0;
     if (compression_level == SHAREMARK_PNG_OWN_DEFLATE) {
-        if (sharemark_deflate_rows(packed_rows, row_bytes, height, &image_data, &image_data_size) != 0)
+        if (sharemark_deflate_lines(lines, row_bytes, height, &image_data, &image_data_size) != 0)
             return SHAREMARK_PNG_NO_MEMORY;
+        /* The whole file in one allocation: the chunks around the image data take less than
+         * 256 + 4 * colours bytes (signature, IHDR, PLTE, tRNS, pHYs, IDAT's frame, IEND). */
+        size_t capacity = image_data_size + 256 + 4 * (size_t)colours;
+        buffer.data = (uint8_t *)malloc(capacity);
+        if (!buffer.data) {
+            free(image_data);
+            return SHAREMARK_PNG_NO_MEMORY;
+        }
+        buffer.capacity = capacity;
     }
     scratch_block *scratch = thread_scratch();
     if (scratch) scratch->used = 0;
     png_structp png = png_create_write_struct_2(PNG_LIBPNG_VER_STRING, &context, on_error, on_warning,
                                                 scratch, scratch_malloc, scratch_free);
     if (!png) {
+        free(buffer.data);
         free(image_data);
         return SHAREMARK_PNG_NO_MEMORY;
     }
     png_infop info = png_create_info_struct(png);
     if (!info) {
         png_destroy_write_struct(&png, NULL);
+        free(buffer.data);
         free(image_data);
         return SHAREMARK_PNG_NO_MEMORY;
     }
@@ -172,7 +199,7 @@ int sharemark_png_write_palette(const uint8_t *packed_rows, size_t row_bytes,
         png_set_compression_mem_level(png, memory_level);
         png_write_info(png, info);
         for (uint32_t y = 0; y < height; y++)
-            png_write_row(png, (png_const_bytep)(packed_rows + (size_t)y * row_bytes));
+            png_write_row(png, (png_const_bytep)(lines + (size_t)y * line + 1));
         png_write_end(png, NULL);
     }
     png_destroy_write_struct(&png, &info);

@@ -59,29 +59,32 @@ public struct PNGRenderer: Sendable {
         let scale = options.scale, margin = options.margin
         let side = (symbol.size + 2 * margin) * scale
         let rowBytes = (side + 7) / 8
+        // Drawn as PNG's unfiltered image data, a filter byte 0 before each row, so the encoder
+        // reads the image where it is drawn; on the thread's canvas, memory the thread keeps.
+        let line = rowBytes + 1
+        guard let image = sharemark_png_canvas(line * side) else { throw .pngWriteFailed("out of memory") }
         // Every pixel starts as background (palette index 1); dark modules clear their bits.
-        var image = [UInt8](repeating: 0xFF, count: rowBytes * side)
+        image[0] = 0
+        (image + 1).update(repeating: 0xFF, count: rowBytes)
+        for y in 1..<side { (image + y * line).update(from: image, count: line) }
         // Run by run of dark modules, a byte at a time where a run covers whole bytes: bulk
         // writing renders thousands of images, and pixel by pixel this loop was a tenth of it.
-        image.withUnsafeMutableBufferPointer { pixels in
-            let base = pixels.baseAddress!
-            symbol.modules.withUnsafeBufferPointer { modules in
-                let size = symbol.size
-                for y in 0..<size {
-                    let firstRow = (margin + y) * scale
-                    let row = base + firstRow * rowBytes
-                    var x = 0
-                    while x < size {
-                        guard modules[y * size + x] else { x += 1; continue }
-                        var end = x + 1
-                        while end < size && modules[y * size + end] { end += 1 }
-                        Self.clearBits(row, from: (margin + x) * scale, to: (margin + end) * scale)
-                        x = end
-                    }
-                    // The other rows of this module row are copies of the first.
-                    for copy in 1..<max(scale, 1) {
-                        (row + copy * rowBytes).update(from: row, count: rowBytes)
-                    }
+        symbol.modules.withUnsafeBufferPointer { modules in
+            let size = symbol.size
+            for y in 0..<size {
+                let firstRow = (margin + y) * scale
+                let row = image + firstRow * line
+                var x = 0
+                while x < size {
+                    guard modules[y * size + x] else { x += 1; continue }
+                    var end = x + 1
+                    while end < size && modules[y * size + end] { end += 1 }
+                    Self.clearBits(row + 1, from: (margin + x) * scale, to: (margin + end) * scale)
+                    x = end
+                }
+                // The other rows of this module row are copies of the first.
+                for copy in 1..<max(scale, 1) {
+                    (row + copy * line).update(from: row, count: line)
                 }
             }
         }
@@ -120,19 +123,17 @@ public struct PNGRenderer: Sendable {
         row[last] &= ~tail
     }
 
-    private func write(_ image: [UInt8], rowBytes: Int, side: Int, palette: [UInt8], alpha: [UInt8]?,
+    private func write(_ image: UnsafePointer<UInt8>, rowBytes: Int, side: Int, palette: [UInt8], alpha: [UInt8]?,
                        pixelsPerMetre: UInt32, setting: (level: Int32, strategy: Int32, memoryLevel: Int32)) throws(QRError) -> [UInt8] {
         var output: UnsafeMutablePointer<UInt8>?
         var outputSize = 0
         var message = [CChar](repeating: 0, count: 256)
-        let status = image.withUnsafeBufferPointer { pixels in
-            palette.withUnsafeBufferPointer { paletteBuffer in
-                withOptionalPointer(alpha) { alphaPointer in
-                    sharemark_png_write_palette(
-                        pixels.baseAddress, rowBytes, UInt32(side), UInt32(side), 1,
-                        paletteBuffer.baseAddress, alphaPointer, 2, pixelsPerMetre,
-                        setting.level, setting.strategy, setting.memoryLevel, &output, &outputSize, &message, message.count)
-                }
+        let status = palette.withUnsafeBufferPointer { paletteBuffer in
+            withOptionalPointer(alpha) { alphaPointer in
+                sharemark_png_write_palette(
+                    image, rowBytes, UInt32(side), UInt32(side), 1,
+                    paletteBuffer.baseAddress, alphaPointer, 2, pixelsPerMetre,
+                    setting.level, setting.strategy, setting.memoryLevel, &output, &outputSize, &message, message.count)
             }
         }
         guard status == Int32(SHAREMARK_PNG_OK), let output else {

@@ -185,8 +185,11 @@ import Testing
         var outputSize = 0
         var message = [CChar](repeating: 0, count: 256)
         let palette: [UInt8] = [0, 0, 0, 255, 255, 255]
+        // The shim takes the rows as PNG lays them out: a filter byte 0 before each.
+        var lines: [UInt8] = []
+        for y in 0..<height { lines.append(0); lines += rows[(y * rowBytes)..<((y + 1) * rowBytes)] }
         let status = sharemark_png_write_palette(
-            rows, rowBytes, UInt32(rowBytes * 8), UInt32(height), 1, palette, nil, 2, 0,
+            lines, rowBytes, UInt32(rowBytes * 8), UInt32(height), 1, palette, nil, 2, 0,
             Int32(SHAREMARK_PNG_OWN_DEFLATE), 0, 0, &output, &outputSize, &message, message.count)
         try #require(status == Int32(SHAREMARK_PNG_OK), "status \(status)")
         let bytes = try #require(output)

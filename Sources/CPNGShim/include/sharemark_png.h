@@ -19,13 +19,21 @@ enum {
  * zlib's; strategy and memLevel are then unused. */
 enum { SHAREMARK_PNG_OWN_DEFLATE = -1 };
 
+/* A buffer of at least `size` bytes for the calling thread to draw an image in, or NULL when
+ * out of memory. It is the thread's own and is kept, and reused, until the thread ends: one
+ * as large as the thread's largest image so far. Drawing every image in fresh memory cost
+ * page faults and a trim of the heap per image, a third of the CPU of the largest renders.
+ * What it held is undefined. */
+uint8_t *sharemark_png_canvas(size_t size);
+
 /* Encodes a palette image whose rows are already packed at `bit_depth` bits per pixel
- * (`row_bytes` bytes each, `height` rows). `palette_rgb` holds 3 bytes per colour;
+ * (`row_bytes` bytes each, `height` rows), laid out as PNG's unfiltered image data: each row
+ * preceded by a filter byte 0, so `lines` holds `height` * (1 + `row_bytes`) bytes. `palette_rgb` holds 3 bytes per colour;
  * `palette_alpha`, when not NULL, holds one alpha per colour and is written as tRNS.
  * `pixels_per_metre` 0 writes no pHYs chunk. The last three numbers are zlib's level,
  * strategy and memLevel, or SHAREMARK_PNG_OWN_DEFLATE. On success `*out` is a malloc'd buffer of
  * `*out_size` bytes, to be released with sharemark_png_free. */
-int sharemark_png_write_palette(const uint8_t *packed_rows, size_t row_bytes,
+int sharemark_png_write_palette(const uint8_t *lines, size_t row_bytes,
                                 uint32_t width, uint32_t height, int bit_depth,
                                 const uint8_t *palette_rgb, const uint8_t *palette_alpha,
                                 int colours, uint32_t pixels_per_metre, int compression_level,
