@@ -80,10 +80,14 @@ struct QRController<Context: RequestContext>: Sendable {
 
     @Sendable func render(_ request: Request, context: Context) async throws -> Response {
         let parameters = try Parameters(query: request.uri.query)
-        let (bytes, format) = try await gate.run { try Self.image(parameters) }
+        // The entity tag (a hash of every byte) and the buffer are made on the render thread
+        // too: all the work that grows with the image stays off the event loops.
+        let (image, format) = try await gate.run {
+            let (bytes, format) = try Self.image(parameters)
+            return (CachedImage(bytes: bytes, fromAsset: false), format)
+        }
         metrics.rendered(format)
-        return ImageResponse.make(CachedImage(bytes: bytes, fromAsset: false), format: format,
-                                  request: request, cacheControl: "public, max-age=86400")
+        return ImageResponse.make(image, format: format, request: request, cacheControl: "public, max-age=86400")
     }
 
     /// The image the parameters ask for: encoded, checked against the size limit, drawn.
