@@ -231,4 +231,28 @@ import Testing
             }
         }
     }
+
+    /// The renderer draws in its thread's canvas: one buffer a thread keeps and reuses (not
+    /// memory allocated per image), grown only for a larger image, and never another thread's.
+    @Test func eachThreadKeepsOneCanvas() async throws {
+        let first = Int(bitPattern: try #require(sharemark_png_canvas(100_000)))
+        #expect(Int(bitPattern: sharemark_png_canvas(1_000)) == first)
+        #expect(Int(bitPattern: sharemark_png_canvas(100_000)) == first)
+        let larger = Int(bitPattern: try #require(sharemark_png_canvas(3_000_000)))
+        #expect(Int(bitPattern: sharemark_png_canvas(2_000)) == larger)
+        // A render leaves the canvas where it was.
+        _ = try QROptions(scale: 8).png(for: Payloads.archiveURL(1), compression: .fast)
+        #expect(Int(bitPattern: sharemark_png_canvas(2_000)) == larger)
+        let other = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int, Error>) in
+            let thread = Thread {
+                guard let canvas = sharemark_png_canvas(2_000) else {
+                    continuation.resume(throwing: QRError.pngWriteFailed("out of memory"))
+                    return
+                }
+                continuation.resume(returning: Int(bitPattern: canvas))
+            }
+            thread.start()
+        }
+        #expect(other != larger)
+    }
 }
