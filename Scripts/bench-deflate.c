@@ -8,9 +8,9 @@
  *
  * Each URL is encoded as the renderer does (QRcode_encodeString, smallest version, level L,
  * 8-bit mode, case-sensitive) and drawn as PNGRenderer draws it: 1-bit rows, MSB first, 1 for
- * the background. Every contender gets the packed rows and returns a complete zlib stream for
- * IDAT; building its scanlines (filter byte, Up differences) counts in its time, as the own
- * encoder's copy of the rows counts in its. Every stream, at every scale timed, is inflated by
+ * the background, laid out as the renderer draws them, a filter byte 0 before each row (the
+ * PNG's unfiltered image data). Every contender gets that buffer and returns a complete zlib
+ * stream for IDAT; the Up filter's differences are computed in its time. Every stream, at every scale timed, is inflated by
  * zlib and compared with the scanlines before anything is timed or printed: on a mismatch the
  * program exits 1 having printed no figure. CPU time is the thread's (CLOCK_THREAD_CPUTIME_ID)
  * over the whole set, the minimum of ROUNDS rounds, contenders taking turns within a round.
@@ -90,7 +90,8 @@ static symbol encode(const char *text) {
 }
 
 typedef struct {
-    uint8_t *rows; /* height rows of row_bytes, no filter bytes */
+    uint8_t *rows;  /* height rows of row_bytes, no filter bytes */
+    uint8_t *lines; /* the same, a filter byte 0 before each: what the renderer hands over */
     size_t row_bytes;
     uint32_t height;
 } image;
@@ -98,7 +99,7 @@ typedef struct {
 /* As PNGRenderer.render: every pixel background (1), dark modules cleared, scale rows each. */
 static image draw(const symbol *s, int scale, int margin) {
     uint32_t side = (uint32_t)((s->width + 2 * margin) * scale);
-    image im = {NULL, (side + 7) / 8, side};
+    image im = {NULL, NULL, (side + 7) / 8, side};
     im.rows = must(malloc(im.row_bytes * side));
     memset(im.rows, 0xFF, im.row_bytes * side);
     for (int y = 0; y < s->width; y++)
@@ -112,6 +113,11 @@ static image draw(const symbol *s, int scale, int margin) {
                 }
             }
         }
+    im.lines = must(malloc((im.row_bytes + 1) * side));
+    for (uint32_t y = 0; y < side; y++) {
+        im.lines[y * (im.row_bytes + 1)] = 0;
+        memcpy(im.lines + y * (im.row_bytes + 1) + 1, im.rows + y * im.row_bytes, im.row_bytes);
+    }
     return im;
 }
 
@@ -146,7 +152,7 @@ typedef struct {
 } contender;
 
 static contender contenders[] = {
-    {.name = "own encoder (sharemark_deflate_rows)", .kind = OWN, .up = 0, .level = 0, .strategy = 0, .mem_level = 0},
+    {.name = "own encoder (sharemark_deflate_lines)", .kind = OWN, .up = 0, .level = 0, .strategy = 0, .mem_level = 0},
     {.name = "zlib 6 default, mem 8 (libpng/qrencode)", .kind = ZLIB, .up = 0, .level = 6, .strategy = Z_DEFAULT_STRATEGY, .mem_level = 8},
     {.name = "zlib 5 Z_FILTERED, mem 9 (fallback)", .kind = ZLIB, .up = 0, .level = 5, .strategy = Z_FILTERED, .mem_level = 9},
     {.name = "zlib 1 Z_RLE", .kind = ZLIB, .up = 0, .level = 1, .strategy = Z_RLE, .mem_level = 8},
@@ -179,10 +185,12 @@ static void zlib_init(contender *c, z_stream *zs) {
 static size_t compress_image(contender *c, const image *im, buffers *b, int fresh, uint8_t **result) {
     if (c->kind == OWN) {
         size_t size;
-        if (sharemark_deflate_rows(im->rows, im->row_bytes, im->height, result, &size) != 0) die("%s", "own encoder failed");
+        if (sharemark_deflate_lines(im->lines, im->row_bytes, im->height, result, &size) != 0) die("%s", "own encoder failed");
         return size;
     }
-    size_t n = scanlines(im, c->up, b->lines);
+    /* Unfiltered, the renderer's buffer as it is; Up, its differences made here. */
+    size_t n = c->up ? scanlines(im, 1, b->lines) : (im->row_bytes + 1) * im->height;
+    const uint8_t *input = c->up ? b->lines : im->lines;
     *result = b->out;
     if (c->kind == ZLIB) {
         z_stream fresh_zs, *zs = &c->zs;
@@ -195,7 +203,7 @@ static size_t compress_image(contender *c, const image *im, buffers *b, int fres
         } else {
             deflateReset(zs);
         }
-        zs->next_in = b->lines;
+        zs->next_in = (Bytef *)input;
         zs->avail_in = (uInt)n;
         zs->next_out = b->out;
         zs->avail_out = (uInt)b->out_capacity;
@@ -207,7 +215,7 @@ static size_t compress_image(contender *c, const image *im, buffers *b, int fres
     struct libdeflate_compressor *ld = c->ld;
     if (fresh || !ld) ld = must(libdeflate_alloc_compressor(c->level));
     if (!fresh) c->ld = ld;
-    size_t size = libdeflate_zlib_compress(ld, b->lines, n, b->out, b->out_capacity);
+    size_t size = libdeflate_zlib_compress(ld, input, n, b->out, b->out_capacity);
     if (fresh) libdeflate_free_compressor(ld);
     if (!size) die("%s: no room for the stream", c->name);
     return size;
@@ -343,6 +351,7 @@ static int write_seeds(const char *dir) {
         if (seeds[k].raw) write_raw_seed(dir, seeds[k].name, &im);
         else write_run_seed(dir, seeds[k].name, &im);
         free(im.rows);
+        free(im.lines);
     }
     /* Rows of 32767 and 32768 bytes: with its filter byte a row is then exactly deflate's window,
      * and one byte more. A module row at scale 8, a copy of it, a copy with one byte changed. */
@@ -431,7 +440,7 @@ int main(int argc, char **argv) {
            " raw image data %.0f bytes an image\n",
            n, url_bytes / n, min_version, max_version, scale, margin, first->height, first->row_bytes, raw_bytes / n);
     printf("CPU: thread time over the set, minimum of %u rounds. reused: one z_stream per setting (deflateReset),"
-           " one libdeflate compressor per level; fresh: made and freed per image (the own encoder mallocs per image either way)\n\n",
+           " one libdeflate compressor per level; fresh: made and freed per image (the own encoder keeps its token buffer per thread either way)\n\n",
            rounds);
     printf("%-40s %10s %9s %7s %9s %7s %9s %7s\n", "contender", "total B", "mean B", "vs own", "µs reused", "vs own",
            "µs fresh", "vs own");
