@@ -22,7 +22,7 @@ public struct QREncoder: Sendable {
     /// How the mask is chosen. Both choose the mask libqrencode chooses, by its rules; tests
     /// compare them.
     enum MaskEvaluation: Sendable {
-        /// On 64-bit rows (CQRShim), for symbols up to version 11: about four times faster.
+        /// On rows of bits (CQRShim): about four times faster up to version 11, six above it.
         case bitRows
         /// libqrencode's own evaluation, module by module.
         case libqrencode

@@ -94,7 +94,7 @@ import Testing
     }
     /// The masks scored on bit rows are libqrencode's own choice, module for module, over
     /// thousands of payloads: text of each segment kind and raw bytes, every level, minimum
-    /// versions up to 14 (widths on both sides of the 61-module limit of the bit-row path).
+    /// versions up to 14 (widths on both sides of 61 modules, where rows take three words).
     @Test func bitRowMaskChoiceIsLibqrencodes() throws {
         var random = SeededGenerator(state: 20261129)
         let alphabets = [
@@ -120,6 +120,39 @@ import Testing
         #expect(mismatches.isEmpty, "\(mismatches.count) symbols differ, first: \(mismatches.prefix(3))")
         #expect(masksSeen == Set(0..<8))
         #expect(widths.contains(61) && widths.contains(65) && widths.contains(21))
+    }
+
+    /// The same on symbols of three-word rows (versions 12 to 40, 65 to 177 modules): text
+    /// and raw bytes up to what each level holds, every level, and minimum versions across the
+    /// range, version 40 included.
+    @Test func wideBitRowMaskChoiceIsLibqrencodes() throws {
+        var random = SeededGenerator(state: 20261207)
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789/.:-_?=&%ABCXYZ".utf8)
+        var masksSeen = Set<Int>(), widths = Set<Int>(), mismatches: [String] = []
+        for n in 0..<400 {
+            let level = ErrorCorrectionLevel.allCases[n % 4]
+            let most = QREncoder.maximumByteCount(level: level)
+            let length = n % 12 == 0 ? most : 400 + Int(random.next() % UInt64(most - 400))
+            let bytes = (0..<length).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }
+            let version = n % 3 == 0 ? 12 + Int(random.next() % 29) : nil
+            // The largest payloads fill version 40 in 8-bit mode: as text, libqrencode's split
+            // into segments may need more (a header for each).
+            let asText = n % 2 == 0 && length <= most * 9 / 10
+            var fast = QREncoder(level: level, version: version)
+            var reference = fast
+            reference.maskEvaluation = .libqrencode
+            fast.maskEvaluation = .bitRows
+            let ours = asText ? try fast.encode(textBytes: bytes) : try fast.encode(bytes: bytes)
+            let theirs = asText ? try reference.encode(textBytes: bytes) : try reference.encode(bytes: bytes)
+            if ours != theirs { mismatches.append("payload \(n): \(bytes.count) bytes, level \(level), version \(version ?? 0)") }
+            masksSeen.insert(Self.mask(of: ours))
+            widths.insert(ours.size)
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.count) symbols differ, first: \(mismatches.prefix(3))")
+        // Mask 1 (every other row flipped whole) is never the lowest at these sizes; all the
+        // others are chosen.
+        #expect(masksSeen == Set(0..<8).subtracting([1]))
+        #expect(widths.contains(177) && widths.min()! <= 73 && widths.allSatisfy { $0 > 61 })
     }
 
     /// The shim's mask scoring only with a libqrencode it was verified against; this machine's
