@@ -11,7 +11,6 @@
 
 #include "sharemark_deflate.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -523,48 +522,14 @@ static uint8_t *write_block(encoder *e, size_t line, uint32_t height, const uint
     return w.data;
 }
 
-/* The token buffer of the calling thread, kept from image to image: at the largest images it
- * is over a megabyte, and allocated per image it came back from the kernel each time, page
- * faults and all. Freed when its thread ends. */
-typedef struct {
-    uint32_t *tokens;
-    size_t capacity;
-} token_buffer;
-
-static pthread_key_t token_key;
-static pthread_once_t token_once = PTHREAD_ONCE_INIT;
-
-static void token_release(void *buffer) {
-    if (!buffer) return;
-    free(((token_buffer *)buffer)->tokens);
-    free(buffer);
-}
-
-static void token_make_key(void) { pthread_key_create(&token_key, token_release); }
-
-static token_buffer *thread_tokens(void) {
-    pthread_once(&token_once, token_make_key);
-    token_buffer *buffer = pthread_getspecific(token_key);
-    if (!buffer) {
-        buffer = calloc(1, sizeof *buffer);
-        if (!buffer) return NULL;
-        if (pthread_setspecific(token_key, buffer) != 0) {
-            free(buffer);
-            return NULL;
-        }
-    }
-    return buffer;
-}
-
 int sharemark_deflate_lines(const uint8_t *lines, size_t row_bytes, uint32_t height,
-                            uint8_t **out, size_t *out_size) {
+                            uint32_t **tokens, size_t *tokens_capacity, uint8_t **out, size_t *out_size) {
     size_t line = row_bytes + 1, size = line * height;
     uint32_t *last_copy = malloc((height ? height : 1) * sizeof *last_copy);
     matcher matcher_state, *m = &matcher_state;
     encoder *e = calloc(1, sizeof *e);
-    token_buffer *kept = thread_tokens();
     uint8_t *result = NULL;
-    if (!last_copy || !e || !kept) goto done;
+    if (!last_copy || !e) goto done;
 
     /* Rows equal to the row above; a copy is only a match when a row fits the window. */
     for (uint32_t y = height; y-- > 0;) {
@@ -576,14 +541,14 @@ int sharemark_deflate_lines(const uint8_t *lines, size_t row_bytes, uint32_t hei
     for (uint32_t y = 1; y < height; y++)
         if (last_copy[y - 1] >= y) copied += line;
     size_t needed = size - copied + copied / (MAX_MATCH - MIN_MATCH) + height + 16;
-    if (kept->capacity < needed) {
-        free(kept->tokens);
-        kept->tokens = malloc(needed * sizeof *kept->tokens);
-        kept->capacity = kept->tokens ? needed : 0;
-        if (!kept->tokens) goto done;
+    if (*tokens_capacity < needed) {
+        free(*tokens);
+        *tokens = malloc(needed * sizeof **tokens);
+        *tokens_capacity = *tokens ? needed : 0;
+        if (!*tokens) goto done;
     }
-    e->tokens = kept->tokens;
-    e->capacity = kept->capacity;
+    e->tokens = *tokens;
+    e->capacity = *tokens_capacity;
     m->data = lines;
     m->size = size;
     m->line = line;
@@ -597,8 +562,8 @@ int sharemark_deflate_lines(const uint8_t *lines, size_t row_bytes, uint32_t hei
     parse(e, m, &p);
     flush_pending(e);
     /* push() may have grown the buffer (it never should: `needed` bounds the tokens). */
-    kept->tokens = e->tokens;
-    kept->capacity = e->capacity;
+    *tokens = e->tokens;
+    *tokens_capacity = e->capacity;
     if (!e->failed) result = write_block(e, line, height, last_copy, out_size);
 
 done:
@@ -618,7 +583,10 @@ int sharemark_deflate_rows(const uint8_t *rows, size_t row_bytes, uint32_t heigh
         lines[y * line] = 0; /* filter type None */
         memcpy(lines + y * line + 1, rows + y * row_bytes, row_bytes);
     }
-    int status = sharemark_deflate_lines(lines, row_bytes, height, out, out_size);
+    uint32_t *tokens = NULL;
+    size_t tokens_capacity = 0;
+    int status = sharemark_deflate_lines(lines, row_bytes, height, &tokens, &tokens_capacity, out, out_size);
+    free(tokens);
     free(lines);
     return status;
 }

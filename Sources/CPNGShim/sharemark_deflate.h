@@ -12,8 +12,10 @@ int sharemark_deflate_rows(const uint8_t *rows, size_t row_bytes, uint32_t heigh
 
 /* The same for image data already laid out as the stream: `height` lines of 1 + `row_bytes`
  * bytes, each a filter byte 0 and then its row. Nothing is copied, so a caller that draws in
- * this layout saves a copy of the image. */
+ * this layout saves a copy of the image. `*tokens` is a buffer of `*tokens_capacity` entries
+ * (NULL and 0 at first) that the encoder grows as it needs and leaves to the caller: kept from
+ * image to image, it is not allocated, and faulted in, for each. Free it with free(). */
 int sharemark_deflate_lines(const uint8_t *lines, size_t row_bytes, uint32_t height,
-                            uint8_t **out, size_t *out_size);
+                            uint32_t **tokens, size_t *tokens_capacity, uint8_t **out, size_t *out_size);
 
 #endif

@@ -52,7 +52,7 @@ static void flush_nothing(png_structp png) { (void)png; }
 
 /* Scratch memory for libpng's and zlib's state while one image is written, one block per
  * thread, reused image after image, and beside it the thread's canvas (see
- * sharemark_png_canvas). zlib's deflate state is about 280 KB (its hash table
+ * sharemark_png_canvas) and the own encoder's token buffer. zlib's deflate state is about 280 KB (its hash table
  * alone 128 KB); allocated and freed per image, glibc handed it back to the kernel and took it
  * again, so that every image paid page faults and an madvise for memory it had just used. A
  * bump allocator over a block kept by the thread costs nothing per image; what does not fit
@@ -63,6 +63,8 @@ typedef struct {
     size_t used;
     uint8_t *canvas;
     size_t canvas_size;
+    uint32_t *tokens;
+    size_t tokens_capacity;
 } scratch_block;
 
 static pthread_key_t scratch_key;
@@ -72,6 +74,7 @@ static void scratch_release(void *block) {
     if (!block) return;
     free(((scratch_block *)block)->base);
     free(((scratch_block *)block)->canvas);
+    free(((scratch_block *)block)->tokens);
     free(block);
 }
 
@@ -135,9 +138,14 @@ int sharemark_png_write_palette(const uint8_t *lines, size_t row_bytes,
     /* Compressed before libpng starts, so the longjmp branch needs no volatile to free it. */
     uint8_t *image_data = NULL;
     size_t image_data_size = 0;
+    scratch_block *scratch = thread_scratch();
     if (compression_level == SHAREMARK_PNG_OWN_DEFLATE) {
-        if (sharemark_deflate_lines(lines, row_bytes, height, &image_data, &image_data_size) != 0)
-            return SHAREMARK_PNG_NO_MEMORY;
+        uint32_t *own_tokens = NULL;
+        size_t own_capacity = 0;
+        int failed = sharemark_deflate_lines(lines, row_bytes, height, scratch ? &scratch->tokens : &own_tokens,
+                                             scratch ? &scratch->tokens_capacity : &own_capacity, &image_data, &image_data_size);
+        free(own_tokens);
+        if (failed) return SHAREMARK_PNG_NO_MEMORY;
         /* The whole file in one allocation: the chunks around the image data take less than
          * 256 + 4 * colours bytes (signature, IHDR, PLTE, tRNS, pHYs, IDAT's frame, IEND). */
         size_t capacity = image_data_size + 256 + 4 * (size_t)colours;
@@ -148,7 +156,6 @@ int sharemark_png_write_palette(const uint8_t *lines, size_t row_bytes,
         }
         buffer.capacity = capacity;
     }
-    scratch_block *scratch = thread_scratch();
     if (scratch) scratch->used = 0;
     png_structp png = png_create_write_struct_2(PNG_LIBPNG_VER_STRING, &context, on_error, on_warning,
                                                 scratch, scratch_malloc, scratch_free);
