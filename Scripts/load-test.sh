@@ -5,8 +5,9 @@
 #   Scripts/load-test.sh [ARCHIVE]          (default Assets/demo-archive)
 # Environment: DURATION (wrk seconds per case, default 30), CONNECTIONS (default 64),
 # THREADS (wrk threads, default 2), ROUNDS (runs of each side in the bare-route comparison, default
-# 2), FLOOD_ROUNDS (rounds of the flood case, default 5), SHAREMARK_BINARY (a `sharemark` built
-# before, e.g. of another commit, instead of building).
+# 2), FLOOD_ROUNDS (rounds of the flood case, default 5), STEAL_LIMIT (hundredths of a second the
+# host may steal in a flood round before it is run again, default 8), SHAREMARK_BINARY (a
+# `sharemark` built before, e.g. of another commit, instead of building).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -250,25 +251,44 @@ settle() { local a b; a=$(renders); for _ in $(seq 1 300); do sleep 0.2; b=$(ren
 # Each round also measures the floor: the article's p99 beside one busy loop at the lowest
 # priority there is (SCHED_IDLE, what the render threads run at) and nothing else; on a virtual
 # machine a core kept busy at any priority slows what the other core serves.
+# A virtual machine's host can stop it for tens of milliseconds (time the kernel counts as
+# stolen, in /proc/stat); one such stop in a run is more than 1% of its time and sets its p99
+# alone. A round in whose runs more than STEAL_LIMIT hundredths of a second were stolen (default
+# 8, over both processors; a quiet host steals 5 to 8 in a round's 16 seconds, a stop 18 and
+# more) is run again, up to 3 times; a round still stolen is kept and says so.
 flood_rounds=${FLOOD_ROUNDS:-5}
-alone_p99s=(); flooded_p99s=(); hog_p99s=()
-hog=""
-trap 'kill "$hog" 2>/dev/null || true; cleanup' EXIT
-for round in $(seq 1 "$flood_rounds"); do
+steal_limit=${STEAL_LIMIT:-8}
+stolen() { awk '$1 == "cpu" {print $9}' /proc/stat; }
+# flood_round N: the round's three runs (alone, beside the busy loop, during the flood); sets
+# alone, beside and steal (hundredths of a second stolen during them); fails on a failed run.
+flood_round() {
+    local round=$1 before flood
     settle
-    connections=8 wrk_run "article-alone-$round" "$article_url" "$article_size" || { failed=1; break; }
+    before=$(stolen)
+    connections=8 wrk_run "article-alone-$round" "$article_url" "$article_size" || return 1
     alone=$(p99_of "article-alone-$round")
     chrt -i 0 sh -c 'while :; do :; done' & hog=$!
-    connections=8 wrk_run "article-beside-idle-loop-$round" "$article_url" "$article_size" || { failed=1; break; }
+    connections=8 wrk_run "article-beside-idle-loop-$round" "$article_url" "$article_size" || return 1
     kill "$hog"; wait "$hog" 2>/dev/null || true; hog=""
     beside=$(p99_of "article-beside-idle-loop-$round")
     # Queued renders wait their turn for seconds: the flood's clients wait up to 60 s.
     wrk -t1 -c64 -d"${flood_time}s" --timeout 60s --latency "$largest" >"$work/flood-$round.txt" & flood=$!
     sleep 1
     if ! connections=8 wrk_run "article-flooded-$round" "$article_url" "$article_size"; then
-        wait "$flood" || true; failed=1; break
+        wait "$flood" || true; return 1
     fi
     wait "$flood"
+    steal=$(($(stolen) - before))
+}
+alone_p99s=(); flooded_p99s=(); hog_p99s=()
+hog=""
+trap 'kill "$hog" 2>/dev/null || true; cleanup' EXIT
+for round in $(seq 1 "$flood_rounds"); do
+    for attempt in 1 2 3; do
+        flood_round "$round" || { failed=1; break 2; }
+        [ "$steal" -le "$steal_limit" ] && break
+        echo "  round $round: the host stole $((steal * 10)) ms during its runs$([ "$attempt" -lt 3 ] && echo "; run again" || echo "; kept")"
+    done
     flooded=$(p99_of "article-flooded-$round")
     flood_rps=$(awk '/^Requests\/sec/ {print $2}' "$work/flood-$round.txt")
     # Connect, read or write errors are failures; requests still queued when wrk stops are not.
@@ -279,7 +299,7 @@ for round in $(seq 1 "$flood_rounds"); do
         echo "flood: socket errors: $flood_bad" >&2; failed=1; break
     fi
     alone_p99s+=("$(to_us "$alone")"); flooded_p99s+=("$(to_us "$flooded")"); hog_p99s+=("$(to_us "$beside")")
-    echo "  round $round: article qr.png p99 alone $alone, beside an idle-priority loop $beside, during the flood ($flood_rps req/s, ${refused:-0} refused with 503) $flooded"
+    echo "  round $round: article qr.png p99 alone $alone, beside an idle-priority loop $beside, during the flood ($flood_rps req/s, ${refused:-0} refused with 503) $flooded; $((steal * 10)) ms stolen"
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
 if [ ${#flooded_p99s[@]} = "$flood_rounds" ]; then
