@@ -119,7 +119,6 @@ ROW_FUNCTION row row_first(int n, const int words) {
     }
     return r;
 }
-ROW_FUNCTION void row_set(row *a, int bit) { a->w[bit >> 6] |= 1ULL << (bit & 63); }
 /* Rows in arrays are `words` words apart, so that narrow symbols keep the cache lines of one
  * word per row. */
 ROW_FUNCTION row row_load(const uint64_t *p, const int words) {
@@ -130,7 +129,7 @@ ROW_FUNCTION row row_load(const uint64_t *p, const int words) {
 ROW_FUNCTION void row_store(uint64_t *p, row a, const int words) {
     for (int i = 0; i < words; i++) p[i] = a.w[i];
 }
-ROW_FUNCTION void row_set_in(uint64_t *p, int bit) { p[bit >> 6] |= 1ULL << (bit & 63); }
+ROW_FUNCTION void row_set(uint64_t *p, int bit) { p[bit >> 6] |= 1ULL << (bit & 63); }
 ROW_FUNCTION int row_bit(row a, int bit) { return (int)((a.w[bit >> 6] >> (bit & 63)) & 1); }
 
 /* libqrencode's demerit coefficients (JIS X0510:2004 8.8.2). */
@@ -160,7 +159,7 @@ static void make_mask_rows(void) {
     for (int mask = 0; mask < 8; mask++)
         for (unsigned y = 0; y < 12; y++)
             for (unsigned x = 0; x < 64 * ROW_WORDS; x++)
-                if (mask_flips(mask, x, y)) row_set(&mask_rows[mask][y], (int)x);
+                if (mask_flips(mask, x, y)) row_set(mask_rows[mask][y].w, (int)x);
 }
 
 static inline row mask_row(int mask, unsigned y) { return mask_rows[mask][y % 12]; }
@@ -357,8 +356,8 @@ ROW_FUNCTION void choose_mask(QRcode *code, QRecLevel level, const int words) {
     int xy[4];
     for (int i = 0; i < 15; i++) {
         format_positions(width, i, xy);
-        row_set_in(format_area + xy[1] * words, xy[0]);
-        row_set_in(format_area + xy[3] * words, xy[2]);
+        row_set(format_area + xy[1] * words, xy[0]);
+        row_set(format_area + xy[3] * words, xy[2]);
     }
     int best = 0, lowest = 0;
     for (int mask = 0; mask < 8; mask++) {
@@ -372,8 +371,8 @@ ROW_FUNCTION void choose_mask(QRcode *code, QRecLevel level, const int words) {
         for (int i = 0; i < 15; i++) {
             if (!((format >> i) & 1)) continue;
             format_positions(width, i, xy);
-            row_set_in(rows + xy[1] * words, xy[0]);
-            row_set_in(rows + xy[3] * words, xy[2]);
+            row_set(rows + xy[1] * words, xy[0]);
+            row_set(rows + xy[3] * words, xy[2]);
         }
         int demerit = words == 1 ? penalty_narrow(rows, width) : penalty_wide(rows, width);
         if (mask == 0 || demerit < lowest) {

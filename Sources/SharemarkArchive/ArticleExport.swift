@@ -2,7 +2,7 @@
 /// batch whatever the archive's size (the whole list of 300,000 pages, encoded at once, took
 /// 2 GB for JSON and 650 MB for CSV).
 public enum ArticleExport {
-    public enum Format: Sendable {
+    public enum Format: String, Sendable, CaseIterable {
         /// An array of `Article` objects, indented, keys sorted: what `JSONCoding.prettyEncoder`
         /// makes of the whole list, byte for byte.
         case json

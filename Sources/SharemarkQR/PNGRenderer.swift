@@ -64,16 +64,22 @@ public struct PNGRenderer: Sendable {
         let line = rowBytes + 1
         guard let image = sharemark_png_canvas(line * side) else { throw .pngWriteFailed("out of memory") }
         // Every pixel starts as background (palette index 1); dark modules clear their bits.
+        // The first line is all background: the margin's lines, and each module row's first
+        // line before its modules are drawn, are copies of it.
         image[0] = 0
         (image + 1).update(repeating: 0xFF, count: rowBytes)
-        for y in 1..<side { (image + y * line).update(from: image, count: line) }
+        let symbolLines = (margin * scale)..<((margin + symbol.size) * scale)
+        for y in 1..<side where !symbolLines.contains(y) { (image + y * line).update(from: image, count: line) }
         // Run by run of dark modules, a byte at a time where a run covers whole bytes: bulk
         // writing renders thousands of images, and pixel by pixel this loop was a tenth of it.
         symbol.modules.withUnsafeBufferPointer { modules in
             let size = symbol.size
-            for y in 0..<size {
+            // Last module row first: without a margin, line 0 is module row 0's, and it stays
+            // the background the others copy until they are drawn.
+            for y in (0..<size).reversed() {
                 let firstRow = (margin + y) * scale
                 let row = image + firstRow * line
+                if firstRow != 0 { row.update(from: image, count: line) }
                 var x = 0
                 while x < size {
                     guard modules[y * size + x] else { x += 1; continue }
