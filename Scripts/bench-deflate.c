@@ -480,6 +480,14 @@ int main(int argc, char **argv) {
            " the cheapest library): %s\n",
            keep ? "wins clearly on both" : "does NOT win clearly on both", keep ? "keep it" : "use the library");
     if (!keep && !matched) printf("  (no single library setting comes within 5%% of it on both: each is a trade-off, above)\n");
+    /* What the rule does not weigh: whether any library setting is as small or as cheap at all. */
+    int dominates = 1;
+    for (int c = 1; c < CONTENDERS; c++)
+        if (fig[c].bytes <= own->bytes || fig[c].cpu <= own->cpu) dominates = 0;
+    printf("own encoder smaller AND cheaper than every library setting: %s (the smallest library stream is %.1f%% larger"
+           " at %.1fx the CPU; the cheapest library setting takes %.2fx the CPU for %.1f%% more bytes)\n",
+           dominates ? "yes" : "no", (fig[smallest].bytes / own->bytes - 1) * 100, fig[smallest].cpu / own->cpu,
+           fig[fastest].cpu / own->cpu, (fig[fastest].bytes / own->bytes - 1) * 100);
 
     if (scale_count) {
         printf("\nby scale (margin %d, first %u URLs, minimum of %u rounds, state reused): IDAT bytes / own, CPU / own\n",

@@ -16,7 +16,8 @@
 # Every stream is inflated by zlib and compared with its scanlines first: a mismatch prints no
 # figure and exits 1. Pinned to core 1 (taskset) where it exists. The verdict line applies the
 # rule of keeping the own encoder only if it is at least 5% better on both bytes and CPU than
-# the smallest and the cheapest library setting. Builds into .build-bench/ (git-ignored).
+# the smallest and the cheapest library setting; the line after it says whether any library
+# setting is as small, or as cheap, at all. Builds into .build-bench/ (git-ignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=Scripts/bench-common.sh disable=SC1091

@@ -2,18 +2,18 @@
  * the CPU of writing share images, and no library the project can use compresses such images
  * more cheaply, so this one is written for their shape: 1-bit rows in which every row of a
  * module row is a copy of the row before. A run of copied rows is one match a row back, found
- * with a memcmp instead of a search over each of its bytes. The other rows are matched only a
- * row back and a byte back (the only matches that pay on these images), and a match is taken
- * only when it costs fewer bits than its bytes as literals. Everything goes into one dynamic
- * Huffman block with codes limited to deflate's 15 bits. On share links this does about a
- * fifth of zlib's work (level 5, Z_FILTERED) and writes files 12% smaller.
+ * by comparing whole rows instead of a search over each of its bytes. The other rows are
+ * matched only a row back and a byte back (the only matches that pay on these images), and a
+ * match is taken only when it costs fewer bits than its bytes as literals. Everything goes into
+ * one dynamic Huffman block with codes limited to deflate's 15 bits. On share links at scale 4
+ * (Scripts/bench-deflate.sh) this takes a seventh of zlib's CPU (level 5, Z_FILTERED) and 0.6 of
+ * libdeflate's fastest level's, and writes files 15% and 29% smaller than theirs.
  * RFC 1950 and 1951 are the reference; zlib's inflate reads the result (see the tests). */
 
 #include "sharemark_deflate.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 enum {
     MIN_MATCH = 3,
@@ -115,6 +115,25 @@ static inline void emit_literal(encoder *e, uint8_t byte) {
     e->literal_freq[byte]++;
 }
 
+/* The bytes from `at` to `end` as literals. */
+static void emit_literals(encoder *e, size_t at, size_t end) {
+    if (e->pending_length) flush_pending(e);
+    if (e->capacity - e->count < end - at) {
+        for (; at < end; at++) {
+            push(e, e->data[at]);
+            e->literal_freq[e->data[at]]++;
+        }
+        return;
+    }
+    uint32_t *tokens = e->tokens + e->count;
+    for (size_t k = at; k < end; k++) {
+        uint8_t byte = e->data[k];
+        *tokens++ = byte;
+        e->literal_freq[byte]++;
+    }
+    e->count += end - at;
+}
+
 /* The `length` bytes at `at` repeat those `distance` bytes before. */
 static void emit_match(encoder *e, size_t at, uint32_t distance, size_t length) {
     if (e->pending_length && e->pending_distance == distance && e->pending_end == at) {
@@ -164,10 +183,65 @@ static size_t common_length(const uint8_t *a, const uint8_t *b, size_t limit) {
     return n;
 }
 
+/* Whether n bytes at a and b are equal: words of eight, the last one overlapping the one
+ * before (rows of these images are seldom a multiple of eight bytes long). */
+static int equal_bytes(const uint8_t *a, const uint8_t *b, size_t n) {
+    if (n < 8) return memcmp(a, b, n) == 0;
+    uint64_t x, y, differ = 0;
+    for (size_t k = 0; k + 8 <= n; k += 8) {
+        memcpy(&x, a + k, 8);
+        memcpy(&y, b + k, 8);
+        differ |= x ^ y;
+    }
+    memcpy(&x, a + n - 8, 8);
+    memcpy(&y, b + n - 8, 8);
+    return (differ | (x ^ y)) == 0;
+}
+
+/* Whether the MIN_MATCH bytes at `at` repeat those `distance` before (all within the data). */
+static int starts_match(const uint8_t *data, size_t size, size_t at, size_t distance) {
+    return at >= distance && at + MIN_MATCH <= size && memcmp(data + at, data + at - distance, MIN_MATCH) == 0;
+}
+
+/* The first position from `at` to `end` at which a match can start: the MIN_MATCH bytes there
+ * repeat those a byte back or a row back; or `end`. Most bytes of a row that is not a copy
+ * start neither, so they are literals known without a search: found here six positions at a
+ * time, the parse takes one branch per run of literals instead of one or two calls per byte. */
+static size_t next_match_start(const matcher *m, size_t at, size_t end) {
+    const uint8_t *data = m->data;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (at >= m->line && m->line <= WINDOW) {
+        const uint64_t lows = 0x7F7F7F7F7F7F7F7FULL, highs = 0x8080808080808080ULL;
+        /* A window of eight bytes tests the six positions whose three bytes it holds. */
+        for (; at < end && at + 8 <= m->size; at += 6) {
+            uint64_t here, before, above;
+            memcpy(&here, data + at, 8);
+            memcpy(&before, data + at - 1, 8);
+            memcpy(&above, data + at - m->line, 8);
+            uint64_t x = here ^ before, y = here ^ above;
+            /* The high bit of each byte that is zero (exact, no borrow between bytes). */
+            uint64_t same_before = ~(((x & lows) + lows) | x) & highs;
+            uint64_t same_above = ~(((y & lows) + lows) | y) & highs;
+            uint64_t three = (same_before & same_before >> 8 & same_before >> 16) |
+                             (same_above & same_above >> 8 & same_above >> 16);
+            three &= 0x0000808080808080ULL;
+            if (three) {
+                size_t found = at + (size_t)(__builtin_ctzll(three) >> 3);
+                return found < end ? found : end;
+            }
+        }
+        if (at >= end) return end;
+    }
+#endif
+    for (; at < end; at++)
+        if (starts_match(data, m->size, at, 1) || (m->line <= WINDOW && starts_match(data, m->size, at, m->line))) return at;
+    return end;
+}
+
 /* The longer of the matches one row back and one byte back (a run), or none; `at` must not
  * go down between calls. Other distances were tried (a hash chain of up to 64 candidates,
  * and rows further back): on QR images they made files no smaller, often larger. */
-static match longest_match(matcher *m, size_t at) {
+static inline match longest_match(matcher *m, size_t at) {
     match best = {0, 0};
     const uint8_t *here = m->data + at;
     if (m->line <= WINDOW && at >= m->line) {
@@ -198,11 +272,23 @@ static void code_lengths(uint32_t *freq, int n, int limit, uint8_t *lengths);
  * all literals come from them); length and distance codes at a fixed guess. One parse with
  * these gave files as small as a second parse priced by the first one's codes. */
 static void estimate_prices(const matcher *m, prices *p) {
-    uint32_t freq[LITERAL_CODES] = {0};
+    /* Counted in four tables, summed after: runs of one byte value are common in these rows,
+     * and one table makes each count wait for the store of the one before. */
+    uint32_t counts[4][256] = {{0}};
     for (size_t row = 0, at = 0; at < m->size; row++, at += m->line) {
         if (is_copy(m, row)) continue;
-        for (size_t k = 0; k < m->line; k++) freq[m->data[at + k]]++;
+        const uint8_t *bytes = m->data + at;
+        size_t k = 0;
+        for (; k + 4 <= m->line; k += 4) {
+            counts[0][bytes[k]]++;
+            counts[1][bytes[k + 1]]++;
+            counts[2][bytes[k + 2]]++;
+            counts[3][bytes[k + 3]]++;
+        }
+        for (; k < m->line; k++) counts[0][bytes[k]]++;
     }
+    uint32_t freq[LITERAL_CODES] = {0};
+    for (int b = 0; b < 256; b++) freq[b] = counts[0][b] + counts[1][b] + counts[2][b] + counts[3][b];
     freq[END_OF_BLOCK] = 1;
     code_lengths(freq, LITERAL_CODES, 15, p->literal);
     for (int s = 257; s < LITERAL_CODES; s++) p->literal[s] = LENGTH_PRICE;
@@ -242,12 +328,10 @@ static void parse(encoder *e, matcher *m, const prices *p) {
                 continue;
             }
         }
-        /* Most bytes of a row differ from both the byte before and the byte above: literals,
-         * known without a search. */
-        uint8_t byte = m->data[at];
-        if (at == 0 || (byte != m->data[at - 1] && (at < m->line || byte != m->data[at - m->line]))) {
-            emit_literal(e, byte);
-            at++;
+        size_t start = next_match_start(m, at, row_end);
+        if (start > at) {
+            emit_literals(e, at, start);
+            at = start;
             continue;
         }
         match current = longest_match(m, at);
@@ -276,10 +360,34 @@ typedef struct {
     uint16_t symbol;
 } symbol_weight;
 
-static int by_key(const void *a, const void *b) {
-    const symbol_weight *x = a, *y = b;
-    if (x->key != y->key) return x->key < y->key ? -1 : 1;
-    return x->symbol < y->symbol ? -1 : x->symbol > y->symbol;
+/* Sorts by frequency, symbols of equal frequency in the order given (ascending). A handful of
+ * symbols as a rule: an insertion sort. Many (a scale-1 image has a byte value for every
+ * literal): a radix sort over the bytes of the frequencies, as many passes as the largest has
+ * bytes; qsort's comparisons through a function were most of such an image's encoding. */
+static void sort_by_frequency(symbol_weight *items, int n) {
+    if (n <= 48) {
+        for (int i = 1; i < n; i++) {
+            symbol_weight item = items[i];
+            int j = i;
+            for (; j > 0 && items[j - 1].key > item.key; j--) items[j] = items[j - 1];
+            items[j] = item;
+        }
+        return;
+    }
+    symbol_weight spare[LITERAL_CODES], *from = items, *to = spare;
+    uint32_t largest = 0;
+    for (int i = 0; i < n; i++)
+        if (items[i].key > largest) largest = items[i].key;
+    for (int shift = 0; shift < 32 && largest >> shift; shift += 8) {
+        int start[257] = {0};
+        for (int i = 0; i < n; i++) start[(from[i].key >> shift & 0xFF) + 1]++;
+        for (int d = 0; d < 256; d++) start[d + 1] += start[d];
+        for (int i = 0; i < n; i++) to[start[from[i].key >> shift & 0xFF]++] = from[i];
+        symbol_weight *swap = from;
+        from = to;
+        to = swap;
+    }
+    if (from != items) memcpy(items, from, (size_t)n * sizeof *items);
 }
 
 /* Code lengths of at most `limit` bits for `freq`: Huffman's (Moffat and Katajainen's in-place
@@ -300,7 +408,7 @@ static void code_lengths(uint32_t *freq, int n, int limit, uint8_t *lengths) {
         lengths[s] = 0;
         if (freq[s]) sorted[used++] = (symbol_weight){freq[s], (uint16_t)s};
     }
-    qsort(sorted, (size_t)used, sizeof *sorted, by_key);
+    sort_by_frequency(sorted, used);
 
     symbol_weight *a = sorted;
     int root = 0, leaf = 2, next;
@@ -361,8 +469,10 @@ static void code_lengths(uint32_t *freq, int n, int limit, uint8_t *lengths) {
 /* Canonical codes, bit-reversed because deflate sends codes from their first bit. */
 static void canonical_codes(const uint8_t *lengths, int n, uint16_t *codes) {
     uint16_t count[16] = {0}, next[16];
-    for (int s = 0; s < n; s++) count[lengths[s]]++;
-    count[0] = 0;
+    /* Most symbols have no code: not counted, so that counting one need not wait for the
+     * count before. */
+    for (int s = 0; s < n; s++)
+        if (lengths[s]) count[lengths[s]]++;
     uint16_t code = 0;
     for (int l = 1; l < 16; l++) {
         code = (uint16_t)((code + count[l - 1]) << 1);
@@ -371,9 +481,12 @@ static void canonical_codes(const uint8_t *lengths, int n, uint16_t *codes) {
     for (int s = 0; s < n; s++) {
         int l = lengths[s];
         if (!l) continue;
-        uint16_t c = next[l]++, reversed = 0;
-        for (int b = 0; b < l; b++) reversed = (uint16_t)(reversed << 1 | ((c >> b) & 1));
-        codes[s] = reversed;
+        uint32_t c = next[l]++;
+        c = (c & 0x5555) << 1 | (c >> 1 & 0x5555);
+        c = (c & 0x3333) << 2 | (c >> 2 & 0x3333);
+        c = (c & 0x0F0F) << 4 | (c >> 4 & 0x0F0F);
+        c = (c & 0x00FF) << 8 | (c >> 8 & 0x00FF);
+        codes[s] = (uint16_t)(c >> (16 - l));
     }
 }
 
@@ -384,14 +497,31 @@ typedef struct {
     int count;
 } bit_writer;
 
-static void put_bits(bit_writer *w, uint32_t value, int count) {
+/* At most 16 bits at a time; whole words of 32 bits are stored, the rest kept for later. */
+static inline void put_bits(bit_writer *w, uint32_t value, int count) {
     w->bits |= (uint64_t)value << w->count;
     w->count += count;
-    while (w->count >= 8) {
+    if (w->count >= 32) {
+        uint8_t *at = w->data + w->size;
+        at[0] = (uint8_t)w->bits;
+        at[1] = (uint8_t)(w->bits >> 8);
+        at[2] = (uint8_t)(w->bits >> 16);
+        at[3] = (uint8_t)(w->bits >> 24);
+        w->size += 4;
+        w->bits >>= 32;
+        w->count -= 32;
+    }
+}
+
+/* The bits left, in whole bytes, the last padded with zeros. */
+static void flush_bits(bit_writer *w) {
+    while (w->count > 0) {
         w->data[w->size++] = (uint8_t)w->bits;
         w->bits >>= 8;
         w->count -= 8;
     }
+    w->bits = 0;
+    w->count = 0;
 }
 
 static const uint8_t code_length_order[19] = {16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15};
@@ -431,18 +561,39 @@ static int run_lengths(const uint8_t *lengths, int n, uint16_t *runs, uint32_t *
 
 static const uint8_t run_extra_bits[19] = {[16] = 2, [17] = 3, [18] = 7};
 
-/* The Adler-32 of the lines, each run of equal lines summed once and combined for its copies:
- * summing every byte of a large image was a tenth of its render. */
+/* The Adler-32 of the lines, each run of equal lines summed once: a line's bytes add their sum
+ * S to A and, to B, its length L times A plus W, the sum of each byte times the number of
+ * bytes from it to the line's end. So k copies of a line add k*S to A and, to B,
+ * k*L*A + L*S*k(k-1)/2 + k*W (mod 65521). Summing every byte of a large image was a tenth of its
+ * render, and zlib's adler32_combine for each copied line a tenth of a share image's encoding. */
 static uint32_t adler_of_lines(const uint8_t *data, size_t line, uint32_t height, const uint32_t *last_copy) {
-    uLong adler = adler32(0, NULL, 0);
+    enum { BASE = 65521 };
+    uint64_t a = 1, b = 0;
+    uint64_t length = line % BASE;
     for (uint32_t y = 0; y < height;) {
-        uLong one = adler32(adler32(0, NULL, 0), data + (size_t)y * line, (uInt)line);
-        uint32_t last = last_copy[y];
-        adler = adler32_combine(adler, one, (z_off_t)line);
-        for (uint32_t copy = y + 1; copy <= last; copy++) adler = adler32_combine(adler, one, (z_off_t)line);
-        y = last + 1;
+        const uint8_t *bytes = data + (size_t)y * line;
+        uint64_t sum = 0, weighted = 0;
+        /* Blocks short enough that the sums cannot overflow before they are reduced. */
+        for (size_t start = 0; start < line; start += 4096) {
+            size_t end = line - start < 4096 ? line : start + 4096;
+            uint32_t block_sum = 0;
+            uint64_t block_weighted = 0;
+            for (size_t k = start; k < end; k++) {
+                block_sum += bytes[k];
+                block_weighted += (uint64_t)bytes[k] * (line - k);
+            }
+            sum += block_sum;
+            weighted = (weighted + block_weighted) % BASE;
+        }
+        sum %= BASE;
+        uint64_t copies = last_copy[y] - y + 1, k = copies % BASE;
+        uint64_t pairs = copies % 2 ? copies % BASE * ((copies - 1) / 2 % BASE) % BASE
+                                    : copies / 2 % BASE * ((copies - 1) % BASE) % BASE;
+        b = (b + k * length % BASE * a + length * sum % BASE * pairs + k * weighted) % BASE;
+        a = (a + k * sum) % BASE;
+        y = last_copy[y] + 1;
     }
-    return (uint32_t)adler;
+    return (uint32_t)(b << 16 | a);
 }
 
 /* Writes the tokens as one final dynamic block; returns the zlib stream or NULL. */
@@ -488,6 +639,7 @@ static uint8_t *write_block(encoder *e, size_t line, uint32_t height, const uint
 
     w.data[w.size++] = 0x78; /* deflate, 32 KB window */
     w.data[w.size++] = 0x01; /* no dictionary; 0x7801 is a multiple of 31 */
+    /* The bits start on a byte boundary, so words of 32 bits may be stored from here. */
     put_bits(&w, 1, 1);      /* final block */
     put_bits(&w, 2, 2);      /* dynamic Huffman codes */
     put_bits(&w, (uint32_t)(literals - 257), 5);
@@ -515,7 +667,7 @@ static uint8_t *write_block(encoder *e, size_t line, uint32_t height, const uint
         if (distance_extra(dc)) put_bits(&w, distance - distance_base[dc], distance_extra(dc));
     }
     put_bits(&w, literal_codes[END_OF_BLOCK], literal_lengths[END_OF_BLOCK]);
-    if (w.count) put_bits(&w, 0, 8 - w.count);
+    flush_bits(&w);
     uint32_t adler = adler_of_lines(e->data, line, height, last_copy);
     for (int k = 3; k >= 0; k--) w.data[w.size++] = (uint8_t)(adler >> (8 * k));
     *out_size = w.size;
@@ -531,11 +683,11 @@ int sharemark_deflate_lines(const uint8_t *lines, size_t row_bytes, uint32_t hei
     uint8_t *result = NULL;
     if (!last_copy || !e) goto done;
 
-    /* Rows equal to the row above; a copy is only a match when a row fits the window. */
-    for (uint32_t y = height; y-- > 0;) {
-        int next_is_copy = y + 1 < height && memcmp(lines + (size_t)y * line + 1, lines + (size_t)(y + 1) * line + 1, row_bytes) == 0;
-        last_copy[y] = next_is_copy ? last_copy[y + 1] : y;
-    }
+    /* Rows equal to the row above; a copy is only a match when a row fits the window. The
+     * rows are compared first to last, the order in which they are laid out in memory. */
+    for (uint32_t y = 0; y + 1 < height; y++)
+        last_copy[y] = equal_bytes(lines + (size_t)y * line + 1, lines + (size_t)(y + 1) * line + 1, row_bytes);
+    for (uint32_t y = height; y-- > 0;) last_copy[y] = y + 1 < height && last_copy[y] ? last_copy[y + 1] : y;
     /* Room for a token per byte of the rows that are not copies, and the copies' matches. */
     size_t copied = 0;
     for (uint32_t y = 1; y < height; y++)
