@@ -313,7 +313,9 @@ static int worth_it(const encoder *e, const matcher *m, const prices *p, size_t 
 
 /* Greedy matching with one byte of lookahead (zlib's lazy matching): a match is put off when
  * the one a byte further is longer. A run of copied rows is one match a row back, without
- * looking at its bytes. */
+ * looking at its bytes. An optimal parse (the cheapest path through every length of both
+ * matches at every position, priced the same way, and again priced by its own codes) made
+ * share links no smaller (0.4% larger), at three to six times the CPU. */
 static void parse(encoder *e, matcher *m, const prices *p) {
     size_t at = 0, row_end = 0;
     m->row_back_end = m->byte_back_end = 0;
