@@ -23,7 +23,10 @@ public struct PNGRenderer: Sendable {
         /// 6, not 20 and not a multiple of 8) zlib's pass is made too and the smaller file kept.
         /// At scale 20 zlib's pass is 21% larger and costs 4.6 times the own encoder's CPU
         /// (`SCALES=20 Scripts/bench-deflate.sh 1000 1`), and it was most of the work of an
-        /// ad-hoc `/v1/qr` render at the largest scale.
+        /// ad-hoc `/v1/qr` render at the largest scale. At scale 1 no row is a copy of another,
+        /// which is what the own encoder is made for, and zlib at libpng's settings makes
+        /// share links 8% smaller: there both are made and the smaller kept (scale 1 images are
+        /// small: the two passes compress one in about 22 µs).
         case fast
     }
 
@@ -47,7 +50,8 @@ public struct PNGRenderer: Sendable {
     ]
     /// `fast`'s passes at a scale (see `Compression.fast`).
     private static func fastSettings(scale: Int) -> [(level: Int32, strategy: Int32, memoryLevel: Int32)] {
-        scale <= 6 || scale % 8 == 0 || scale == 20 ? [ownDeflate] : Array(compressionSettings.prefix(2))
+        if scale == 1 { return [ownDeflate, libpngDefaults] }
+        return scale <= 6 || scale % 8 == 0 || scale == 20 ? [ownDeflate] : Array(compressionSettings.prefix(2))
     }
     private static let ownDeflate: (level: Int32, strategy: Int32, memoryLevel: Int32) = (Int32(SHAREMARK_PNG_OWN_DEFLATE), 0, 0)
     /// What libpng chooses for an unfiltered palette image when its caller sets nothing, as

@@ -215,6 +215,22 @@ import Testing
         #expect(Double(fast) < 0.9 * Double(zlibDefaults), "\(fast) against \(zlibDefaults)")
     }
 
+    /// At scale 1 no row repeats the one above, and zlib at qrencode's settings makes most share
+    /// links smaller than the own encoder does: `.fast` makes both there and keeps the smaller,
+    /// so its image data is never larger than qrencode's.
+    @Test func fastAtScaleOneIsNeverLargerThanQrencode() throws {
+        for n in 0..<24 {
+            let options = QROptions(level: ErrorCorrectionLevel.allCases[n % 4], scale: 1, margin: n % 5)
+            let url = Payloads.archiveURL(n * 17)
+            let fast = try options.png(for: url, compression: .fast).count
+            var qrencodeStyle = options
+            qrencodeStyle.pngStyle = .qrencode
+            // The qrencode style's pHYs (21 bytes) and tRNS (14) are the only chunks .fast leaves out.
+            let reference = try qrencodeStyle.png(for: url).count - 21 - 14
+            #expect(fast <= reference, "case \(n): \(fast) bytes against qrencode's \(reference)")
+        }
+    }
+
     /// `.smallest` also tries zlib, so it is never larger than `.fast` nor than qrencode's
     /// image data, at scales where either wins.
     @Test func smallestIsNeverLargerThanFastOrQrencode() throws {
