@@ -67,12 +67,17 @@ struct ArticlesController<Context: RequestContext>: Sendable {
         let snapshot = store.snapshot
         // An image made before and still good: answered without suspending (each async call on
         // the way costs a frame from the task's allocator).
-        if let found = snapshot.cached(.init(category: category, id: id))?.record,
-           let image = images.held(for: found, format: format) {
-            return ImageResponse.make(image, request: request)
+        var missed: ShareImages.Look?
+        if let found = snapshot.cached(.init(category: category, id: id))?.record {
+            switch images.lookup(found, format: format) {
+            case .held(let image): return ImageResponse.make(image, request: request)
+            case .missed(let look): missed = look
+            }
         }
+        // A record in the snapshot's memory is the one looked at above, so its look stands.
         let found = try await record(category: category, id: id, in: snapshot)
-        let image = try await images.image(for: found, root: snapshot.catalog.archiveRoot, style: snapshot.catalog.style, format: format)
+        let image = try await images.image(for: found, root: snapshot.catalog.archiveRoot, style: snapshot.catalog.style,
+                                           format: format, after: missed)
         return ImageResponse.make(image, request: request)
     }
 

@@ -47,7 +47,9 @@ final class ShareImages: Sendable {
 
     /// What a look at an article's asset found: the answer held when it is still good, else the
     /// asset file as it is now (nil when there is no usable file and the image is rendered).
-    private struct Look {
+    /// A request looks once: a miss hands its look on to `image(for:…)`, which would otherwise
+    /// `stat` the file again.
+    struct Look {
         var held: ShareImage?
         var asset: AssetStamp?
         var time: Int64
@@ -74,21 +76,32 @@ final class ShareImages: Sendable {
         return Look(held: held, asset: stamp, time: now)
     }
 
-    /// The answer the record holds when it is still good, without suspending: the request path
-    /// of an article asked for before.
-    func held(for record: ArticleRecord, format: ImageFormat) -> ShareImage? {
-        guard record.entry.summary.shareURL != nil, let held = look(at: record, format: format).held else { return nil }
-        metrics.cacheHit()
-        return held
+    /// What a record holds for a request: the answer, when it is still good, or what the look
+    /// found instead.
+    enum Lookup {
+        case held(ShareImage)
+        case missed(Look)
     }
 
-    func image(for record: ArticleRecord, root: String, style: QROptions, format: ImageFormat) async throws -> ShareImage {
+    /// The answer the record holds when it is still good, without suspending: the request path
+    /// of an article asked for before.
+    func lookup(_ record: ArticleRecord, format: ImageFormat) -> Lookup {
+        let look = look(at: record, format: format)
+        guard record.entry.summary.shareURL != nil, let held = look.held else { return .missed(look) }
+        metrics.cacheHit()
+        return .held(held)
+    }
+
+    /// The answer for `record`, made when the record holds none that is still good. `after` is
+    /// the look of a `lookup` of this record in the same request, taken as it is.
+    func image(for record: ArticleRecord, root: String, style: QROptions, format: ImageFormat,
+               after earlier: Look? = nil) async throws -> ShareImage {
         let entry = record.entry
         guard let payload = entry.summary.shareURL else {
             throw APIProblem(.notFound, "\(entry.summary.category)/\(entry.summary.id) has no share link: "
                              + "the archive's repository is unknown (no footer names it and sharemark.toml does not)")
         }
-        let look = look(at: record, format: format)
+        let look = earlier ?? look(at: record, format: format)
         if let held = look.held {
             metrics.cacheHit()
             return held
