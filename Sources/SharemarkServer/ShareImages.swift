@@ -86,8 +86,10 @@ final class ShareImages: Sendable {
     /// The answer the record holds when it is still good, without suspending: the request path
     /// of an article asked for before.
     func lookup(_ record: ArticleRecord, format: ImageFormat) -> Lookup {
+        // Without a share link there is nothing to answer with (image(for:) says why): no look.
+        guard record.entry.summary.shareURL != nil else { return .missed(Look(held: nil, asset: nil, time: 0)) }
         let look = look(at: record, format: format)
-        guard record.entry.summary.shareURL != nil, let held = look.held else { return .missed(look) }
+        guard let held = look.held else { return .missed(look) }
         metrics.cacheHit()
         return .held(held)
     }
