@@ -115,14 +115,14 @@ static inline void emit_literal(encoder *e, uint8_t byte) {
     e->literal_freq[byte]++;
 }
 
-/* The bytes from `at` to `end` as literals. */
+/* The bytes from `at` to `end` as literals: stored straight into the token buffer when it has
+ * room (as it has for QR images, which the caller sizes it for), else one at a time by
+ * emit_literal, which grows it. */
 static void emit_literals(encoder *e, size_t at, size_t end) {
+    /* First: flushing a pending match takes room too. */
     if (e->pending_length) flush_pending(e);
     if (e->capacity - e->count < end - at) {
-        for (; at < end; at++) {
-            push(e, e->data[at]);
-            e->literal_freq[e->data[at]]++;
-        }
+        for (; at < end; at++) emit_literal(e, e->data[at]);
         return;
     }
     uint32_t *tokens = e->tokens + e->count;

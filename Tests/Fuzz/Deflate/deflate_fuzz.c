@@ -29,7 +29,8 @@
  *                   seeded with arg, most significant bit first; with op & 0x20, w - 1 copies of
  *                   it follow, as a module row at scale w.
  * Real symbols in both forms are in seeds/ (Scripts/bench-deflate.sh --write-seeds DIR writes
- * them). */
+ * them); raw-tokens-past-capacity is rows whose tokens outgrow the buffer the encoder sizes for
+ * QR images, which this target found (a pending match flushed after the room was counted). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
